@@ -1,0 +1,40 @@
+"""Reads of the contest spec."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import Contest, ScheduleItem
+
+REGISTRATION_KEY = "registration"
+
+
+def current_contest() -> Contest | None:
+    """The contest the platform serves: CIIC_DEFAULT_CONTEST if loaded, else the newest."""
+    contest = Contest.objects.filter(slug=settings.CIIC_DEFAULT_CONTEST).first()
+    return contest or Contest.objects.order_by("-year", "-id").first()
+
+
+def registration_deadline(contest: Contest) -> dt.datetime | None:
+    """R-T1: when registration and project submission close (aware datetime)."""
+    item = ScheduleItem.objects.filter(contest=contest, key=REGISTRATION_KEY).first()
+    return item.ends_at if item else None
+
+
+def registration_open(contest: Contest, *, now: dt.datetime | None = None) -> bool:
+    """Registration is open until its deadline, on the server's clock (R-T1, R-G4, R-P3)."""
+    item = ScheduleItem.objects.filter(contest=contest, key=REGISTRATION_KEY).first()
+    if item is None:
+        return False
+    now = now or timezone.now()
+    if item.starts_at and now < item.starts_at:
+        return False
+    return now <= item.ends_at
+
+
+def max_representatives(contest: Contest) -> int:
+    """R-P3: how many representatives a team may have, from the contest spec."""
+    return int(contest.spec["participation"]["max_representatives"])

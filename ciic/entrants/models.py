@@ -1,0 +1,143 @@
+"""Organizations (参赛单位), their corporate families, teams and representatives.
+
+Business rules live in `services.py`; these models hold data and database constraints.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ciic.core.crypto import EncryptedTextField
+from ciic.core.masking import mask_id_number, mask_mobile
+
+from .enums import OrganizationKind, TeamStatus
+
+
+class Organization(models.Model):
+    """A legal entity, identified by its unified social credit code (R-P1), in one contest.
+
+    `is_registered` is false for a parent company that an entrant named but that has not
+    registered itself: it exists so the corporate family (R-P8) is a graph of real rows.
+    """
+
+    contest = models.ForeignKey("contests.Contest", on_delete=models.PROTECT, related_name="organizations")
+    name = models.CharField(_("单位名称"), max_length=200)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18)
+    kind = models.CharField(_("单位类型"), max_length=30, choices=OrganizationKind.choices)
+    headcount = models.PositiveIntegerField(_("从业人数"), null=True, blank=True)
+    annual_revenue = models.DecimalField(
+        _("年营业收入（万元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        verbose_name=_("上级单位（母公司/总公司）"),
+    )
+    province_code = models.CharField(_("省级行政区划代码"), max_length=2, blank=True)
+    province = models.CharField(_("省份"), max_length=30, blank=True)
+    group = models.ForeignKey(
+        "contests.Group", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="organizations", verbose_name=_("组别"),
+    )
+    group_reason = models.TextField(_("组别依据"), blank=True)
+    is_registered = models.BooleanField(_("已注册"), default=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="organizations", verbose_name=_("注册人"),
+    )
+    created_at = models.DateTimeField(_("注册时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("参赛单位")
+        verbose_name_plural = _("参赛单位")
+        ordering = ["contest", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "credit_code"], name="org_credit_code_unique"),
+            models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="org_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A team of one organization, entering through one station and one direction (R-P2, R-P4)."""
+
+    contest = models.ForeignKey("contests.Contest", on_delete=models.PROTECT, related_name="teams")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="teams", verbose_name=_("参赛单位")
+    )
+    station = models.ForeignKey(
+        "contests.Station", on_delete=models.PROTECT, related_name="teams", verbose_name=_("赛站")
+    )
+    direction = models.ForeignKey(
+        "contests.Direction", on_delete=models.PROTECT, related_name="teams", verbose_name=_("赛题方向")
+    )
+    name = models.CharField(_("团队名称"), max_length=100)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_teams",
+        verbose_name=_("团队负责人账号"),
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=TeamStatus.choices, default=TeamStatus.REGISTERED
+    )
+    created_at = models.DateTimeField(_("报名时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("参赛团队")
+        verbose_name_plural = _("参赛团队")
+        ordering = ["contest", "id"]
+        constraints = [models.UniqueConstraint(fields=["contest", "name"], name="team_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Representative(models.Model):
+    """A person representing a team (R-P3). ID number and mobile are encrypted at rest;
+    `id_hash` (a keyed hash) lets the database hold "one team per person" without them."""
+
+    contest = models.ForeignKey("contests.Contest", on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="representatives")
+    name = models.CharField(_("姓名"), max_length=60)
+    id_number = EncryptedTextField(_("居民身份证号"))
+    id_hash = models.CharField(max_length=64, editable=False)
+    mobile = EncryptedTextField(_("手机号"))
+    email = models.EmailField(_("电子邮箱"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("参赛代表")
+        verbose_name_plural = _("参赛代表")
+        ordering = ["team", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "id_hash"], name="one_team_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile)
+
+
+class PolicyAcceptance(models.Model):
+    """That a team accepted one version of the service rules or the pledge, and when (R-P5)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="acceptances")
+    policy = models.ForeignKey("contests.PolicyDocument", on_delete=models.PROTECT, related_name="acceptances")
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    accepted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("规则确认记录")
+        verbose_name_plural = _("规则确认记录")
+        constraints = [models.UniqueConstraint(fields=["team", "policy"], name="accept_once")]

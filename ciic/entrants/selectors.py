@@ -1,0 +1,64 @@
+"""Reads of organizations and teams, already filtered to what the acting user may see."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from ciic.contests.models import Contest
+
+from .models import Organization, Team
+
+
+def teams_for_user(user, contest: Contest) -> QuerySet[Team]:
+    """Secretariat: every team; station officer: the station's teams; entrant: own teams."""
+    qs = Team.objects.filter(contest=contest).select_related(
+        "organization", "organization__group", "station", "direction", "lead"
+    )
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_secretariat:
+        return qs
+    if user.is_station_officer:
+        return qs.filter(station_id=user.station_id)
+    return qs.filter(lead=user)
+
+
+def organizations_for_user(user, contest: Contest) -> QuerySet[Organization]:
+    qs = Organization.objects.filter(contest=contest, is_registered=True).select_related("group", "parent")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_secretariat:
+        return qs
+    if user.is_station_officer:
+        return qs.filter(teams__station_id=user.station_id).distinct()
+    return qs.filter(owner=user)
+
+
+def filter_teams(qs: QuerySet[Team], *, station: str = "", direction: str = "", group: str = "",
+                 province: str = "", q: str = "") -> QuerySet[Team]:
+    if station:
+        qs = qs.filter(station__code=station)
+    if direction:
+        qs = qs.filter(direction__code=direction)
+    if group:
+        qs = qs.filter(organization__group__code=group)
+    if province:
+        qs = qs.filter(organization__province_code=province)
+    if q:
+        qs = qs.filter(name__icontains=q) | qs.filter(organization__name__icontains=q)
+    return qs
+
+
+def filter_organizations(qs: QuerySet[Organization], *, station: str = "", direction: str = "",
+                         group: str = "", province: str = "", q: str = "") -> QuerySet[Organization]:
+    if station:
+        qs = qs.filter(teams__station__code=station)
+    if direction:
+        qs = qs.filter(teams__direction__code=direction)
+    if group:
+        qs = qs.filter(group__code=group)
+    if province:
+        qs = qs.filter(province_code=province)
+    if q:
+        qs = qs.filter(name__icontains=q)
+    return qs.distinct()

@@ -1,0 +1,546 @@
+"""Every write about organizations, teams and representatives. Views, the API and commands
+all call these, so the web page and the API can never disagree.
+
+Each service validates everything first and raises `django.core.exceptions.ValidationError`
+with a dict of field -> errors (each error's `code` is the rule ID it enforces); nothing is
+written unless every check passes. Writes happen in one transaction with one audit entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum.cn import ric, uscc
+
+from ciic.accounts.validators import normalize_mobile
+from ciic.audit.services import record, snapshot
+from ciic.contests.enums import PolicyKind
+from ciic.contests.models import Contest, Direction, PolicyDocument, Station, UncivilWord
+from ciic.contests.selectors import max_representatives, registration_deadline, registration_open
+from ciic.core.crypto import blind_index
+from ciic.core.wordfilter import WordFilter
+
+from .eligibility import Applicant, derive_group, family_ids, province_of
+from .enums import OrganizationKind
+from .models import Organization, PolicyAcceptance, Representative, Team
+
+ORG_AUDIT_FIELDS = [
+    "name", "credit_code", "kind", "headcount", "annual_revenue", "parent_id",
+    "province", "group_id", "group_reason", "is_registered", "owner_id",
+]
+TEAM_AUDIT_FIELDS = ["organization_id", "station_id", "direction_id", "name", "lead_id", "status"]
+REP_AUDIT_FIELDS = ["team_id", "name", "id_number", "mobile", "email"]
+
+
+class Errors:
+    """Collects errors per field so a form can show all of them at once."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[ValidationError]] = {}
+
+    def add(self, field: str, message: str, rule: str) -> None:
+        self.by_field.setdefault(field, []).append(ValidationError(message, code=rule))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field)
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
+def _deadline_text(contest: Contest) -> str:
+    deadline = registration_deadline(contest)
+    if deadline is None:
+        return "—"
+    return timezone.localtime(deadline, timezone.get_fixed_timezone(8 * 60)).strftime("%Y-%m-%d %H:%M")
+
+
+def _require_open(contest: Contest, errors: Errors, *, field: str, rule: str, what: str,
+                  now: dt.datetime | None) -> None:
+    """R-T1 and the freezes tied to it (R-G4, R-P3): nothing changes once registration closed."""
+    if not registration_open(contest, now=now):
+        errors.add(field, _("%(what)s已截止：报名截止时间为 %(deadline)s（北京时间）") % {
+            "what": what, "deadline": _deadline_text(contest)}, rule)
+
+
+# --- organizations -------------------------------------------------------------------
+
+
+@dataclass
+class OrganizationInput:
+    name: str
+    credit_code: str
+    kind: str
+    headcount: int | str | None
+    annual_revenue: Decimal | str | None
+    parent_credit_code: str = ""
+    parent_name: str = ""
+
+
+@dataclass
+class CleanOrganization:
+    name: str
+    credit_code: str
+    kind: str
+    headcount: int
+    annual_revenue: Decimal
+    parent: Organization | None
+    new_parent: tuple[str, str] | None  # (credit code, name) of a parent to create
+
+
+def clean_organization(*, contest: Contest, data: OrganizationInput,
+                       existing: Organization | None = None) -> tuple[CleanOrganization | None, Errors]:
+    """Check an organization's fields (R-P1, R-G2) without writing; used live by the wizard."""
+    errors = Errors()
+    name = (data.name or "").strip()
+    if not name:
+        errors.add("name", _("请填写单位名称"), "R-P1")
+    code = uscc.compact(data.credit_code or "") if data.credit_code else ""
+    try:
+        code = uscc.validate(code)
+    except Exception:  # stdnum raises subclasses of ValidationError of its own
+        errors.add("credit_code", _("统一社会信用代码无效：应为 18 位，且校验位正确"), "R-P1")
+        code = ""
+    if code:
+        clash = Organization.objects.filter(contest=contest, credit_code=code, is_registered=True)
+        if existing is not None:
+            clash = clash.exclude(pk=existing.pk)
+        if clash.exists():
+            errors.add("credit_code", _("该统一社会信用代码已注册：每个单位只能注册一次"), "R-P1")
+    if data.kind not in OrganizationKind.values:
+        errors.add("kind", _("请选择单位类型"), "R-G2")
+    headcount: int | None = None
+    try:
+        headcount = int(str(data.headcount).strip())
+        if headcount < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.add("headcount", _("从业人数应为不小于 0 的整数"), "R-G2")
+    revenue: Decimal | None = None
+    try:
+        revenue = Decimal(str(data.annual_revenue).strip())
+        if revenue < 0 or not revenue.is_finite():
+            raise InvalidOperation
+        revenue = revenue.quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        errors.add("annual_revenue", _("年营业收入应为不小于 0 的数（单位：万元）"), "R-G2")
+
+    parent: Organization | None = None
+    new_parent: tuple[str, str] | None = None
+    pcode_raw = (data.parent_credit_code or "").strip()
+    if pcode_raw:
+        try:
+            pcode = uscc.validate(uscc.compact(pcode_raw))
+        except Exception:
+            errors.add("parent_credit_code", _("上级单位的统一社会信用代码无效"), "R-P8")
+            pcode = ""
+        if pcode and pcode == code:
+            errors.add("parent_credit_code", _("上级单位不能是本单位"), "R-P8")
+        elif pcode:
+            parent = Organization.objects.filter(contest=contest, credit_code=pcode).first()
+            if parent is None:
+                pname = (data.parent_name or "").strip()
+                if not pname:
+                    errors.add("parent_name", _("该上级单位尚未注册，请填写其名称"), "R-P8")
+                new_parent = (pcode, pname)
+            elif existing is not None and _is_descendant(parent, existing):
+                errors.add("parent_credit_code", _("上级单位不能是本单位的下属单位"), "R-P8")
+    if errors:
+        return None, errors
+    return CleanOrganization(name, code, data.kind, headcount, revenue, parent, new_parent), errors
+
+
+def _is_descendant(candidate: Organization, org: Organization) -> bool:
+    node: Organization | None = candidate
+    seen: set[int] = set()
+    while node is not None and node.pk not in seen:
+        if node.pk == org.pk:
+            return True
+        seen.add(node.pk)
+        node = node.parent
+    return False
+
+
+def preview_group(*, contest: Contest, clean: CleanOrganization):
+    """The group the organization would get, with its reason (R-G2/R-G3), without writing."""
+    return derive_group(contest=contest, applicant=Applicant(
+        kind=clean.kind, headcount=clean.headcount, annual_revenue=clean.annual_revenue,
+        name=clean.name, credit_code=clean.credit_code, parent=clean.parent,
+    ))
+
+
+def _apply_group(org: Organization) -> None:
+    decision = derive_group(contest=org.contest, applicant=Applicant(
+        kind=org.kind, headcount=org.headcount, annual_revenue=org.annual_revenue,
+        name=org.name, credit_code=org.credit_code, parent=org.parent,
+    ))
+    org.group = decision.group
+    org.group_reason = decision.reason
+
+
+def _regroup_descendants(org: Organization, actor) -> None:
+    """A new parent link can put subsidiaries into a central SOE family (R-G2c)."""
+    for child in Organization.objects.filter(parent=org, is_registered=True):
+        before = snapshot(child, ["group_id", "group_reason"])
+        _apply_group(child)
+        if before["group_id"] != child.group_id:
+            child.save(update_fields=["group", "group_reason", "updated_at"])
+            record(actor=actor, action="organization.regroup", target=child, before=before,
+                   after=snapshot(child, ["group_id", "group_reason"]))
+        _regroup_descendants(child, actor)
+
+
+def register_organization(*, contest: Contest, actor, data: OrganizationInput,
+                          now: dt.datetime | None = None) -> Organization:
+    """Register an entrant organization (R-P1) and derive its group (R-G2, R-G3).
+
+    Refused after the registration deadline (R-T1). A parent named by credit code that has
+    not registered is recorded as an unregistered organization, so the corporate family is
+    known for R-P8. An unregistered row with this credit code (named earlier as someone's
+    parent) is claimed rather than duplicated. Writes one audit entry.
+    """
+    errors = Errors()
+    _require_open(contest, errors, field="__all__", rule="R-T1", what=_("报名"), now=now)
+    clean, field_errors = clean_organization(contest=contest, data=data)
+    for field, errs in field_errors.by_field.items():
+        errors.by_field.setdefault(field, []).extend(errs)
+    errors.raise_if_any()
+    assert clean is not None
+    with transaction.atomic():
+        parent = clean.parent or _create_parent(contest, clean.new_parent, actor)
+        org = Organization.objects.select_for_update().filter(
+            contest=contest, credit_code=clean.credit_code, is_registered=False).first()
+        before = snapshot(org, ORG_AUDIT_FIELDS) if org else None
+        org = org or Organization(contest=contest, credit_code=clean.credit_code)
+        org.name, org.kind = clean.name, clean.kind
+        org.headcount, org.annual_revenue, org.parent = clean.headcount, clean.annual_revenue, parent
+        org.province_code, org.province = province_of(clean.credit_code)
+        org.is_registered, org.owner = True, actor
+        _apply_group(org)
+        try:
+            with transaction.atomic():
+                org.save()
+        except IntegrityError as exc:  # a concurrent registration of the same code won
+            raise ValidationError({"credit_code": ValidationError(
+                _("该统一社会信用代码已注册：每个单位只能注册一次"), code="R-P1")}) from exc
+        record(actor=actor, action="organization.register", target=org, before=before,
+               after=snapshot(org, ORG_AUDIT_FIELDS))
+        if before is not None:
+            _regroup_descendants(org, actor)
+    return org
+
+
+def _create_parent(contest: Contest, new_parent: tuple[str, str] | None, actor) -> Organization | None:
+    if new_parent is None:
+        return None
+    code, name = new_parent
+    parent = Organization.objects.create(
+        contest=contest, credit_code=code, name=name, kind=OrganizationKind.OTHER,
+        is_registered=False, province_code=province_of(code)[0], province=province_of(code)[1],
+    )
+    record(actor=actor, action="organization.add_parent", target=parent,
+           after=snapshot(parent, ORG_AUDIT_FIELDS))
+    return parent
+
+
+def update_organization(*, organization: Organization, actor, data: OrganizationInput,
+                        now: dt.datetime | None = None) -> Organization:
+    """Change an organization's details before the deadline; its group is derived again.
+
+    R-G4: after the registration deadline the group, and so everything it depends on, is frozen.
+    """
+    contest = organization.contest
+    errors = Errors()
+    _require_open(contest, errors, field="__all__", rule="R-G4", what=_("修改单位信息（组别依据）"), now=now)
+    clean, field_errors = clean_organization(contest=contest, data=data, existing=organization)
+    for field, errs in field_errors.by_field.items():
+        errors.by_field.setdefault(field, []).extend(errs)
+    if clean and clean.credit_code != organization.credit_code:
+        errors.add("credit_code", _("统一社会信用代码注册后不能修改"), "R-P1")
+    errors.raise_if_any()
+    assert clean is not None
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = snapshot(org, ORG_AUDIT_FIELDS)
+        org.name, org.kind = clean.name, clean.kind
+        org.headcount, org.annual_revenue = clean.headcount, clean.annual_revenue
+        org.parent = clean.parent or _create_parent(contest, clean.new_parent, actor)
+        _apply_group(org)
+        org.save()
+        record(actor=actor, action="organization.update", target=org, before=before,
+               after=snapshot(org, ORG_AUDIT_FIELDS))
+        _regroup_descendants(org, actor)
+    return org
+
+
+# --- teams ---------------------------------------------------------------------------
+
+
+@dataclass
+class RepresentativeInput:
+    name: str
+    id_number: str
+    mobile: str
+    email: str
+
+
+def _uncivil_words(contest: Contest, text: str) -> list[str]:
+    return WordFilter(UncivilWord.objects.filter(contest=contest).values_list("word", flat=True)).find(text)
+
+
+def _check_team_name(contest: Contest, name: str, errors: Errors, *, team: Team | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        errors.add("name", _("请填写团队名称"), "R-P7")
+        return name
+    if _uncivil_words(contest, name):
+        # Never echo the word back: the entrant knows what they typed.
+        errors.add("name", _("团队名称不得包含不文明字样"), "R-P7")
+    clash = Team.objects.filter(contest=contest, name=name)
+    if team is not None:
+        clash = clash.exclude(pk=team.pk)
+    if clash.exists():
+        errors.add("name", _("该团队名称已被使用"), "unique")
+    return name
+
+
+def _check_station(contest: Contest, organization: Organization, station: Station | None,
+                   direction: Direction | None, errors: Errors) -> None:
+    """R-P4/R-D2: one station, one direction that station organizes; R-P8: no local units."""
+    if station is None or station.contest_id != contest.pk:
+        errors.add("station", _("请选择赛站"), "R-P4")
+        return
+    if direction is None or direction.contest_id != contest.pk:
+        errors.add("direction", _("请选择赛题方向"), "R-D2")
+    elif direction.station_id != station.pk:
+        errors.add("direction", _("赛题方向“%(direction)s”由%(other)s组织，与所选赛站“%(station)s”不符") % {
+            "direction": direction.display_name, "other": direction.station.display_name,
+            "station": station.display_name}, "R-D2")
+    unit = barred_local_unit(organization, station)
+    if unit is not None:
+        errors.add("station", _("本单位或其母公司、子公司、分公司、控股公司（%(member)s）是%(station)s的地方赛组织单位，不得在本赛站参赛") % {
+            "member": unit[1], "station": station.display_name}, "R-P8")
+
+
+def barred_local_unit(organization: Organization, station: Station) -> tuple[str, str] | None:
+    """R-P8: (unit name, family member's name) if the station's local organizing units include
+    the organization or any of its parents, subsidiaries or branches; else None."""
+    units = list(station.local_units.all())
+    if not units:
+        return None
+    family = Organization.objects.filter(pk__in=family_ids(organization))
+    for member in family:
+        for unit in units:
+            if (unit.credit_code and unit.credit_code == member.credit_code) or (
+                "".join(unit.name.split()) == "".join(member.name.split())
+            ):
+                return unit.name, member.name
+    return None
+
+
+def _check_policies(contest: Contest, accepted: Sequence[PolicyDocument], errors: Errors) -> list[PolicyDocument]:
+    """R-P5: the current service rules and pledge must both be accepted."""
+    current = list(PolicyDocument.objects.filter(contest=contest, is_current=True))
+    accepted_ids = {p.pk for p in accepted}
+    for policy in current:
+        if policy.pk not in accepted_ids:
+            errors.add("accept_policies", _("请阅读并同意现行版本的%(title)s（版本 %(version)s）") % {
+                "title": policy.title, "version": policy.version}, "R-P5")
+    kinds = {p.kind for p in current}
+    for kind in PolicyKind.values:
+        if kind not in kinds:
+            errors.add("accept_policies", _("赛事尚未发布%(kind)s") % {"kind": PolicyKind(kind).label}, "R-P5")
+    return current
+
+
+def _clean_representative(contest: Contest, rep: RepresentativeInput, index: int, errors: Errors,
+                          *, exclude_team: Team | None = None) -> dict | None:
+    field = f"representatives[{index}]"
+    ok = True
+    name = (rep.name or "").strip()
+    if not name:
+        errors.add(f"{field}.name", _("请填写参赛代表姓名"), "R-P3")
+        ok = False
+    try:
+        id_number = ric.validate(ric.compact(rep.id_number or ""))
+    except Exception:
+        errors.add(f"{field}.id_number", _("居民身份证号无效"), "R-P3")
+        id_number, ok = "", False
+    mobile = normalize_mobile(rep.mobile or "")
+    if mobile is None:
+        errors.add(f"{field}.mobile", _("手机号无效：应为 11 位中国大陆手机号"), "R-P3")
+        ok = False
+    try:
+        validate_email(rep.email or "")
+    except ValidationError:
+        errors.add(f"{field}.email", _("电子邮箱无效"), "R-P3")
+        ok = False
+    if id_number:
+        id_hash = blind_index(id_number, purpose="ric")
+        taken = Representative.objects.filter(contest=contest, id_hash=id_hash)
+        if exclude_team is not None:
+            taken = taken.exclude(team=exclude_team)
+        if taken.exists():
+            errors.add(f"{field}.id_number", _("此人已是其他团队的参赛代表：每人只能代表一个团队"), "R-P3")
+            ok = False
+    if not ok:
+        return None
+    return {"name": name, "id_number": id_number, "id_hash": blind_index(id_number, purpose="ric"),
+            "mobile": mobile, "email": rep.email.strip()}
+
+
+def _check_representatives(contest: Contest, reps: Sequence[RepresentativeInput], errors: Errors,
+                           *, existing_count: int = 0, team: Team | None = None) -> list[dict]:
+    limit = max_representatives(contest)
+    total = existing_count + len(reps)
+    if total < 1:
+        errors.add("representatives", _("每个团队至少需要 1 名参赛代表"), "R-P3")
+    if total > limit:
+        errors.add("representatives", _("每个团队的参赛代表不超过 %(limit)s 人（现为 %(count)s 人）") % {
+            "limit": limit, "count": total}, "R-P3")
+    cleaned = []
+    for i, rep in enumerate(reps, start=existing_count):
+        c = _clean_representative(contest, rep, i, errors, exclude_team=team)
+        if c:
+            cleaned.append(c)
+    hashes = [c["id_hash"] for c in cleaned]
+    if team is not None:
+        hashes += list(team.representatives.values_list("id_hash", flat=True))
+    if len(set(hashes)) != len(hashes):
+        errors.add("representatives", _("同一人不能在一个团队中重复登记"), "R-P3")
+    return cleaned
+
+
+def register_team(*, organization: Organization, station: Station | None, direction: Direction | None,
+                  name: str, actor, representatives: Sequence[RepresentativeInput],
+                  accepted_policies: Sequence[PolicyDocument], now: dt.datetime | None = None) -> Team:
+    """Register a team of `organization` (R-P2) at one station and direction (R-P4, R-D2).
+
+    Enforces: registration open (R-T1); direction organized by the station (R-D2); the
+    station's local organizing units and their families cannot enter there (R-P8); name free
+    of uncivil words (R-P7); 1..N representatives, each a valid person who represents no
+    other team (R-P3); the current service rules and pledge accepted, versions and time
+    recorded (R-P5). Writes the team, its representatives and acceptances, and one audit entry.
+    """
+    contest = organization.contest
+    errors = Errors()
+    _require_open(contest, errors, field="__all__", rule="R-T1", what=_("报名"), now=now)
+    if not organization.is_registered:
+        errors.add("organization", _("该单位尚未注册"), "R-P1")
+    name = _check_team_name(contest, name, errors)
+    _check_station(contest, organization, station, direction, errors)
+    policies = _check_policies(contest, accepted_policies, errors)
+    reps = _check_representatives(contest, representatives, errors)
+    errors.raise_if_any()
+    with transaction.atomic():
+        team = Team.objects.create(contest=contest, organization=organization, station=station,
+                                   direction=direction, name=name, lead=actor)
+        try:
+            with transaction.atomic():
+                for rep in reps:
+                    Representative.objects.create(contest=contest, team=team, **rep)
+        except IntegrityError as exc:  # the same person was registered elsewhere meanwhile
+            raise ValidationError({"representatives": ValidationError(
+                _("此人已是其他团队的参赛代表：每人只能代表一个团队"), code="R-P3")}) from exc
+        at = timezone.now()
+        for policy in policies:
+            PolicyAcceptance.objects.create(team=team, policy=policy, accepted_by=actor, accepted_at=at)
+        record(actor=actor, action="team.register", target=team, after={
+            **snapshot(team, TEAM_AUDIT_FIELDS),
+            "representatives": [{k: r[k] for k in ("name", "id_number", "mobile", "email")} for r in reps],
+            "accepted": [f"{p.kind}@{p.version}" for p in policies],
+        })
+    return team
+
+
+def change_team(*, team: Team, actor, station: Station | None = None, direction: Direction | None = None,
+                name: str | None = None, now: dt.datetime | None = None) -> Team:
+    """Change a team's station, direction or name before the deadline (R-P4, R-D2, R-P7, R-P8).
+
+    Station and direction are frozen once registration closes (R-G4, R-P3)."""
+    contest = team.contest
+    errors = Errors()
+    _require_open(contest, errors, field="__all__", rule="R-G4", what=_("修改赛站或赛题方向"), now=now)
+    new_station = station or team.station
+    new_direction = direction or team.direction
+    new_name = _check_team_name(contest, name, errors, team=team) if name is not None else team.name
+    _check_station(contest, team.organization, new_station, new_direction, errors)
+    errors.raise_if_any()
+    with transaction.atomic():
+        locked = Team.objects.select_for_update().get(pk=team.pk)
+        before = snapshot(locked, TEAM_AUDIT_FIELDS)
+        locked.station, locked.direction, locked.name = new_station, new_direction, new_name
+        locked.save(update_fields=["station", "direction", "name"])
+        record(actor=actor, action="team.change", target=locked, before=before,
+               after=snapshot(locked, TEAM_AUDIT_FIELDS))
+    return locked
+
+
+def add_representative(*, team: Team, actor, data: RepresentativeInput,
+                       now: dt.datetime | None = None) -> Representative:
+    """Add one representative (R-P3): at most N per team, one team per person, and no
+    change after the registration deadline. The team row is locked so two simultaneous
+    additions cannot both take the last place."""
+    contest = team.contest
+    with transaction.atomic():
+        locked = Team.objects.select_for_update().get(pk=team.pk)
+        errors = Errors()
+        _require_open(contest, errors, field="__all__", rule="R-P3", what=_("变更参赛代表"), now=now)
+        count = locked.representatives.count()
+        reps = _check_representatives(contest, [data], errors, existing_count=count, team=locked)
+        errors.raise_if_any()
+        try:
+            with transaction.atomic():
+                rep = Representative.objects.create(contest=contest, team=locked, **reps[0])
+        except IntegrityError as exc:
+            raise ValidationError({f"representatives[{count}].id_number": ValidationError(
+                _("此人已是其他团队的参赛代表：每人只能代表一个团队"), code="R-P3")}) from exc
+        record(actor=actor, action="representative.add", target=rep, after=snapshot(rep, REP_AUDIT_FIELDS))
+    return rep
+
+
+def remove_representative(*, representative: Representative, actor, now: dt.datetime | None = None) -> None:
+    """Remove a representative before the deadline (R-P3); a team keeps at least one."""
+    team = representative.team
+    with transaction.atomic():
+        locked = Team.objects.select_for_update().get(pk=team.pk)
+        errors = Errors()
+        _require_open(team.contest, errors, field="__all__", rule="R-P3", what=_("变更参赛代表"), now=now)
+        if locked.representatives.count() <= 1:
+            errors.add("representatives", _("每个团队至少需要 1 名参赛代表"), "R-P3")
+        errors.raise_if_any()
+        before = snapshot(representative, REP_AUDIT_FIELDS)
+        pk = representative.pk
+        representative.delete()
+        record(actor=actor, action="representative.remove", object_type="entrants.representative",
+               object_id=pk, before=before)
+
+
+def accept_policies(*, team: Team, actor, policies: Sequence[PolicyDocument]) -> list[PolicyAcceptance]:
+    """Record that the team accepted these versions (R-P5): who, which version, when."""
+    created = []
+    with transaction.atomic():
+        for policy in policies:
+            if policy.contest_id != team.contest_id:
+                raise ValidationError({"accept_policies": ValidationError(_("规则文本不属于本赛事"), code="R-P5")})
+            acc, new = PolicyAcceptance.objects.get_or_create(
+                team=team, policy=policy, defaults={"accepted_by": actor})
+            if new:
+                created.append(acc)
+                record(actor=actor, action="team.accept_policy", target=team,
+                       after={"policy": f"{policy.kind}@{policy.version}", "at": acc.accepted_at})
+    return created
+
+
+def team_has_accepted_current_policies(team: Team) -> bool:
+    current = PolicyDocument.objects.filter(contest=team.contest, is_current=True)
+    return not current.exclude(acceptances__team=team).exists()

@@ -1,0 +1,12 @@
+from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept for future per-language URLs)
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("ciic.api.urls")),
+    path("accounts/", include("ciic.accounts.urls")),
+    path("", include("ciic.entrants.urls")),
+    path("", include("ciic.core.urls")),
+]
