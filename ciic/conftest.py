@@ -1,0 +1,119 @@
+"""Shared fixtures: the CIIC 2023 contest (schedule shifted so registration is open) and the
+personas: a team lead with an organization, another team's lead, a station officer, the
+secretariat, an expert and an anonymous visitor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ciic.accounts.enums import Role
+from ciic.core.testing import make_credit_code, make_id_number, make_mobile
+from ciic.core.testing.personas import make_user, verified_client
+
+SPEC = Path(__file__).resolve().parent / "contests" / "specs" / "ciic-2023.yaml"
+
+
+@pytest.fixture
+def contest(db):
+    from ciic.contests.services import load_contest_file
+
+    return load_contest_file(SPEC, shift_to_now=True).contest
+
+
+@pytest.fixture
+def closed_contest(db):
+    """The contest exactly as the notice dates it: registration closed on 2023-10-22."""
+    from ciic.contests.services import load_contest_file
+
+    return load_contest_file(SPEC).contest
+
+
+@pytest.fixture
+def station(contest):
+    return contest.stations.get(code="beijing")
+
+
+@pytest.fixture
+def direction(station):
+    return station.directions.get()
+
+
+@pytest.fixture
+def team_lead(db):
+    return make_user("lead@example.com", full_name="张伟")
+
+
+@pytest.fixture
+def other_lead(db):
+    return make_user("other@example.com", full_name="李娜")
+
+
+@pytest.fixture
+def secretariat(db):
+    return make_user("office@example.com", role=Role.SECRETARIAT, full_name="秘书处")
+
+
+@pytest.fixture
+def station_officer(contest):
+    return make_user("beijing@example.com", role=Role.STATION_OFFICER, full_name="北京赛站",
+                     station=contest.stations.get(code="beijing"))
+
+
+@pytest.fixture
+def expert(db):
+    return make_user("expert@example.com", role=Role.EXPERT, full_name="王专家")
+
+
+@pytest.fixture
+def verified(client):
+    """verified(user) -> a test client logged in as user with two-factor passed."""
+    return lambda user: verified_client(user, client)
+
+
+@pytest.fixture
+def org_input():
+    from ciic.entrants.services import OrganizationInput
+
+    def build(seq: int = 1, **overrides):
+        values = dict(name=f"测试科技有限公司{seq}", credit_code=make_credit_code(seq),
+                      kind="software_it", headcount=120, annual_revenue="5000")
+        values.update(overrides)
+        return OrganizationInput(**values)
+
+    return build
+
+
+@pytest.fixture
+def rep_input():
+    from ciic.entrants.services import RepresentativeInput
+
+    def build(seq: int = 1, **overrides):
+        values = dict(name=f"代表{seq}", id_number=make_id_number(seq), mobile=make_mobile(seq),
+                      email=f"rep{seq}@example.com")
+        values.update(overrides)
+        return RepresentativeInput(**values)
+
+    return build
+
+
+@pytest.fixture
+def organization(contest, team_lead, org_input):
+    from ciic.entrants.services import register_organization
+
+    return register_organization(contest=contest, actor=team_lead, data=org_input(1))
+
+
+@pytest.fixture
+def current_policies(contest):
+    return list(contest.policies.filter(is_current=True))
+
+
+@pytest.fixture
+def team(organization, station, direction, team_lead, rep_input, current_policies):
+    from ciic.entrants.services import register_team
+
+    return register_team(organization=organization, station=station, direction=direction,
+                         name="智造先锋队", actor=team_lead, representatives=[rep_input(1)],
+                         accepted_policies=current_policies)

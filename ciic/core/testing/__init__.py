@@ -1,0 +1,29 @@
+"""Helpers for tests and demo data: valid identifiers and the fixed personas."""
+
+from __future__ import annotations
+
+import random
+
+from stdnum.cn import ric, uscc
+
+
+def make_credit_code(seq: int, *, region: str = "110105") -> str:
+    """A valid unified social credit code (R-P1) for `region`, distinct for each `seq`."""
+    body = "91" + region + f"{seq:09d}"[-9:]
+    return body + uscc.calc_check_digit(body)
+
+
+def make_id_number(seq: int, *, region: str = "110105", birth: str = "19900101") -> str:
+    """A valid resident ID number (R-P3) with a checksum, distinct for each `seq`."""
+    body = region + birth + f"{seq % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def make_mobile(seq: int) -> str:
+    return f"138{seq:08d}"[-11:]
+
+
+def random_id_number(rng: random.Random, region: str = "110105") -> str:
+    birth = f"{rng.randint(1965, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    body = region + birth + f"{rng.randint(0, 999):03d}"
+    return body + ric.calc_check_digit(body + "0")

@@ -1,0 +1,27 @@
+"""The fixed personas every test reuses (style.md habit 4)."""
+
+from __future__ import annotations
+
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice
+
+from ciic.accounts.enums import Role
+from ciic.accounts.models import User
+
+PASSWORD = "Ciic-demo-2023!"
+
+
+def make_user(email: str, role: str = Role.ENTRANT, **extra) -> User:
+    return User.objects.create_user(email=email, password=PASSWORD, role=role, **extra)
+
+
+def verified_client(user: User, client: Client | None = None) -> Client:
+    """A client logged in as `user` with the second factor already passed."""
+    client = client or Client()
+    client.force_login(user)
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
