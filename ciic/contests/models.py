@@ -49,6 +49,8 @@ class Contest(BilingualName):
     prize_pool = models.DecimalField(_("奖金池（万元）"), max_digits=12, decimal_places=2)
     publicity_days = models.PositiveIntegerField(_("公示期（天）"))
     upload_grace_minutes = models.PositiveIntegerField(_("上传宽限（分钟）"), default=15)
+    # R-P3: how many representatives a team may have; a fact of the edition, set by the spec.
+    max_representatives = models.PositiveIntegerField(_("每队参赛代表上限"))
     spec = models.JSONField(_("赛事规格"), default=dict, blank=True)
     spec_sha256 = models.CharField(max_length=64, blank=True)
     loaded_at = models.DateTimeField(_("载入时间"), default=timezone.now)
@@ -286,6 +288,8 @@ class MaterialType(BilingualName):
     formats = models.JSONField(_("允许格式"), default=list)
     max_size_mb = models.PositiveIntegerField(_("大小上限（MB）"))
     required = models.BooleanField(_("必交"), default=False)
+    # R-J7.5: a hosted cloud service is submitted as a link beside its documentation.
+    link_required = models.BooleanField(_("须提供链接"), default=False)
     own_entity_attestation = models.BooleanField(_("须声明属参赛单位本身"), default=False)
     order = models.PositiveIntegerField(default=0)
 

@@ -420,6 +420,30 @@ def _check_representatives(contest: Contest, reps: Sequence[RepresentativeInput]
     return cleaned
 
 
+def _validate_team(*, organization: Organization, station: Station | None,
+                   direction: Direction | None, name: str,
+                   representatives: Sequence[RepresentativeInput],
+                   accepted_policies: Sequence[PolicyDocument], now: dt.datetime | None):
+    contest = organization.contest
+    errors = Errors()
+    _require_open(contest, errors, field="__all__", rule="R-T1", what=_("报名"), now=now)
+    if not organization.is_registered:
+        errors.add("organization", _("该单位尚未注册"), "R-P1")
+    name = _check_team_name(contest, name, errors)
+    _check_station(contest, organization, station, direction, errors)
+    policies = _check_policies(contest, accepted_policies, errors)
+    reps = _check_representatives(contest, representatives, errors)
+    return errors, name, policies, reps
+
+
+def check_team(*, organization: Organization, station: Station | None, direction: Direction | None,
+               name: str, representatives: Sequence[RepresentativeInput],
+               accepted_policies: Sequence[PolicyDocument], now: dt.datetime | None = None) -> Errors:
+    """Every refusal `register_team` would give, without writing: for explaining as the user types."""
+    return _validate_team(organization=organization, station=station, direction=direction, name=name,
+                          representatives=representatives, accepted_policies=accepted_policies, now=now)[0]
+
+
 def register_team(*, organization: Organization, station: Station | None, direction: Direction | None,
                   name: str, actor, representatives: Sequence[RepresentativeInput],
                   accepted_policies: Sequence[PolicyDocument], now: dt.datetime | None = None) -> Team:
@@ -432,14 +456,9 @@ def register_team(*, organization: Organization, station: Station | None, direct
     recorded (R-P5). Writes the team, its representatives and acceptances, and one audit entry.
     """
     contest = organization.contest
-    errors = Errors()
-    _require_open(contest, errors, field="__all__", rule="R-T1", what=_("报名"), now=now)
-    if not organization.is_registered:
-        errors.add("organization", _("该单位尚未注册"), "R-P1")
-    name = _check_team_name(contest, name, errors)
-    _check_station(contest, organization, station, direction, errors)
-    policies = _check_policies(contest, accepted_policies, errors)
-    reps = _check_representatives(contest, representatives, errors)
+    errors, name, policies, reps = _validate_team(
+        organization=organization, station=station, direction=direction, name=name,
+        representatives=representatives, accepted_policies=accepted_policies, now=now)
     errors.raise_if_any()
     with transaction.atomic():
         team = Team.objects.create(contest=contest, organization=organization, station=station,

@@ -1,0 +1,454 @@
+"""Checking a contest spec and the pure operations on it (no database).
+
+`validate_spec` returns every error at once, each message starting with the path of the
+value it is about (`awards.tiers[2].amount: ...`), so whoever edits the YAML can fix all of
+them in one pass. Schema errors come first (shape, types, formats), then the checks of one
+part against another.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from .enums import PolicyKind
+from .spec_schema import SPEC_SCHEMA
+
+# The schedule key that opens and closes registration; selectors.py reads the same row.
+from .selectors import REGISTRATION_KEY
+
+ROOT = "spec"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_formats = FormatChecker(formats=())
+
+
+@_formats.checks("date-time", raises=ValueError)
+def _is_aware_datetime(value: object) -> bool:
+    """An ISO 8601 date and time with its UTC offset: the contest runs on Beijing time, and a
+    naive time would silently mean the server's zone."""
+    if not isinstance(value, str):
+        return True
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is None or "T" not in value:
+        raise ValueError("needs a date, a time and a UTC offset, e.g. 2023-10-22T23:59:59+08:00")
+    return True
+
+
+@_formats.checks("uri")
+def _is_web_address(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+@_formats.checks("email")
+def _is_email(value: object) -> bool:
+    return not isinstance(value, str) or bool(_EMAIL.match(value))
+
+
+VALIDATOR = Draft202012Validator(SPEC_SCHEMA, format_checker=_formats)
+
+
+class SpecError(Exception):
+    """A contest spec that cannot be loaded; `errors` lists every problem, path first."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = list(errors)
+        super().__init__("\n".join(self.errors))
+
+
+# --- paths -------------------------------------------------------------------------------
+
+
+def format_path(parts: Any) -> str:
+    """`["awards", "tiers", 1, "amount"]` -> `awards.tiers[1].amount`."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or ROOT
+
+
+def _schema_messages(error: ValidationError) -> list[str]:
+    path = list(error.absolute_path)
+    if error.validator == "required":
+        missing = [
+            name for name in error.validator_value
+            if isinstance(error.instance, dict) and name not in error.instance
+            and error.message == f"{name!r} is a required property"
+        ]
+        if missing:
+            return [f"{format_path([*path, missing[0]])}: is required"]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        return [f"{format_path([*path, key])}: unknown key" for key in error.instance if key not in known]
+    if error.validator == "dependentRequired":
+        return [f"{format_path(path)}: {error.message}"]
+    return [f"{format_path(path)}: {error.message}"]
+
+
+# --- normalizing ---------------------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """A deep copy holding only JSON types: dates and times become ISO 8601 strings (a YAML
+    loader may have turned them into objects) and tuples become lists."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def canonical_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def spec_sha256(data: dict[str, Any]) -> str:
+    """The fingerprint stored on the contest and in the audit trail."""
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
+def parse_datetime(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+def as_decimal(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+# --- the cross-field checks -----------------------------------------------------------------
+
+
+def _entries(data: dict[str, Any], *path: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, item) for each mapping in the list at `path`; skips what the schema refused."""
+    node: Any = data
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    if not isinstance(node, list):
+        return
+    for i, item in enumerate(node):
+        if isinstance(item, dict):
+            yield i, item
+
+
+def _str(item: dict[str, Any], key: str) -> str | None:
+    value = item.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _unique(
+    errors: list[str], prefix: str, entries: list[tuple[int, Any]], what: str
+) -> None:
+    """Report each repeat of a natural key, pointing at the first occurrence."""
+    seen: dict[Any, int] = {}
+    for i, key in entries:
+        if key is None:
+            continue
+        if key in seen:
+            errors.append(f"{prefix}[{i}]: duplicate {what} {key!r} (first at {prefix}[{seen[key]}])")
+        else:
+            seen[key] = i
+
+
+def _check_identity(data: dict[str, Any], errors: list[str]) -> None:
+    contest = data.get("contest")
+    if not isinstance(contest, dict):
+        return
+    zone = contest.get("time_zone")
+    if isinstance(zone, str) and zone:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors.append(f"contest.time_zone: unknown time zone {zone!r} (an IANA name such as Asia/Shanghai)")
+
+
+def _check_stations_and_directions(data: dict[str, Any], errors: list[str]) -> None:
+    """R-D1: five directions, each organized by one station; each station organizes one."""
+    stations = list(_entries(data, "stations"))
+    directions = list(_entries(data, "directions"))
+    _unique(errors, "stations", [(i, _str(s, "code")) for i, s in stations], "station code")
+    _unique(errors, "directions", [(i, _str(d, "code")) for i, d in directions], "direction code")
+    _unique(
+        errors,
+        "directions",
+        [(i, d.get("number") if isinstance(d.get("number"), int) else None) for i, d in directions],
+        "direction number",
+    )
+    codes = {_str(s, "code") for _, s in stations} - {None}
+    organized: dict[str, list[str]] = {code: [] for code in codes if code}
+    for i, direction in directions:
+        station = _str(direction, "station")
+        if station is None:
+            continue
+        if station not in codes:
+            errors.append(f"directions[{i}].station: unknown station {station!r}")
+        else:
+            organized[station].append(_str(direction, "code") or f"directions[{i}]")
+    for i, station in stations:
+        code = _str(station, "code")
+        if code is None or code not in organized:
+            continue
+        count = len(organized[code])
+        if count != 1:
+            listed = ", ".join(organized[code]) or "none"
+            errors.append(
+                f"stations[{i}]: station {code!r} organizes {count} directions ({listed}); "
+                "each station organizes exactly one direction"
+            )
+        units = list(_entries(station, "local_units"))
+        _unique(
+            errors, f"stations[{i}].local_units", [(j, _str(u, "name")) for j, u in units], "unit name"
+        )
+
+
+def _check_groups(data: dict[str, Any], errors: list[str]) -> None:
+    """R-G1..R-G3: exactly one default group (everyone else); the others say who qualifies."""
+    groups = list(_entries(data, "groups"))
+    _unique(errors, "groups", [(i, _str(g, "code")) for i, g in groups], "group code")
+    defaults = [i for i, g in groups if g.get("is_default") is True]
+    if len(defaults) != 1 and isinstance(data.get("groups"), list):
+        where = ", ".join(f"groups[{i}]" for i in defaults) or "none"
+        errors.append(
+            f"groups: exactly one group must have is_default: true (the group for everyone "
+            f"else, R-G3); found {len(defaults)}: {where}"
+        )
+    for i, group in groups:
+        criteria = list(_entries(group, "criteria"))
+        if group.get("is_default") is True and criteria:
+            errors.append(f"groups[{i}].criteria: the default group takes everyone else and has no criteria")
+        if group.get("is_default") is not True and not criteria and isinstance(group.get("criteria", []), list):
+            errors.append(f"groups[{i}].criteria: a group that is not the default needs at least one criterion")
+        for j, criterion in criteria:
+            by_size = "kinds" in criterion or "any" in criterion
+            by_soe = criterion.get("central_soe") is True
+            if by_size == by_soe:
+                errors.append(
+                    f"groups[{i}].criteria[{j}]: a criterion is either kinds + any (size thresholds) "
+                    "or central_soe: true, exactly one of the two"
+                )
+
+
+def _check_schedule(data: dict[str, Any], errors: list[str]) -> None:
+    """R-T1..R-T5: unique keys, each item ends after it starts, `registration` present."""
+    items = list(_entries(data, "schedule"))
+    _unique(errors, "schedule", [(i, _str(s, "key")) for i, s in items], "schedule key")
+    for i, item in items:
+        try:
+            starts = parse_datetime(item["starts_at"]) if isinstance(item.get("starts_at"), str) else None
+            ends = parse_datetime(item["ends_at"]) if isinstance(item.get("ends_at"), str) else None
+        except ValueError:
+            continue  # the schema reports the format
+        if starts and ends and (starts.tzinfo is None or ends.tzinfo is None):
+            continue
+        if starts and ends and ends <= starts:
+            errors.append(
+                f"schedule[{i}].ends_at: {item['ends_at']} is not after starts_at {item['starts_at']}"
+            )
+    if isinstance(data.get("schedule"), list) and REGISTRATION_KEY not in {
+        _str(s, "key") for _, s in items
+    }:
+        errors.append(
+            f"schedule: no item with key {REGISTRATION_KEY!r}: registration needs its dates (R-T1)"
+        )
+    keys = {_str(s, "key") for _, s in items}
+    for i, stage in _entries(data, "stages"):
+        key = _str(stage, "schedule_key")
+        if key is not None and key not in keys:
+            errors.append(f"stages[{i}].schedule_key: unknown schedule key {key!r}")
+
+
+def _check_stages(data: dict[str, Any], errors: list[str]) -> None:
+    stages = list(_entries(data, "stages"))
+    _unique(errors, "stages", [(i, _str(s, "code")) for i, s in stages], "stage code")
+    for i, stage in stages:
+        rounds = list(_entries(stage, "rounds"))
+        _unique(errors, f"stages[{i}].rounds", [(j, _str(r, "code")) for j, r in rounds], "round code")
+
+
+def _check_quotas(data: dict[str, Any], errors: list[str]) -> None:
+    """R-V2: quotas name an existing station and group, once each pair."""
+    stations = {_str(s, "code") for _, s in _entries(data, "stations")}
+    groups = {_str(g, "code") for _, g in _entries(data, "groups")}
+    quotas = list(_entries(data, "quotas"))
+    for i, quota in quotas:
+        station, group = _str(quota, "station"), _str(quota, "group")
+        if station is not None and station not in stations:
+            errors.append(f"quotas[{i}].station: unknown station {station!r}")
+        if group is not None and group not in groups:
+            errors.append(f"quotas[{i}].group: unknown group {group!r}")
+    _unique(
+        errors, "quotas", [(i, (_str(q, "station"), _str(q, "group"))) for i, q in quotas],
+        "station and group",
+    )
+
+
+def _amount_ok(value: Any) -> bool:
+    try:
+        return as_decimal(value).as_tuple().exponent >= -2  # type: ignore[operator]
+    except InvalidOperation:
+        return False
+
+
+def _check_awards(data: dict[str, Any], errors: list[str]) -> None:
+    """R-A1: count × amount over every tier adds up to the prize pool. When it does not, the
+    error points at the LAST tier's amount: the sum is only known once every tier is counted,
+    and the last tier is where whoever edits the list looks first."""
+    awards = data.get("awards")
+    if not isinstance(awards, dict):
+        return
+    tiers = list(_entries(awards, "tiers"))
+    _unique(errors, "awards.tiers", [(i, _str(t, "code")) for i, t in tiers], "tier code")
+    _unique(
+        errors, "awards.tiers",
+        [(i, t.get("rank") if isinstance(t.get("rank"), int) else None) for i, t in tiers], "rank",
+    )
+    special = list(_entries(awards, "special"))
+    _unique(errors, "awards.special", [(i, _str(s, "code")) for i, s in special], "award code")
+    numeric = (int, float)
+    pool = awards.get("prize_pool")
+    if isinstance(pool, numeric) and not isinstance(pool, bool) and not _amount_ok(pool):
+        errors.append("awards.prize_pool: at most two decimal places (万元)")
+    total = Decimal(0)
+    complete = isinstance(pool, numeric) and not isinstance(pool, bool)
+    for i, tier in tiers:
+        count, amount = tier.get("count"), tier.get("amount")
+        if isinstance(amount, numeric) and not isinstance(amount, bool) and not _amount_ok(amount):
+            errors.append(f"awards.tiers[{i}].amount: at most two decimal places (万元)")
+        if isinstance(count, int) and isinstance(amount, numeric) and not isinstance(amount, bool):
+            total += count * as_decimal(amount)
+        else:
+            complete = False
+    if complete and tiers and total != as_decimal(pool):
+        last = tiers[-1][0]
+        errors.append(
+            f"awards.tiers[{last}].amount: prize tiers add up to {_wan(total)}万元 "
+            f"but pool is {_wan(as_decimal(pool))}万元"
+        )
+
+
+def _wan(value: Decimal) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _check_documents(data: dict[str, Any], errors: list[str]) -> None:
+    """R-P5: each policy kind has exactly one current version; R-J7 codes unique."""
+    policies = list(_entries(data, "policies"))
+    _unique(
+        errors, "policies", [(i, (_str(p, "kind"), _str(p, "version"))) for i, p in policies],
+        "kind and version",
+    )
+    if isinstance(data.get("policies"), list):
+        for kind in PolicyKind.values:
+            current = [i for i, p in policies if p.get("kind") == kind and p.get("is_current") is True]
+            if len(current) != 1:
+                where = ", ".join(f"policies[{i}]" for i in current) or "none"
+                errors.append(
+                    f"policies: kind {kind!r} needs exactly one version with is_current: true, "
+                    f"found {len(current)} ({where})"
+                )
+    sections = list(_entries(data, "application_sections"))
+    _unique(errors, "application_sections", [(i, _str(s, "code")) for i, s in sections], "section code")
+    materials = list(_entries(data, "material_types"))
+    _unique(errors, "material_types", [(i, _str(m, "code")) for i, m in materials], "material code")
+
+
+def _check_lists(data: dict[str, Any], errors: list[str]) -> None:
+    """Central SOEs (R-G2c), past winners (R-J3), uncivil words (R-P7): no repeats."""
+    soes = list(_entries(data, "central_soes"))
+    _unique(errors, "central_soes", [(i, _str(s, "name")) for i, s in soes], "name")
+    winners = list(_entries(data, "past_winners"))
+    _unique(
+        errors, "past_winners",
+        [(i, (w.get("edition"), _str(w, "project_name"))) for i, w in winners], "edition and project",
+    )
+    contest = data.get("contest")
+    edition = contest.get("edition") if isinstance(contest, dict) else None
+    if isinstance(edition, int):
+        for i, winner in winners:
+            if isinstance(winner.get("edition"), int) and winner["edition"] >= edition:
+                errors.append(
+                    f"past_winners[{i}].edition: {winner['edition']} is not an earlier edition "
+                    f"than this one ({edition})"
+                )
+    words = data.get("uncivil_words")
+    if isinstance(words, list):
+        _unique(
+            errors, "uncivil_words", [(i, w if isinstance(w, str) else None) for i, w in enumerate(words)],
+            "word",
+        )
+
+
+_CHECKS = (
+    _check_identity,
+    _check_stations_and_directions,
+    _check_groups,
+    _check_schedule,
+    _check_stages,
+    _check_quotas,
+    _check_awards,
+    _check_documents,
+    _check_lists,
+)
+
+
+def validate_spec(data: Any) -> list[str]:
+    """Every error in the spec, each `path: message`; an empty list means it can be loaded."""
+    data = plain(data)
+    schema_errors = sorted(VALIDATOR.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    errors: list[str] = []
+    for error in schema_errors:
+        errors.extend(_schema_messages(error))
+    if not isinstance(data, dict):
+        return errors
+    for check in _CHECKS:
+        check(data, errors)
+    return list(dict.fromkeys(errors))
+
+
+# --- shifting the schedule --------------------------------------------------------------------
+
+
+def shift_schedule(
+    data: dict[str, Any], *, now: dt.datetime, lead: dt.timedelta = dt.timedelta(days=7)
+) -> tuple[dict[str, Any], dt.timedelta]:
+    """A copy of a valid spec with every schedule item moved by one offset so that
+    registration is open at `now`: it started `lead` before (or half its length before, if
+    it is shorter than twice `lead`). Every gap between dates is kept. The offset is whole
+    minutes, so the shifted times stay readable."""
+    data = copy.deepcopy(data)
+    items = data["schedule"]
+    registration = next(item for item in items if item["key"] == REGISTRATION_KEY)
+    ends = parse_datetime(registration["ends_at"])
+    if "starts_at" in registration:
+        starts = parse_datetime(registration["starts_at"])
+        anchor = starts + min(lead, (ends - starts) / 2)
+    else:
+        anchor = ends - lead
+    offset = now - anchor
+    offset = dt.timedelta(minutes=offset // dt.timedelta(minutes=1))
+    for item in items:
+        for key in ("starts_at", "ends_at"):
+            if key in item:
+                item[key] = (parse_datetime(item[key]) + offset).isoformat()
+    return data, offset

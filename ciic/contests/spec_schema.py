@@ -1,0 +1,299 @@
+"""The JSON Schema of a contest spec (`specs/*.yaml`), JSON Schema draft 2020-12.
+
+The schema fixes the shape: keys, types, formats and the sizes the database columns allow.
+What one part says about another (tiers add up to the pool, a direction's station exists,
+exactly one default group...) is checked in `spec.py`. The enumerations come from the code's
+TextChoices: they name what the code knows how to do, never a fact of one edition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ciic.entrants.enums import OrganizationKind
+
+from .enums import AwardRecipient, PolicyKind, RoundKind
+
+SPEC_FORMAT = 1
+
+CODE = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*$", "maxLength": 40}
+KEY = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*$", "maxLength": 60}
+NAME = {"type": "string", "minLength": 1, "maxLength": 200}
+NAME_EN = {"type": "string", "maxLength": 200}
+TEXT = {"type": "string", "minLength": 1}
+DATETIME = {"type": "string", "format": "date-time"}
+COUNT = {"type": "integer", "minimum": 1}
+NATURAL = {"type": "integer", "minimum": 0}
+AMOUNT = {"type": "number", "exclusiveMinimum": 0, "maximum": 9999999999}
+# 统一社会信用代码: 18 characters, or empty while the secretariat has not filled it in.
+CREDIT_CODE = {"type": "string", "pattern": r"^([0-9A-HJ-NPQRTUWXY]{18})?$"}
+NAMES = {"type": "array", "items": NAME}
+
+
+def _object(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": required,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def _list(item: dict[str, Any], *, min_items: int = 0) -> dict[str, Any]:
+    return {"type": "array", "items": item, "minItems": min_items}
+
+
+CONTEST = _object(
+    ["slug", "edition", "year", "name", "theme", "time_zone"],
+    {
+        "slug": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*$", "maxLength": 60},
+        "edition": COUNT,
+        "year": {"type": "integer", "minimum": 2000, "maximum": 2999},
+        "name": NAME,
+        "name_en": NAME_EN,
+        "theme": NAME,
+        "theme_en": NAME_EN,
+        "website": {"type": "string", "format": "uri", "maxLength": 200},
+        "contact_email": {"type": "string", "format": "email", "maxLength": 254},
+        "time_zone": {"type": "string", "minLength": 1, "maxLength": 60},
+    },
+)
+
+# R-C2: {role: [unit names]}; the three roles of the notice are required, others may follow.
+HOSTS = {
+    "type": "object",
+    "required": ["hosts", "organizers", "executing_organizers"],
+    "properties": {
+        "hosts": {**NAMES, "minItems": 1},
+        "organizers": {**NAMES, "minItems": 1},
+        "executing_organizers": NAMES,
+    },
+    "additionalProperties": NAMES,
+}
+
+LOCAL_UNIT = _object(["name"], {"name": NAME, "credit_code": CREDIT_CODE})
+
+STATION = _object(
+    ["code", "name"],
+    {
+        "code": CODE,
+        "name": NAME,
+        "name_en": NAME_EN,
+        "city": {"type": "string", "maxLength": 60},
+        "local_units": _list(LOCAL_UNIT),
+    },
+)
+
+DIRECTION = _object(
+    ["number", "code", "name", "description", "station"],
+    {
+        "number": COUNT,
+        "code": CODE,
+        "name": NAME,
+        "name_en": NAME_EN,
+        "description": TEXT,
+        "description_en": {"type": "string"},
+        "station": CODE,
+    },
+)
+
+CONDITION = _object(
+    ["field", "gt"],
+    {"field": {"enum": ["headcount", "annual_revenue"]}, "gt": {"type": "number", "minimum": 0}},
+)
+
+# One way to qualify for a group (R-G2): by kind and size, or by being a central SOE.
+# That a criterion is one or the other, never both nor neither, is checked in spec.py.
+CRITERION = {
+    **_object(
+        ["label"],
+        {
+            "label": NAME,
+            "label_en": NAME_EN,
+            "kinds": {
+                "type": "array",
+                "items": {"enum": list(OrganizationKind.values)},
+                "minItems": 1,
+            },
+            "any": _list(CONDITION, min_items=1),
+            "central_soe": {"const": True},
+        },
+    ),
+    "dependentRequired": {"kinds": ["any"], "any": ["kinds"]},
+}
+
+GROUP = _object(
+    ["code", "name"],
+    {
+        "code": CODE,
+        "name": NAME,
+        "name_en": NAME_EN,
+        "is_default": {"type": "boolean"},
+        "criteria": _list(CRITERION),
+    },
+)
+
+CENTRAL_SOE = _object(["name"], {"name": NAME, "credit_code": CREDIT_CODE})
+
+SCHEDULE_ITEM = _object(
+    ["key", "name", "ends_at"],
+    {
+        "key": KEY,
+        "name": NAME,
+        "name_en": NAME_EN,
+        "starts_at": DATETIME,
+        "ends_at": DATETIME,
+        "note": {"type": "string", "maxLength": 300},
+    },
+)
+
+ROUND = _object(
+    ["code", "name", "kind"],
+    {"code": CODE, "name": NAME, "name_en": NAME_EN, "kind": {"enum": list(RoundKind.values)}},
+)
+
+STAGE = _object(
+    ["code", "name", "rounds"],
+    {
+        "code": CODE,
+        "name": NAME,
+        "name_en": NAME_EN,
+        "schedule_key": KEY,
+        "rounds": _list(ROUND, min_items=1),
+    },
+)
+
+QUOTA = _object(
+    ["station", "group", "finalists"],
+    {"station": CODE, "group": CODE, "finalists": {"type": ["integer", "null"], "minimum": 0}},
+)
+
+PRIZE_TIER = _object(
+    ["code", "rank", "name", "count", "amount"],
+    {
+        "code": CODE,
+        "rank": COUNT,
+        "name": NAME,
+        "name_en": NAME_EN,
+        "count": COUNT,
+        "amount": AMOUNT,
+    },
+)
+
+SPECIAL_AWARD = _object(
+    ["code", "name", "recipient"],
+    {
+        "code": CODE,
+        "name": NAME,
+        "name_en": NAME_EN,
+        "recipient": {"enum": list(AwardRecipient.values)},
+    },
+)
+
+AWARDS = _object(
+    ["prize_pool", "tiers"],
+    {
+        "prize_pool": AMOUNT,
+        "tiers": _list(PRIZE_TIER, min_items=1),
+        "special": _list(SPECIAL_AWARD),
+    },
+)
+
+SECTION = _object(
+    ["code", "name", "max_chars"],
+    {
+        "code": CODE,
+        "name": NAME,
+        "name_en": NAME_EN,
+        "parts": {"type": "array", "items": NAME},
+        "max_chars": COUNT,
+    },
+)
+
+MATERIAL_TYPE = _object(
+    ["code", "name", "category", "formats", "max_size_mb"],
+    {
+        "code": CODE,
+        "name": NAME,
+        "name_en": NAME_EN,
+        "category": CODE,
+        "formats": {
+            "type": "array",
+            "items": {"type": "string", "pattern": r"^[a-z0-9]+$", "maxLength": 10},
+            "minItems": 1,
+            "uniqueItems": True,
+        },
+        "max_size_mb": COUNT,
+        "required": {"type": "boolean"},
+        "link_required": {"type": "boolean"},
+        "own_entity_attestation": {"type": "boolean"},
+    },
+)
+
+POLICY = _object(
+    ["kind", "version", "title", "text", "is_current"],
+    {
+        "kind": {"enum": list(PolicyKind.values)},
+        "version": {"type": "string", "minLength": 1, "maxLength": 20},
+        "title": NAME,
+        "text": TEXT,
+        "is_current": {"type": "boolean"},
+        "published_at": DATETIME,
+    },
+)
+
+PAST_WINNER = _object(
+    ["edition", "project_name", "prize"],
+    {
+        "edition": COUNT,
+        "project_name": {"type": "string", "minLength": 1, "maxLength": 300},
+        "organization": {"type": "string", "maxLength": 200},
+        "prize": {"type": "string", "minLength": 1, "maxLength": 40},
+        "text": {"type": "string"},
+    },
+)
+
+SPEC_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://www.cii-contest.cn/schemas/contest-spec.json",
+    "title": "Contest spec",
+    **_object(
+        [
+            "spec_format",
+            "contest",
+            "hosts",
+            "stations",
+            "directions",
+            "groups",
+            "schedule",
+            "stages",
+            "awards",
+            "publicity_days",
+            "max_representatives",
+            "material_types",
+            "application_sections",
+            "policies",
+        ],
+        {
+            "spec_format": {"const": SPEC_FORMAT},
+            "contest": CONTEST,
+            "hosts": HOSTS,
+            "stations": _list(STATION, min_items=1),
+            "directions": _list(DIRECTION, min_items=1),
+            "groups": _list(GROUP, min_items=1),
+            "central_soes": _list(CENTRAL_SOE),
+            "schedule": _list(SCHEDULE_ITEM, min_items=1),
+            "stages": _list(STAGE, min_items=1),
+            "quotas": _list(QUOTA),
+            "awards": AWARDS,
+            "publicity_days": COUNT,
+            "upload_grace_minutes": NATURAL,
+            "max_representatives": COUNT,
+            "application_sections": _list(SECTION, min_items=1),
+            "material_types": _list(MATERIAL_TYPE, min_items=1),
+            "policies": _list(POLICY, min_items=1),
+            "past_winners": _list(PAST_WINNER),
+            "uncivil_words": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 60}},
+        },
+    ),
+}
