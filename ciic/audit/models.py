@@ -42,6 +42,14 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("audit entries are append-only")
+
     def canonical(self) -> str:
         """The entry's content as the hash sees it: stable key order, UTC ISO time."""
         payload = {
@@ -59,15 +67,6 @@ class AuditEntry(models.Model):
     def compute_hash(self) -> str:
         return hashlib.sha256((self.prev_hash + self.canonical()).encode("utf-8")).hexdigest()
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RuntimeError("audit entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("audit entries are append-only")
-
-
 class AuditHead(models.Model):
     """One row holding the latest hash; locking it serializes appends to the chain."""
 
@@ -76,3 +75,6 @@ class AuditHead(models.Model):
 
     class Meta:
         verbose_name = _("审计链头")
+
+    def __str__(self) -> str:
+        return self.last_hash

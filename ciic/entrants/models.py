@@ -141,3 +141,6 @@ class PolicyAcceptance(models.Model):
         verbose_name = _("规则确认记录")
         verbose_name_plural = _("规则确认记录")
         constraints = [models.UniqueConstraint(fields=["team", "policy"], name="accept_once")]
+
+    def __str__(self) -> str:
+        return f"{self.team} / {self.policy}"
