@@ -1,3 +1,29 @@
+"""The JSON API, mounted at /api/v1 (ciic/urls.py): one router per domain app.
 
-app_name = "api"
-urlpatterns: list = []
+OpenAPI at /api/v1/openapi.json, interactive docs at /api/v1/docs.
+"""
+
+from django.urls import path
+from ninja import NinjaAPI
+
+from . import accounts, contests, entrants
+from .errors import install_error_handlers
+
+api = NinjaAPI(
+    title="CIIC Platform API",
+    version="1",
+    urls_namespace="api",
+    description=(
+        "中国工业互联网大赛平台接口 / China Industrial Internet Contest platform API. "
+        "Authenticate scripts with `Authorization: Bearer ciic_...` (issue a token at "
+        "POST /accounts/tokens from a logged-in browser session); the browser uses its "
+        "session and CSRF token. Refusals are HTTP 422 with "
+        '`{"errors": [{"field", "rule", "message"}]}`, `rule` being the contest rule ID.'
+    ),
+)
+install_error_handlers(api)
+api.add_router("", contests.router)
+api.add_router("", accounts.router)
+api.add_router("", entrants.router)
+
+urlpatterns = [path("", api.urls)]

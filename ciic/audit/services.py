@@ -41,14 +41,21 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def _scrub(values: dict[str, Any] | None) -> dict[str, Any] | None:
-    if values is None:
-        return None
+def _mask_tree(value: Any) -> Any:
     from ciic.core.masking import mask_value
 
-    return {
-        k: (mask_value(k, v) if k in SENSITIVE_FIELDS else v) for k, v in _jsonable(values).items()
-    }
+    if isinstance(value, dict):
+        return {k: (mask_value(k, v) if k in SENSITIVE_FIELDS else _mask_tree(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_tree(v) for v in value]
+    return value
+
+
+def _scrub(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """JSON-ready values with personal data masked at any depth."""
+    if values is None:
+        return None
+    return _mask_tree(_jsonable(values))
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:

@@ -36,10 +36,6 @@ def registration_open(contest: Contest, *, now: dt.datetime | None = None) -> bo
 
 
 def max_representatives(contest: Contest) -> int:
-    """R-P3: how many representatives a team may have, from the contest spec."""
-    return int(contest.spec["participation"]["max_representatives"])
-
-
-def max_representatives(contest: Contest) -> int:
-    """R-P3: the most representatives one team may have, as the contest spec sets it."""
+    """R-P3: the most representatives one team may have: the spec's
+    `participation.max_representatives`, stored on the contest by the loader."""
     return contest.max_representatives

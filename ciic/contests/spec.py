@@ -23,10 +23,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from .enums import PolicyKind
+from .selectors import REGISTRATION_KEY  # the schedule row registration opens and closes by
 from .spec_schema import SPEC_SCHEMA
-
-# The schedule key that opens and closes registration; selectors.py reads the same row.
-from .selectors import REGISTRATION_KEY
 
 ROOT = "spec"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -242,6 +242,9 @@ POLICY = _object(
     },
 )
 
+# R-P3 (and room for the other per-team limits of a later edition).
+PARTICIPATION = _object(["max_representatives"], {"max_representatives": COUNT})
+
 PAST_WINNER = _object(
     ["edition", "project_name", "prize"],
     {
@@ -269,7 +272,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             "stages",
             "awards",
             "publicity_days",
-            "max_representatives",
+            "participation",
             "material_types",
             "application_sections",
             "policies",
@@ -288,7 +291,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             "awards": AWARDS,
             "publicity_days": COUNT,
             "upload_grace_minutes": NATURAL,
-            "max_representatives": COUNT,
+            "participation": PARTICIPATION,
             "application_sections": _list(SECTION, min_items=1),
             "material_types": _list(MATERIAL_TYPE, min_items=1),
             "policies": _list(POLICY, min_items=1),

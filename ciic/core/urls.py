@@ -1,3 +1,9 @@
+from django.urls import path
+
+from . import views
 
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+]

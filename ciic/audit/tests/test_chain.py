@@ -74,3 +74,9 @@ def test_sensitive_values_are_masked_before_recording():
     entry = record(actor=None, action="t", object_type="t", object_id=1,
                    after={"id_number": "110105199001010002", "mobile": "13812345678", "name": "张三"})
     assert entry.after == {"id_number": "110105********0002", "mobile": "138****5678", "name": "张三"}
+
+
+def test_sensitive_values_nested_in_lists_are_masked():
+    entry = record(actor=None, action="t", object_type="t", object_id=1,
+                   after={"representatives": [{"id_number": "110105199001010002", "name": "张三"}]})
+    assert entry.after["representatives"][0]["id_number"] == "110105********0002"

@@ -1,0 +1,51 @@
+"""Forms of the account pages. They only collect input: rules live in services.py."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+class SignUpForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("电子邮箱或手机号"), max_length=254,
+        help_text=_("可使用电子邮箱或 11 位中国大陆手机号登录"),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    full_name = forms.CharField(label=_("姓名"), max_length=100,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    password = forms.CharField(label=_("密码"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Put the errors of `sign_up` next to their fields."""
+        for field, errors in exc.message_dict.items():
+            self.add_error(field if field in self.fields else None, errors)
+
+
+class LoginForm(forms.Form):
+    # The field is called `username` so django-axes reads the identifier (AXES_USERNAME_FORM_FIELD).
+    username = forms.CharField(
+        label=_("电子邮箱或手机号"), max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(label=_("密码"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class CodeForm(forms.Form):
+    token = forms.CharField(
+        label=_("验证码"), max_length=16,
+        help_text=_("身份验证器应用显示的 6 位数字"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "autofocus": True}),
+    )
+
+    def clean_token(self) -> str:
+        return "".join(self.cleaned_data["token"].split())
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("令牌名称"), max_length=100, required=False,
+                           help_text=_("用于区分不同脚本，例如“数据同步”"))

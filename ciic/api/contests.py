@@ -1,0 +1,216 @@
+"""The contest spec, public: identity, directions, stations, schedule, groups, prizes, policies.
+
+Everything here is a fact of the contest edition (loaded from its spec), the same for
+everyone, so these endpoints need no authentication. Names follow the request's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+
+from ciic.contests.models import Contest, Direction, PolicyDocument, ScheduleItem, Station
+from ciic.contests.selectors import (
+    current_contest,
+    max_representatives,
+    registration_deadline,
+    registration_open,
+)
+
+router = Router(tags=["contest"])
+
+
+def get_contest() -> Contest:
+    """The contest the platform serves, or 404 when none is loaded yet."""
+    contest = current_contest()
+    if contest is None:
+        raise Http404(_("尚未载入赛事"))
+    return contest
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+# --- schemas ---------------------------------------------------------------------------
+
+
+class GroupOut(Schema):
+    code: str = Field(description="组别代码 / Group code")
+    name: str = Field(description="组别名称（按请求语言）/ Group name in the request's language")
+    is_default: bool = Field(description="不满足其他组别条件者归入此组 / Takes everyone who qualifies for no other group (R-G3)")
+    criteria: list[str] = Field(description="资格条件（满足任一即可）/ Ways to qualify, any one suffices (R-G2)")
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.display_name
+
+    @staticmethod
+    def resolve_criteria(obj) -> list[str]:
+        key = "label_en" if _english() else "label"
+        return [c.get(key) or c.get("label", "") for c in obj.criteria]
+
+
+class PrizeTierOut(Schema):
+    code: str
+    name: str = Field(description="奖项名称 / Prize name")
+    rank: int = Field(description="等级（1 为最高）/ Rank, 1 is highest")
+    count: int = Field(description="名额 / Number of prizes")
+    amount: Decimal = Field(description="奖金（万元/队，税前）/ Amount per team, 10k CNY, pre-tax")
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.display_name
+
+
+class ContestOut(Schema):
+    slug: str = Field(description="赛事标识 / Contest identifier")
+    name: str = Field(description="赛事名称（按请求语言）/ Contest name in the request's language")
+    name_zh: str = Field(description="中文名称 / Chinese name")
+    name_en: str = Field(description="英文名称 / English name")
+    edition: int = Field(description="届次 / Edition")
+    year: int = Field(description="年份 / Year")
+    theme: str = Field(description="主题 / Theme")
+    hosts: dict = Field(description="主办、承办、执行承办单位 / Hosts and organizers by role (R-C2)")
+    website: str = Field(description="官方网站 / Official website (R-C3)")
+    time_zone: str = Field(description="赛事时区 / Contest time zone")
+    registration_deadline: dt.datetime | None = Field(description="报名截止时间 / Registration deadline (R-T1)")
+    registration_open: bool = Field(description="当前是否可以报名 / Whether registration is open now")
+    max_representatives: int = Field(description="每队参赛代表上限 / Representatives per team at most (R-P3)")
+    groups: list[GroupOut] = Field(description="组别 / Groups (R-G1)")
+    prize_tiers: list[PrizeTierOut] = Field(description="决赛奖项 / Finals prize tiers (R-A1)")
+    prize_pool: Decimal = Field(description="奖金池（万元）/ Prize pool, 10k CNY")
+    publicity_days: int = Field(description="获奖公示期（天）/ Award publicity period in days (R-T5, R-X1)")
+
+
+class StationRef(Schema):
+    code: str
+    name: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.display_name
+
+
+class DirectionOut(Schema):
+    number: int = Field(description="序号 / Number")
+    code: str = Field(description="方向代码 / Direction code")
+    name: str = Field(description="赛题方向（按请求语言）/ Direction name")
+    description: str = Field(description="方向说明 / What the direction covers (R-D1)")
+    station: StationRef = Field(description="组织该方向的赛站 / The station that organizes it (R-D1)")
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.display_name
+
+    @staticmethod
+    def resolve_description(obj) -> str:
+        return obj.description_display
+
+
+class DirectionRef(Schema):
+    number: int
+    code: str
+    name: str
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.display_name
+
+
+class LocalUnitOut(Schema):
+    name: str = Field(description="地方赛组织单位 / Local organizing unit (R-D3)")
+    credit_code: str = Field(description="统一社会信用代码（如已公布）/ Credit code, when announced")
+
+
+class StationOut(Schema):
+    code: str = Field(description="赛站代码 / Station code")
+    name: str = Field(description="赛站名称（按请求语言）/ Station name")
+    city: str = Field(description="城市 / City")
+    directions: list[DirectionRef] = Field(description="本赛站组织的赛题方向 / Directions it organizes (R-D1)")
+    local_units: list[LocalUnitOut] = Field(
+        description="地方赛组织单位：其本身及关联单位不得在本赛站参赛 / Local organizing units, barred from this station with their families (R-P8)")
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.display_name
+
+    @staticmethod
+    def resolve_directions(obj) -> list:
+        return list(obj.directions.all())
+
+    @staticmethod
+    def resolve_local_units(obj) -> list:
+        return list(obj.local_units.all())
+
+
+class ScheduleItemOut(Schema):
+    key: str = Field(description="日程代码 / Schedule key")
+    name: str = Field(description="日程名称（按请求语言）/ Step name")
+    starts_at: dt.datetime | None = Field(description="开始时间 / Starts at")
+    ends_at: dt.datetime = Field(description="截止时间 / Ends at")
+    note: str = Field(description="备注 / Note")
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.display_name
+
+
+class PolicyOut(Schema):
+    id: int = Field(description="规则文本 ID，报名时提交以表示已阅读同意 / Policy ID, sent back to accept it (R-P5)")
+    kind: str = Field(description="类型：service_rules 服务规则 / pledge 参赛承诺书 / Kind")
+    kind_label: str = Field(description="类型名称 / Kind label")
+    version: str = Field(description="版本 / Version")
+    title: str = Field(description="标题 / Title")
+    text: str = Field(description="正文 / Full text")
+    published_at: dt.datetime | None = Field(description="发布时间 / Published at")
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return str(obj.get_kind_display())
+
+
+# --- endpoints -------------------------------------------------------------------------
+
+
+@router.get("/contest", response={200: ContestOut}, summary="当前赛事 / The current contest")
+def contest_info(request: HttpRequest):
+    contest = get_contest()
+    return {
+        "slug": contest.slug, "name": contest.display_name, "name_zh": contest.name,
+        "name_en": contest.name_en, "edition": contest.edition, "year": contest.year,
+        "theme": contest.theme_display, "hosts": contest.hosts, "website": contest.website,
+        "time_zone": contest.time_zone,
+        "registration_deadline": registration_deadline(contest),
+        "registration_open": registration_open(contest),
+        "max_representatives": max_representatives(contest),
+        "groups": list(contest.groups.all()),
+        "prize_tiers": list(contest.prize_tiers.all()),
+        "prize_pool": contest.prize_pool, "publicity_days": contest.publicity_days,
+    }
+
+
+@router.get("/contest/directions", response=list[DirectionOut], summary="赛题方向 / Topic directions")
+def contest_directions(request: HttpRequest):
+    return Direction.objects.filter(contest=get_contest()).select_related("station")
+
+
+@router.get("/contest/stations", response=list[StationOut], summary="赛站 / Stations")
+def contest_stations(request: HttpRequest):
+    return Station.objects.filter(contest=get_contest()).prefetch_related("directions", "local_units")
+
+
+@router.get("/contest/schedule", response=list[ScheduleItemOut], summary="日程 / Schedule")
+def contest_schedule(request: HttpRequest):
+    return ScheduleItem.objects.filter(contest=get_contest())
+
+
+@router.get("/contest/policies", response=list[PolicyOut],
+            summary="现行服务规则与参赛承诺书 / Current service rules and pledge")
+def contest_policies(request: HttpRequest):
+    return PolicyDocument.objects.filter(contest=get_contest(), is_current=True).order_by("kind")

@@ -1,0 +1,422 @@
+"""Organizations, teams, representatives and policy acceptances.
+
+Every write calls the same service as the web page (`ciic.entrants.services`), so the rules
+(R-T1, R-G2..R-G4, R-P1..R-P8, R-D2) are enforced in one place and refused the same way:
+HTTP 422 with the rule ID. Objects come from the selectors, already filtered to what the
+caller may see: anything else is 404, whether it exists or not. A visible object the caller
+may not change is 403 (a station officer looking at a team of their station, say).
+
+Representatives' ID numbers and mobiles only ever leave as masked values.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+from ninja.responses import Status
+
+from ciic.contests.models import Contest, Direction, PolicyDocument, Station
+from ciic.entrants.models import Organization, Team
+from ciic.entrants.selectors import (
+    filter_organizations,
+    filter_teams,
+    organizations_for_user,
+    teams_for_user,
+)
+from ciic.entrants.services import (
+    OrganizationInput,
+    RepresentativeInput,
+    accept_policies,
+    add_representative,
+    change_team,
+    check_team,
+    clean_organization,
+    preview_group,
+    register_organization,
+    register_team,
+    remove_representative,
+    team_has_accepted_current_policies,
+    update_organization,
+)
+
+from .auth import ANY_AUTH
+from .contests import DirectionRef, StationRef, get_contest
+from .errors import DetailOut, ErrorItem, ErrorsOut, error_items
+
+router = Router(tags=["entrants"], auth=ANY_AUTH)
+
+PAGE_SIZE = 20
+REFUSALS = {401: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorsOut}
+
+
+# --- schemas ---------------------------------------------------------------------------
+
+
+class GroupRef(Schema):
+    code: str = Field(description="组别代码 / Group code")
+    name: str = Field(description="组别名称 / Group name")
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.display_name
+
+
+class OrganizationIn(Schema):
+    """What an entrant says about its organization. There is no `group` field: the group is
+    derived from these facts (R-G2, R-G3), never chosen; a `group` sent anyway is ignored."""
+
+    name: str = Field(max_length=200, description="单位名称 / Organization name")
+    credit_code: str = Field(max_length=40, description="统一社会信用代码（18 位）/ Unified social credit code (R-P1)")
+    kind: str = Field(description="单位类型：software_it / industrial / central_soe / university / research_institute / other")
+    headcount: int | None = Field(None, description="从业人数 / Staff headcount (R-G2)")
+    annual_revenue: Decimal | None = Field(None, description="年营业收入（万元）/ Annual revenue in 10k CNY (R-G2)")
+    parent_credit_code: str = Field("", max_length=40, description="上级单位（母公司/总公司）的统一社会信用代码 / Parent's credit code (R-G2c, R-P8)")
+    parent_name: str = Field("", max_length=200, description="上级单位名称（尚未注册时必填）/ Parent's name, required if it has not registered")
+
+    def to_input(self) -> OrganizationInput:
+        return OrganizationInput(
+            name=self.name, credit_code=self.credit_code, kind=self.kind,
+            headcount=self.headcount, annual_revenue=self.annual_revenue,
+            parent_credit_code=self.parent_credit_code, parent_name=self.parent_name,
+        )
+
+
+class ParentOut(Schema):
+    id: int
+    name: str
+    credit_code: str
+    is_registered: bool = Field(description="上级单位本身是否已注册 / Whether the parent registered itself")
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str = Field(description="单位名称 / Organization name")
+    credit_code: str = Field(description="统一社会信用代码 / Unified social credit code")
+    kind: str = Field(description="单位类型 / Kind")
+    kind_label: str = Field(description="单位类型名称 / Kind label")
+    headcount: int | None = Field(description="从业人数 / Staff headcount")
+    annual_revenue: Decimal | None = Field(description="年营业收入（万元）/ Annual revenue, 10k CNY")
+    province_code: str = Field(description="省级行政区划代码 / Province code, from the credit code")
+    province: str = Field(description="省份 / Province")
+    group: GroupRef | None = Field(description="组别（由系统判定）/ Group, as derived (R-G2, R-G3)")
+    group_reason: str = Field(description="组别依据 / Why this group")
+    parent: ParentOut | None = Field(description="上级单位 / Parent organization")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return str(obj.get_kind_display())
+
+
+class GroupPreviewOut(Schema):
+    group: GroupRef | None = Field(description="将被判定的组别；有错误时为空 / The group it would get; null when there are errors")
+    reason: str = Field(description="判定依据 / Why")
+    errors: list[ErrorItem] = Field(description="注册时会被拒绝的原因 / What registering would refuse")
+
+
+class OrganizationRef(Schema):
+    id: int
+    name: str
+    group: GroupRef | None
+
+
+class RepresentativeIn(Schema):
+    name: str = Field(max_length=60, description="姓名 / Name")
+    id_number: str = Field(max_length=30, description="居民身份证号 / Resident ID number (R-P3)")
+    mobile: str = Field(max_length=30, description="手机号 / Mobile number")
+    email: str = Field(max_length=254, description="电子邮箱 / Email")
+
+    def to_input(self) -> RepresentativeInput:
+        return RepresentativeInput(name=self.name, id_number=self.id_number,
+                                   mobile=self.mobile, email=self.email)
+
+
+class RepresentativeOut(Schema):
+    id: int
+    name: str = Field(description="姓名 / Name")
+    id_number_masked: str = Field(description="居民身份证号（脱敏）/ ID number, masked")
+    mobile_masked: str = Field(description="手机号（脱敏）/ Mobile, masked")
+    email: str | None = Field(description="电子邮箱（仅团队负责人与秘书处可见）/ Email, for the team lead and the secretariat only")
+
+    @staticmethod
+    def resolve_id_number_masked(obj) -> str:
+        return obj.masked_id_number
+
+    @staticmethod
+    def resolve_mobile_masked(obj) -> str:
+        return obj.masked_mobile
+
+    @staticmethod
+    def resolve_email(obj, context) -> str | None:
+        request = (context or {}).get("request")
+        user = getattr(request, "auth", None)
+        if user is not None and user.has_perm("entrants.view_personal_data", obj.team):
+            return obj.email
+        return None
+
+
+class AcceptanceOut(Schema):
+    policy_id: int
+    kind: str = Field(description="service_rules 服务规则 / pledge 参赛承诺书")
+    version: str = Field(description="所同意的版本 / Version accepted (R-P5)")
+    title: str
+    accepted_at: dt.datetime = Field(description="同意时间 / When")
+
+    @staticmethod
+    def resolve_kind(obj) -> str:
+        return obj.policy.kind
+
+    @staticmethod
+    def resolve_version(obj) -> str:
+        return obj.policy.version
+
+    @staticmethod
+    def resolve_title(obj) -> str:
+        return obj.policy.title
+
+
+class TeamOut(Schema):
+    id: int
+    name: str = Field(description="团队名称 / Team name")
+    status: str = Field(description="状态 / Status")
+    status_label: str
+    organization: OrganizationRef = Field(description="参赛单位 / Organization")
+    station: StationRef = Field(description="赛站 / Station (R-P4)")
+    direction: DirectionRef = Field(description="赛题方向 / Direction (R-D2)")
+    lead_name: str = Field(description="团队负责人 / Team lead")
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_lead_name(obj) -> str:
+        return obj.lead.full_name
+
+
+class TeamDetailOut(TeamOut):
+    representatives: list[RepresentativeOut] = Field(description="参赛代表 / Representatives (R-P3)")
+    acceptances: list[AcceptanceOut] = Field(description="已同意的规则文本 / Policies accepted (R-P5)")
+    has_accepted_current_policies: bool = Field(description="是否已同意现行版本 / Whether the current versions are accepted")
+
+    @staticmethod
+    def resolve_representatives(obj) -> list:
+        return list(obj.representatives.all())
+
+    @staticmethod
+    def resolve_acceptances(obj) -> list:
+        return list(obj.acceptances.all())
+
+    @staticmethod
+    def resolve_has_accepted_current_policies(obj) -> bool:
+        return team_has_accepted_current_policies(obj)
+
+
+class TeamIn(Schema):
+    organization_id: int = Field(description="参赛单位 ID / Organization ID")
+    station: str = Field(description="赛站代码 / Station code (R-P4)")
+    direction: str = Field(description="赛题方向代码，须由该赛站组织 / Direction code, organized by that station (R-D2)")
+    name: str = Field(max_length=100, description="团队名称 / Team name (R-P7)")
+    representatives: list[RepresentativeIn] = Field(description="参赛代表 / Representatives (R-P3)")
+    accepted_policy_ids: list[int] = Field(default_factory=list, description="已阅读并同意的现行规则文本 ID / IDs of the current policies accepted (R-P5)")
+
+
+class TeamCheckOut(Schema):
+    ok: bool = Field(description="报名是否会被接受 / Whether registering would succeed")
+    errors: list[ErrorItem]
+
+
+class TeamPatch(Schema):
+    station: str | None = Field(None, description="新赛站代码 / New station code")
+    direction: str | None = Field(None, description="新赛题方向代码 / New direction code")
+    name: str | None = Field(None, max_length=100, description="新团队名称 / New team name")
+
+
+class AcceptancesIn(Schema):
+    policy_ids: list[int] = Field(description="同意的规则文本 ID / IDs of the policies accepted (R-P5)")
+
+
+class EntrantFilters(Schema):
+    station: str = Field("", description="赛站代码 / Station code")
+    direction: str = Field("", description="赛题方向代码 / Direction code")
+    group: str = Field("", description="组别代码 / Group code")
+    province: str = Field("", description="省级行政区划代码（2 位）/ Province code, 2 digits")
+    q: str = Field("", description="名称包含 / Name contains")
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _require(user, perm: str, obj=None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(_("无权执行此操作"))
+
+
+def _organization(request: HttpRequest, contest: Contest, organization_id: int) -> Organization:
+    return get_object_or_404(organizations_for_user(request.auth, contest), pk=organization_id)
+
+
+def _team(request: HttpRequest, contest: Contest, team_id: int) -> Team:
+    qs = teams_for_user(request.auth, contest).prefetch_related(
+        "representatives", "acceptances__policy")
+    return get_object_or_404(qs, pk=team_id)
+
+
+def _station(contest: Contest, code: str | None) -> Station | None:
+    return Station.objects.filter(contest=contest, code=code).first() if code else None
+
+
+def _direction(contest: Contest, code: str | None) -> Direction | None:
+    return Direction.objects.filter(contest=contest, code=code).select_related("station").first() if code else None
+
+
+def _policies(contest: Contest, ids: list[int]) -> list[PolicyDocument]:
+    return list(PolicyDocument.objects.filter(contest=contest, pk__in=ids))
+
+
+def _team_kwargs(contest: Contest, payload: TeamIn) -> dict:
+    return dict(
+        station=_station(contest, payload.station),
+        direction=_direction(contest, payload.direction),
+        name=payload.name,
+        representatives=[r.to_input() for r in payload.representatives],
+        accepted_policies=_policies(contest, payload.accepted_policy_ids),
+    )
+
+
+# --- organizations ---------------------------------------------------------------------
+
+
+@router.post("/organizations/preview", response={200: GroupPreviewOut, **REFUSALS},
+             summary="预览组别（不写入）/ Preview the derived group, writing nothing")
+def preview_organization(request: HttpRequest, payload: OrganizationIn):
+    contest = get_contest()
+    clean, errors = clean_organization(contest=contest, data=payload.to_input())
+    if clean is None:
+        return {"group": None, "reason": "", "errors": error_items(errors.by_field)}
+    decision = preview_group(contest=contest, clean=clean)
+    return {"group": decision.group, "reason": decision.reason, "errors": []}
+
+
+@router.post("/organizations", response={201: OrganizationOut, **REFUSALS},
+             summary="注册参赛单位 / Register an organization")
+def create_organization(request: HttpRequest, payload: OrganizationIn):
+    _require(request.auth, "entrants.register_organization")
+    org = register_organization(contest=get_contest(), actor=request.auth, data=payload.to_input())
+    return Status(201, org)
+
+
+@router.get("/organizations", response=list[OrganizationOut],
+            summary="参赛单位列表 / Organizations visible to me")
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def list_organizations(request: HttpRequest, filters: Query[EntrantFilters]):
+    qs = organizations_for_user(request.auth, get_contest())
+    return filter_organizations(qs, **filters.model_dump())
+
+
+@router.get("/organizations/{organization_id}", response={200: OrganizationOut, **REFUSALS},
+            summary="参赛单位详情 / An organization")
+def get_organization(request: HttpRequest, organization_id: int):
+    return _organization(request, get_contest(), organization_id)
+
+
+@router.put("/organizations/{organization_id}", response={200: OrganizationOut, **REFUSALS},
+            summary="修改参赛单位（截止前）/ Change an organization before the deadline")
+def put_organization(request: HttpRequest, organization_id: int, payload: OrganizationIn):
+    org = _organization(request, get_contest(), organization_id)
+    _require(request.auth, "entrants.change_organization", org)
+    return update_organization(organization=org, actor=request.auth, data=payload.to_input())
+
+
+# --- teams -----------------------------------------------------------------------------
+
+
+@router.post("/teams/check", response={200: TeamCheckOut, **REFUSALS},
+             summary="检查团队报名（不写入）/ Check a team registration, writing nothing")
+def check_team_registration(request: HttpRequest, payload: TeamIn):
+    contest = get_contest()
+    org = _organization(request, contest, payload.organization_id)
+    _require(request.auth, "entrants.register_team", org)
+    errors = check_team(organization=org, **_team_kwargs(contest, payload))
+    return {"ok": not errors, "errors": error_items(errors.by_field)}
+
+
+@router.post("/teams", response={201: TeamDetailOut, **REFUSALS},
+             summary="团队报名 / Register a team")
+def create_team(request: HttpRequest, payload: TeamIn):
+    contest = get_contest()
+    org = _organization(request, contest, payload.organization_id)
+    _require(request.auth, "entrants.register_team", org)
+    team = register_team(organization=org, actor=request.auth, **_team_kwargs(contest, payload))
+    return Status(201, _team(request, contest, team.pk))
+
+
+@router.get("/teams", response=list[TeamOut], summary="团队列表 / Teams visible to me")
+@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+def list_teams(request: HttpRequest, filters: Query[EntrantFilters]):
+    qs = teams_for_user(request.auth, get_contest())
+    return filter_teams(qs, **filters.model_dump())
+
+
+@router.get("/teams/{team_id}", response={200: TeamDetailOut, **REFUSALS}, summary="团队详情 / A team")
+def get_team(request: HttpRequest, team_id: int):
+    return _team(request, get_contest(), team_id)
+
+
+@router.patch("/teams/{team_id}", response={200: TeamDetailOut, **REFUSALS},
+              summary="修改赛站、方向或名称（截止前）/ Change station, direction or name before the deadline")
+def patch_team(request: HttpRequest, team_id: int, payload: TeamPatch):
+    contest = get_contest()
+    team = _team(request, contest, team_id)
+    _require(request.auth, "entrants.change_team", team)
+    station = _station(contest, payload.station)
+    direction = _direction(contest, payload.direction)
+    unknown = {}
+    if payload.station and station is None:
+        unknown["station"] = ValidationError(_("没有该代码的赛站"), code="R-P4")
+    if payload.direction and direction is None:
+        unknown["direction"] = ValidationError(_("没有该代码的赛题方向"), code="R-D2")
+    if unknown:
+        raise ValidationError(unknown)
+    change_team(team=team, actor=request.auth, station=station, direction=direction, name=payload.name)
+    return _team(request, contest, team.pk)
+
+
+@router.post("/teams/{team_id}/representatives", response={201: RepresentativeOut, **REFUSALS},
+             summary="增加参赛代表（截止前）/ Add a representative before the deadline")
+def create_representative(request: HttpRequest, team_id: int, payload: RepresentativeIn):
+    team = _team(request, get_contest(), team_id)
+    _require(request.auth, "entrants.change_team", team)
+    rep = add_representative(team=team, actor=request.auth, data=payload.to_input())
+    rep.team = team
+    return Status(201, rep)
+
+
+@router.delete("/teams/{team_id}/representatives/{representative_id}",
+               response={204: None, **REFUSALS},
+               summary="删除参赛代表（截止前）/ Remove a representative before the deadline")
+def delete_representative(request: HttpRequest, team_id: int, representative_id: int):
+    team = _team(request, get_contest(), team_id)
+    _require(request.auth, "entrants.change_team", team)
+    rep = get_object_or_404(team.representatives.all(), pk=representative_id)
+    remove_representative(representative=rep, actor=request.auth)
+    return Status(204, None)
+
+
+@router.post("/teams/{team_id}/acceptances", response={200: list[AcceptanceOut], **REFUSALS},
+             summary="同意服务规则与参赛承诺书 / Accept the service rules and pledge")
+def create_acceptances(request: HttpRequest, team_id: int, payload: AcceptancesIn):
+    team = _team(request, get_contest(), team_id)
+    _require(request.auth, "entrants.change_team", team)
+    policies = list(PolicyDocument.objects.filter(pk__in=payload.policy_ids))
+    if len(policies) != len(set(payload.policy_ids)):
+        raise ValidationError({"policy_ids": ValidationError(_("没有该 ID 的规则文本"), code="R-P5")})
+    accept_policies(team=team, actor=request.auth, policies=policies)
+    return list(team.acceptances.select_related("policy").order_by("accepted_at", "id"))

@@ -1,0 +1,122 @@
+"""The public contest endpoints and the API's own description of itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from ciic.contests.models import Direction, Station
+
+from .helpers import ApiClient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api():
+    return ApiClient()
+
+
+def test_api_contest_identity(api, contest):
+    body = api.get("/contest").json()
+
+    assert body["name"] == "第五届中国工业互联网大赛"
+    assert body["theme"] == "数字赋能 智创未来"
+    assert body["registration_open"] is True
+    assert body["registration_deadline"] is not None
+    assert body["max_representatives"] == contest.max_representatives
+    assert body["publicity_days"] == contest.publicity_days
+    assert [g["code"] for g in body["groups"]] == list(contest.groups.values_list("code", flat=True))
+    default = next(g for g in body["groups"] if g["is_default"])
+    leader = next(g for g in body["groups"] if not g["is_default"])
+    assert default["criteria"] == []
+    assert len(leader["criteria"]) == len(contest.groups.get(code=leader["code"]).criteria)
+    tiers = body["prize_tiers"]
+    assert [t["rank"] for t in tiers] == sorted(t["rank"] for t in tiers)
+    assert sum(t["count"] for t in tiers) == sum(contest.prize_tiers.values_list("count", flat=True))
+    assert body["hosts"] == contest.hosts
+
+
+def test_api_contest_follows_accept_language(api, contest):
+    body = api.get("/contest", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["name"] == contest.name_en
+    assert body["name_zh"] == contest.name
+    assert all(g["name"] == contest.groups.get(code=g["code"]).name_en for g in body["groups"])
+
+
+def test_api_contest_directions_and_stations(api, contest):
+    directions = api.get("/contest/directions").json()
+    assert len(directions) == Direction.objects.filter(contest=contest).count()
+    for d in directions:
+        assert Direction.objects.get(contest=contest, code=d["code"]).station.code == d["station"]["code"]
+        assert d["description"]
+
+    stations = api.get("/contest/stations").json()
+    assert [s["code"] for s in stations] == list(
+        Station.objects.filter(contest=contest).values_list("code", flat=True))
+    beijing = next(s for s in stations if s["code"] == "beijing")
+    assert {u["name"] for u in beijing["local_units"]} == set(
+        contest.stations.get(code="beijing").local_units.values_list("name", flat=True))
+    assert len(beijing["directions"]) == 1
+
+
+def test_api_contest_schedule_and_policies(api, contest, current_policies):
+    schedule = api.get("/contest/schedule").json()
+    assert "registration" in {s["key"] for s in schedule}
+
+    policies = api.get("/contest/policies").json()
+    assert {p["id"] for p in policies} == {p.pk for p in current_policies}
+    assert {p["kind"] for p in policies} == {"service_rules", "pledge"}
+    assert all(p["text"] and p["version"] and p["title"] for p in policies)
+
+
+def test_api_contest_without_a_loaded_contest_is_404(api, db):
+    assert api.get("/contest").status_code == 404
+
+
+EXPECTED_ENDPOINTS = {
+    ("get", "/api/v1/contest"),
+    ("get", "/api/v1/contest/directions"),
+    ("get", "/api/v1/contest/stations"),
+    ("get", "/api/v1/contest/schedule"),
+    ("get", "/api/v1/contest/policies"),
+    ("post", "/api/v1/accounts/signup"),
+    ("get", "/api/v1/accounts/me"),
+    ("post", "/api/v1/accounts/tokens"),
+    ("get", "/api/v1/accounts/tokens"),
+    ("delete", "/api/v1/accounts/tokens/{token_id}"),
+    ("post", "/api/v1/organizations/preview"),
+    ("post", "/api/v1/organizations"),
+    ("get", "/api/v1/organizations"),
+    ("get", "/api/v1/organizations/{organization_id}"),
+    ("put", "/api/v1/organizations/{organization_id}"),
+    ("post", "/api/v1/teams/check"),
+    ("post", "/api/v1/teams"),
+    ("get", "/api/v1/teams"),
+    ("get", "/api/v1/teams/{team_id}"),
+    ("patch", "/api/v1/teams/{team_id}"),
+    ("post", "/api/v1/teams/{team_id}/representatives"),
+    ("delete", "/api/v1/teams/{team_id}/representatives/{representative_id}"),
+    ("post", "/api/v1/teams/{team_id}/acceptances"),
+}
+PUBLIC = {("post", "/api/v1/accounts/signup")} | {e for e in EXPECTED_ENDPOINTS if "/contest" in e[1]}
+
+
+def test_api_openapi_schema_lists_every_endpoint(api, db):
+    r = api.get("/openapi.json")
+    assert r.status_code == 200
+    schema = r.json()
+    assert schema["info"]["title"] == "CIIC Platform API"
+    listed = {(method, path) for path, ops in schema["paths"].items() for method in ops}
+    assert listed == EXPECTED_ENDPOINTS
+
+    schemes = schema["components"]["securitySchemes"]
+    assert {"type": "http", "scheme": "bearer"}.items() <= next(
+        s for s in schemes.values() if s["type"] == "http").items()
+    for method, path in EXPECTED_ENDPOINTS:
+        op = schema["paths"][path][method]
+        assert op.get("summary"), (method, path)
+        assert bool(op.get("security")) == ((method, path) not in PUBLIC), (method, path)
+
+
+def test_api_docs_page(api, db):
+    assert api.get("/docs").status_code == 200

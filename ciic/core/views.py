@@ -1,0 +1,77 @@
+"""The public home page and each user's dashboard."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from ciic.contests.models import Direction, LocalOrganizingUnit
+from ciic.contests.selectors import current_contest, registration_deadline, registration_open
+from ciic.entrants.selectors import organizations_for_user, teams_for_user
+
+# R-C2: the roles of contest.hosts, in the notice's order; other roles keep their key.
+HOST_ROLE_LABELS = {
+    "hosts": _("主办单位"),
+    "organizers": _("承办单位"),
+    "executing_organizers": _("执行承办单位"),
+    "secretariat": _("组委会秘书处"),
+    "secretariat_office": _("秘书处办公室"),
+}
+
+
+def _hosts(contest) -> list[tuple[str, list[str]]]:
+    hosts = contest.hosts or {}
+    known = [(HOST_ROLE_LABELS[k], hosts[k]) for k in HOST_ROLE_LABELS if hosts.get(k)]
+    other = [(k, v) for k, v in hosts.items() if k not in HOST_ROLE_LABELS and v]
+    return known + other
+
+
+def _criteria_labels(group) -> list[str]:
+    english = (get_language() or "").startswith("en")
+    return [(c.get("label_en") if english and c.get("label_en") else c.get("label", ""))
+            for c in group.criteria or []]
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    contest = current_contest()
+    context: dict = {"contest": contest}
+    if contest is not None:
+        context.update(
+            hosts=_hosts(contest),
+            directions=contest.directions.select_related("station"),
+            stations=contest.stations.prefetch_related(
+                Prefetch("local_units", queryset=LocalOrganizingUnit.objects.order_by("id")),
+                Prefetch("directions", queryset=Direction.objects.order_by("number")),
+            ),
+            groups=[(g, _criteria_labels(g)) for g in contest.groups.all()],
+            schedule=contest.schedule.all(),
+            prize_tiers=contest.prize_tiers.all(),
+            special_awards=contest.special_awards.all(),
+            registration_is_open=registration_open(contest),
+            deadline=registration_deadline(contest),
+        )
+    return render(request, "core/home.html", context)
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    contest = current_contest()
+    user = request.user
+    context: dict = {"contest": contest}
+    if contest is not None:
+        context["registration_is_open"] = registration_open(contest)
+        context["deadline"] = registration_deadline(contest)
+        if user.has_perm("entrants.register_organization"):
+            context["organizations"] = list(organizations_for_user(user, contest).order_by("id"))
+            context["teams"] = list(teams_for_user(user, contest).order_by("id"))
+        if user.has_perm("entrants.list_entrants"):
+            context["team_count"] = teams_for_user(user, contest).count()
+            context["organization_count"] = organizations_for_user(user, contest).count()
+    return render(request, "core/dashboard.html", context)
