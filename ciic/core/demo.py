@@ -75,13 +75,13 @@ def _staff(email: str, role: str, name: str, station=None) -> User:
 def ensure_demo_accounts(contest: Contest) -> list[DemoAccount]:
     accounts = []
     _staff(f"office@{DEMO_DOMAIN}", Role.SECRETARIAT, "秘书处办公室")
-    accounts.append(DemoAccount(Role.SECRETARIAT, f"office@{DEMO_DOMAIN}", "TOTP"))
+    accounts.append(DemoAccount(Role.SECRETARIAT, f"office@{DEMO_DOMAIN}"))
     for station in contest.stations.all():
         email = f"{station.code}@{DEMO_DOMAIN}"
         _staff(email, Role.STATION_OFFICER, f"{station.name}工作人员", station=station)
-        accounts.append(DemoAccount(Role.STATION_OFFICER, email, f"{station.name}, TOTP"))
+        accounts.append(DemoAccount(Role.STATION_OFFICER, email, station.name))
     _staff(f"expert@{DEMO_DOMAIN}", Role.EXPERT, "王建国")
-    accounts.append(DemoAccount(Role.EXPERT, f"expert@{DEMO_DOMAIN}", "TOTP"))
+    accounts.append(DemoAccount(Role.EXPERT, f"expert@{DEMO_DOMAIN}"))
     _staff(f"contact@{DEMO_DOMAIN}", Role.ORGANIZING_CONTACT, "浙江省经信厅联系人")
     accounts.append(DemoAccount(Role.ORGANIZING_CONTACT, f"contact@{DEMO_DOMAIN}"))
     lead = User.objects.filter(email=f"lead@{DEMO_DOMAIN}").first() or User.objects.create_user(
@@ -146,7 +146,7 @@ def seed_entrants(contest: Contest, *, teams: int, seed: int = 2023) -> DemoResu
                 headcount=rng.randint(hmin, hmax), annual_revenue=str(rng.randint(rmin, rmax)),
                 parent_credit_code=parent_code, parent_name=parent_name))
             result.organizations += 1
-            for _i in range(1 if rng.random() < 0.8 else 2):
+            for _i in range(min(1 if rng.random() < 0.8 else 2, teams - existing - made)):
                 station = stations[rng.randrange(len(stations))]
                 direction = station.directions.all()[0]
                 reps = []

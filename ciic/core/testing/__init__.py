@@ -24,6 +24,13 @@ def make_mobile(seq: int) -> str:
 
 
 def random_id_number(rng: random.Random, region: str = "110105") -> str:
-    birth = f"{rng.randint(1965, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-    body = region + birth + f"{rng.randint(0, 999):03d}"
-    return body + ric.calc_check_digit(body + "0")
+    """A random valid ID number; falls back to 110105 where the region did not exist at birth
+    (python-stdnum checks the division code against the birth date)."""
+    for candidate in (region, "110105"):
+        for _ in range(5):
+            birth = f"{rng.randint(1965, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+            body = candidate + birth + f"{rng.randint(0, 999):03d}"
+            number = body + ric.calc_check_digit(body + "0")
+            if ric.is_valid(number):
+                return number
+    raise ValueError(f"no valid ID number for region {region}")
