@@ -224,8 +224,10 @@ class TeamIn(Schema):
     station: str = Field(description="赛站代码 / Station code (R-P4)")
     direction: str = Field(description="赛题方向代码，须由该赛站组织 / Direction code, organized by that station (R-D2)")
     name: str = Field(max_length=100, description="团队名称 / Team name (R-P7)")
-    representatives: list[RepresentativeIn] = Field(description="参赛代表 / Representatives (R-P3)")
-    accepted_policy_ids: list[int] = Field(default_factory=list, description="已阅读并同意的现行规则文本 ID / IDs of the current policies accepted (R-P5)")
+    # The caps only bound the work one request can cause; the contest's own limit (R-P3) is
+    # the service's to enforce, from the spec, and is far lower.
+    representatives: list[RepresentativeIn] = Field(max_length=50, description="参赛代表 / Representatives (R-P3)")
+    accepted_policy_ids: list[int] = Field(default_factory=list, max_length=50, description="已阅读并同意的现行规则文本 ID / IDs of the current policies accepted (R-P5)")
 
 
 class TeamCheckOut(Schema):
@@ -240,7 +242,7 @@ class TeamPatch(Schema):
 
 
 class AcceptancesIn(Schema):
-    policy_ids: list[int] = Field(description="同意的规则文本 ID / IDs of the policies accepted (R-P5)")
+    policy_ids: list[int] = Field(max_length=50, description="同意的规则文本 ID / IDs of the policies accepted (R-P5)")
 
 
 class EntrantFilters(Schema):

@@ -40,6 +40,12 @@ TEAM_AUDIT_FIELDS = ["organization_id", "station_id", "direction_id", "name", "l
 REP_AUDIT_FIELDS = ["team_id", "name", "id_number", "mobile", "email"]
 
 
+def _too_long(model, field: str, value: str) -> int | None:
+    """The field's limit if `value` exceeds it (long input gets an error, not a database fault)."""
+    limit = model._meta.get_field(field).max_length
+    return limit if limit is not None and len(value) > limit else None
+
+
 class Errors:
     """Collects errors per field so a form can show all of them at once."""
 
@@ -104,6 +110,8 @@ def clean_organization(*, contest: Contest, data: OrganizationInput,
     name = (data.name or "").strip()
     if not name:
         errors.add("name", _("请填写单位名称"), "R-P1")
+    elif limit := _too_long(Organization, "name", name):
+        errors.add("name", _("单位名称不能超过 %(limit)s 个字符") % {"limit": limit}, "R-P1")
     code = uscc.compact(data.credit_code or "") if data.credit_code else ""
     try:
         code = uscc.validate(code)
@@ -302,6 +310,8 @@ def _check_team_name(contest: Contest, name: str, errors: Errors, *, team: Team 
     if not name:
         errors.add("name", _("请填写团队名称"), "R-P7")
         return name
+    if limit := _too_long(Team, "name", name):
+        errors.add("name", _("团队名称不能超过 %(limit)s 个字符") % {"limit": limit}, "R-P7")
     if _uncivil_words(contest, name):
         # Never echo the word back: the entrant knows what they typed.
         errors.add("name", _("团队名称不得包含不文明字样"), "R-P7")
@@ -370,6 +380,9 @@ def _clean_representative(contest: Contest, rep: RepresentativeInput, index: int
     if not name:
         errors.add(f"{field}.name", _("请填写参赛代表姓名"), "R-P3")
         ok = False
+    elif limit := _too_long(Representative, "name", name):
+        errors.add(f"{field}.name", _("姓名不能超过 %(limit)s 个字符") % {"limit": limit}, "R-P3")
+        ok = False
     try:
         id_number = ric.validate(ric.compact(rep.id_number or ""))
     except Exception:
@@ -381,6 +394,8 @@ def _clean_representative(contest: Contest, rep: RepresentativeInput, index: int
         ok = False
     try:
         validate_email(rep.email or "")
+        if _too_long(Representative, "email", rep.email):
+            raise ValidationError("too long")
     except ValidationError:
         errors.add(f"{field}.email", _("电子邮箱无效"), "R-P3")
         ok = False
@@ -498,9 +513,11 @@ def change_team(*, team: Team, actor, station: Station | None = None, direction:
         locked = Team.objects.select_for_update().get(pk=team.pk)
         before = snapshot(locked, TEAM_AUDIT_FIELDS)
         locked.station, locked.direction, locked.name = new_station, new_direction, new_name
+        after = snapshot(locked, TEAM_AUDIT_FIELDS)
+        if after == before:
+            return locked
         locked.save(update_fields=["station", "direction", "name"])
-        record(actor=actor, action="team.change", target=locked, before=before,
-               after=snapshot(locked, TEAM_AUDIT_FIELDS))
+        record(actor=actor, action="team.change", target=locked, before=before, after=after)
     return locked
 
 

@@ -203,3 +203,16 @@ def test_api_signup_refusals_name_the_field(team_lead):
     assert fields == {"identifier", "password"}
     assert {e["rule"] for e in r.json()["errors"] if e["field"] == "identifier"} == {"taken"}
     assert User.objects.count() == before
+
+
+def test_api_refusal_messages_follow_accept_language(db):
+    # Django's own password messages have both catalogs: the request's language picks one.
+    body = {"identifier": "lang@example.com", "password": "12345678"}
+    english = ApiClient().post("/accounts/signup", body, HTTP_ACCEPT_LANGUAGE="en").json()["errors"]
+    chinese = ApiClient().post("/accounts/signup", body, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["errors"]
+
+    def message(errors):
+        return next(e["message"] for e in errors if e["rule"] == "password_entirely_numeric")
+
+    assert message(english) == "This password is entirely numeric."
+    assert message(chinese) == "密码只包含数字。"

@@ -3,10 +3,12 @@ never reach a log line."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 
+from ciic.audit.models import AuditEntry
 from ciic.core.masking import mask_id_number, mask_mobile
 
 from .helpers import ApiClient, rep_payload, team_payload
@@ -50,6 +52,10 @@ def test_api_masks_personal_data(lead_api, organization, current_policies, secre
     assert officer_view.json()["representatives"][0]["email"] is None
     for record in caplog.records:
         _assert_masked(record.getMessage(), rep)
+    # The audit trail is a log too.
+    for entry in AuditEntry.objects.all():
+        _assert_masked(json.dumps([entry.before, entry.after], ensure_ascii=False), rep)
+        _assert_masked(json.dumps([entry.before, entry.after], ensure_ascii=False), rep_payload(202))
 
 
 def test_api_refusals_never_echo_personal_data(lead_api, team, caplog):

@@ -396,3 +396,21 @@ def test_revenue_is_kept_exactly(contest, team_lead, org_input):
     org = register_organization(contest=contest, actor=team_lead, data=org_input(annual_revenue="10000.01"))
     org.refresh_from_db()
     assert org.annual_revenue == Decimal("10000.01")
+
+
+def test_overlong_names_are_refused_not_crashed(contest, team_lead, org_input, team, rep_input):
+    with pytest.raises(ValidationError) as exc:
+        register_organization(contest=contest, actor=team_lead, data=org_input(2, name="长" * 201))
+    assert "name" in exc.value.error_dict
+    with pytest.raises(ValidationError) as exc:
+        change_team(team=team, actor=team_lead, name="队" * 101)
+    assert "name" in exc.value.error_dict
+    with pytest.raises(ValidationError) as exc:
+        add_representative(team=team, actor=team_lead, data=rep_input(2, name="名" * 61))
+    assert "representatives[1].name" in exc.value.error_dict
+
+
+def test_change_that_changes_nothing_is_not_audited(team, team_lead):
+    before = AuditEntry.objects.count()
+    change_team(team=team, actor=team_lead, name=team.name)
+    assert AuditEntry.objects.count() == before
