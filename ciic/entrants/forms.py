@@ -160,7 +160,7 @@ def parse_rep_rows(data: QueryDict | Mapping) -> list[RepRow]:
         if index >= MAX_ROWS_READ:
             continue
         row = rows.setdefault(index, RepRow(index))
-        setattr(row, m.group(2), (data.get(key) or "")[:200])
+        setattr(row, m.group(2), data.get(key) or "")
     return [rows[i] for i in sorted(rows)]
 
 
@@ -206,7 +206,7 @@ def parse_team(data: QueryDict, *, stations, directions, policies) -> TeamDraft:
     return TeamDraft(
         station=_pick(stations, data.get("station")),
         direction=_pick(directions, data.get("direction")),
-        name=(data.get("name") or "").strip()[:100],
+        name=(data.get("name") or "").strip(),
         rows=parse_rep_rows(data),
         accepted=[p for p in policies if str(p.pk) in accepted_ids],
     )

@@ -123,7 +123,8 @@ def test_staff_login_leads_to_enrollment_then_confirming_a_code_verifies(client,
     page = client.get(reverse("accounts:two_factor") + "?next=/teams/")
     html = page.content.decode()
     device = TOTPDevice.objects.get(user=secretariat, confirmed=False)
-    assert "<svg" in html  # QR code drawn server-side
+    assert "<svg" in html  # QR code drawn server-side, inline, with no style attribute (CSP)
+    assert "style=" not in html
     assert 'class="secret"' in html
 
     bad = client.post(reverse("accounts:two_factor") + "?next=/teams/", {"action": "confirm", "token": "000000"})

@@ -7,6 +7,7 @@ another entrant gets a 404, and nothing is written either way.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -249,7 +250,7 @@ def test_sixth_representative_in_the_wizard_is_refused_and_nothing_written(clien
     assert "每个团队的参赛代表不超过 5 人（现为 6 人）" in html and "R-P3" in html
     assert counts() == before
     # What was typed is kept.
-    assert 'name="representatives-5-id_number" value="%s"' % make_id_number(106) in html
+    assert f'name="representatives-5-id_number" value="{make_id_number(106)}"' in html
 
 
 def test_team_errors_appear_next_to_the_right_row(client, contest, organization, team_lead, team):
@@ -613,3 +614,25 @@ def test_list_is_paginated_and_keeps_filters(verified, secretariat, contest, set
     html = client.get(reverse("entrants:team_list"), {"group": "newcomer"}).content.decode()
     assert "第 1 / 3 页" in html
     assert "?group=newcomer&amp;page=2" in html
+
+
+def test_overlong_team_name_is_refused_not_cut(client, contest, organization, team_lead):
+    client.force_login(team_lead)
+    html = client.post(reverse("entrants:team_create", args=[organization.pk]),
+                       team_post(contest, name="队" * 101)).content.decode()
+    assert "团队名称不能超过 100 个字符" in html
+    assert not Team.objects.exists()
+
+
+def test_entrant_pages_carry_no_inline_script_or_style(client, team, team_lead):
+    client.force_login(team_lead)
+    org = team.organization
+    for url in (reverse("entrants:register"), reverse("entrants:team_create", args=[org.pk]),
+                reverse("entrants:team_detail", args=[team.pk]),
+                reverse("entrants:organization_detail", args=[org.pk]),
+                reverse("entrants:organization_update", args=[org.pk])):
+        html = client.get(url).content.decode()
+        assert "<style" not in html and "style=" not in html, url
+        assert not re.search(r"\son[a-z]+=|hx-on", html), url
+        for chunk in html.split("<script")[1:]:
+            assert chunk.split(">", 1)[1].startswith("</script>"), url
