@@ -51,7 +51,8 @@ test: lint test-sqlite
 	else echo "PostgreSQL not reachable at $(PG_URL): suite ran on SQLite only"; fi
 
 messages: install
-	cd ciic && ../$(PY) ../manage.py makemessages -l en --no-obsolete && ../$(PY) ../manage.py compilemessages -l en
+	$(PY) manage.py makemessages -l en --ignore='.venv/*' --ignore='test-artifacts/*' --no-obsolete
+	$(PY) manage.py compilemessages -l en --ignore='.venv/*'
 
 clean-venv:
 	rm -rf $(VENV)

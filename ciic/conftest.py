@@ -15,6 +15,15 @@ from ciic.core.testing.personas import make_user, verified_client
 SPEC = Path(__file__).resolve().parent / "contests" / "specs" / "ciic-2023.yaml"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """PBKDF2's deliberate slowness (0.3 s a password here) buys tests nothing."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture
 def contest(db):
     from ciic.contests.services import load_contest_file
