@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from ciic.contests.models import Contest
+from ciic.contests.models import Contest, Station
 
 from .models import Organization, Team
 
@@ -21,6 +21,12 @@ def teams_for_user(user, contest: Contest) -> QuerySet[Team]:
     if user.is_station_officer:
         return qs.filter(station_id=user.station_id)
     return qs.filter(lead=user)
+
+
+def stations_for_user(user, contest: Contest) -> QuerySet[Station]:
+    """The stations whose entrants the user may list: one for a station officer, else all."""
+    qs = Station.objects.filter(contest=contest)
+    return qs.filter(pk=user.station_id) if user.is_authenticated and user.is_station_officer else qs
 
 
 def organizations_for_user(user, contest: Contest) -> QuerySet[Organization]:
@@ -45,7 +51,7 @@ def filter_teams(qs: QuerySet[Team], *, station: str = "", direction: str = "", 
     if province:
         qs = qs.filter(organization__province_code=province)
     if q:
-        qs = qs.filter(name__icontains=q) | qs.filter(organization__name__icontains=q)
+        qs = qs.filter(Q(name__icontains=q) | Q(organization__name__icontains=q))
     return qs
 
 

@@ -47,7 +47,13 @@ from .forms import (
     station_choices,
 )
 from .models import Organization, PolicyAcceptance, Representative, Team
-from .selectors import filter_organizations, filter_teams, organizations_for_user, teams_for_user
+from .selectors import (
+    filter_organizations,
+    filter_teams,
+    organizations_for_user,
+    stations_for_user,
+    teams_for_user,
+)
 from .services import (
     add_representative,
     change_team,
@@ -502,7 +508,7 @@ def _list_context(request: HttpRequest, contest: Contest, qs: QuerySet) -> dict:
     return {
         "page": page,
         "filters": _filters(request),
-        "stations": contest.stations.all(),
+        "stations": stations_for_user(request.user, contest),
         "directions": contest.directions.order_by("number"),
         "groups": contest.groups.all(),
         "provinces": list(provinces),

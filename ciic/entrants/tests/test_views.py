@@ -636,3 +636,10 @@ def test_entrant_pages_carry_no_inline_script_or_style(client, team, team_lead):
         assert not re.search(r"\son[a-z]+=|hx-on", html), url
         for chunk in html.split("<script")[1:]:
             assert chunk.split(">", 1)[1].startswith("</script>"), url
+
+
+def test_station_filter_offers_a_station_officer_only_their_station(contest, station_officer, verified):
+    client = verified(station_officer)
+    response = client.get(reverse("entrants:team_list"))
+    offered = [s.code for s in response.context["stations"]]
+    assert offered == ["beijing"]
