@@ -93,7 +93,8 @@ class OrganizationForm(forms.Form):
               "parent_credit_code", "parent_name")
 
     def __init__(self, *args, organization: Organization | None = None, **kwargs):
-        if organization is not None and not args and "data" not in kwargs:
+        bound_data = args[0] if args else kwargs.get("data")
+        if organization is not None and bound_data is None:
             kwargs["initial"] = initial_for(organization)
         super().__init__(*args, **kwargs)
         self.organization = organization

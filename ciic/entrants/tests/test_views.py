@@ -643,3 +643,11 @@ def test_station_filter_offers_a_station_officer_only_their_station(contest, sta
     response = client.get(reverse("entrants:team_list"))
     offered = [s.code for s in response.context["stations"]]
     assert offered == ["beijing"]
+
+
+def test_edit_organization_form_starts_with_current_values(organization, team_lead, client):
+    client.force_login(team_lead)
+    response = client.get(reverse("entrants:organization_update", args=[organization.pk]))
+    html = response.content.decode()
+    assert f'value="{organization.name}"' in html
+    assert 'value="120"' in html
