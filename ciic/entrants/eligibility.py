@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy, override
 from django.utils.translation import gettext as _
 from stdnum import numdb
 
@@ -17,8 +17,7 @@ from ciic.contests.models import CentralSOE, Contest, Group
 from .enums import OrganizationKind
 from .models import Organization
 
-_FIELD_LABELS = {"headcount": ("从业人数", "staff"), "annual_revenue": ("营收", "revenue")}
-_FIELD_UNITS = {"headcount": ("", ""), "annual_revenue": ("万元", "万元 (10k CNY)")}
+_FIELD_LABELS = {"headcount": gettext_lazy("从业人数"), "annual_revenue": gettext_lazy("营收")}
 
 
 @dataclass(frozen=True)
@@ -103,15 +102,14 @@ def _label(criterion: dict) -> str:
 def _amount(field: str, value) -> str:
     if value is None:
         return "—"
-    en = (get_language() or "").startswith("en")
     if field == "annual_revenue":
         text = f"{Decimal(value):,.2f}".rstrip("0").rstrip(".")
-        return text + _FIELD_UNITS[field][1 if en else 0]
+        return _("%(amount)s万元") % {"amount": text}
     return f"{int(value):,}"
 
 
 def _field_label(field: str) -> str:
-    return _FIELD_LABELS[field][1 if (get_language() or "").startswith("en") else 0]
+    return str(_FIELD_LABELS[field])
 
 
 def _check(criterion: dict, applicant: Applicant, contest: Contest) -> tuple[bool, str]:
@@ -134,7 +132,7 @@ def _check(criterion: dict, applicant: Applicant, contest: Contest) -> tuple[boo
         if value is not None and Decimal(value) > limit:
             return True, f"{_field_label(field)} {_amount(field, value)} > {_amount(field, limit)}"
         facts.append(f"{_field_label(field)} {_amount(field, value)} ≤ {_amount(field, limit)}")
-    return False, _("，").join(facts)
+    return False, _("，").join(facts)  # translators: list separator
 
 
 def derive_group(*, contest: Contest, applicant: Applicant) -> GroupDecision:
@@ -149,11 +147,32 @@ def derive_group(*, contest: Contest, applicant: Applicant) -> GroupDecision:
         for criterion in group.criteria:
             ok, why = _check(criterion, applicant, contest)
             if ok:
-                return GroupDecision(group, f"{group.display_name}：{_label(criterion)}，{why}")
-            misses.append(f"{_label(criterion)}（{why}）")
+                return GroupDecision(group, _("%(group)s：%(criterion)s，%(facts)s") % {
+                    "group": group.display_name, "criterion": _label(criterion), "facts": why})
+            misses.append(_("%(criterion)s（%(facts)s）") % {"criterion": _label(criterion), "facts": why})
     if default is None:
         raise LookupError(f"contest {contest.slug} has no default group")
-    joined = "；".join(misses)
+    joined = _("；").join(misses)
     return GroupDecision(default, _("%(group)s：不满足其他组别的任一条件：%(misses)s") % {
         "group": default.display_name, "misses": joined,
     })
+
+
+def explain_group(org: Organization) -> str:
+    """The reason for the organization's group in the active language.
+
+    The stored reason is the record, written in Chinese when the group was derived; other
+    languages re-explain the same facts, falling back to the record if the group would differ
+    now (the spec changed after the deadline froze the group, R-G4)."""
+    if (get_language() or "zh-hans").startswith("zh") or org.group_id is None:
+        return org.group_reason
+    decision = derive_group(contest=org.contest, applicant=Applicant(
+        kind=org.kind, headcount=org.headcount, annual_revenue=org.annual_revenue,
+        name=org.name, credit_code=org.credit_code, parent=org.parent))
+    return decision.reason if decision.group.pk == org.group_id else org.group_reason
+
+
+def derive_group_record(*, contest: Contest, applicant: Applicant) -> GroupDecision:
+    """derive_group with the reason in Chinese, the language of the record."""
+    with override("zh-hans"):
+        return derive_group(contest=contest, applicant=applicant)

@@ -28,7 +28,7 @@ from ciic.contests.selectors import max_representatives, registration_deadline, 
 from ciic.core.crypto import blind_index
 from ciic.core.wordfilter import WordFilter
 
-from .eligibility import Applicant, derive_group, family_ids, province_of
+from .eligibility import Applicant, derive_group, derive_group_record, family_ids, province_of
 from .enums import OrganizationKind
 from .models import Organization, PolicyAcceptance, Representative, Team
 
@@ -187,7 +187,7 @@ def preview_group(*, contest: Contest, clean: CleanOrganization):
 
 
 def _apply_group(org: Organization) -> None:
-    decision = derive_group(contest=org.contest, applicant=Applicant(
+    decision = derive_group_record(contest=org.contest, applicant=Applicant(
         kind=org.kind, headcount=org.headcount, annual_revenue=org.annual_revenue,
         name=org.name, credit_code=org.credit_code, parent=org.parent,
     ))
