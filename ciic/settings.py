@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "ciic.contests",
     "ciic.accounts",
     "ciic.entrants",
+    "ciic.projects",
     "ciic.api",
 ]
 

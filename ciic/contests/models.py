@@ -189,6 +189,10 @@ class Stage(BilingualName):
     code = models.SlugField(_("代码"), max_length=40)
     order = models.PositiveIntegerField(default=0)
     schedule_key = models.SlugField(_("对应日程"), max_length=60, blank=True)
+    submission_key = models.SlugField(
+        _("提交截止日程"), max_length=60, blank=True,
+        help_text=_("该日程项的截止时间即本赛段的项目提交截止时间（R-J4）"),
+    )
 
     class Meta:
         verbose_name = _("赛段")

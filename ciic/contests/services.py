@@ -362,7 +362,8 @@ class _Loader:
                 Stage,
                 {"contest": contest, "code": s["code"]},
                 {"name": s["name"], "name_en": s.get("name_en", ""),
-                 "schedule_key": s.get("schedule_key", ""), "order": order},
+                 "schedule_key": s.get("schedule_key", ""),
+                 "submission_key": s.get("submission_key", ""), "order": order},
             )
         return out
 

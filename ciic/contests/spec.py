@@ -270,9 +270,10 @@ def _check_schedule(data: dict[str, Any], errors: list[str]) -> None:
         )
     keys = {_str(s, "key") for _, s in items}
     for i, stage in _entries(data, "stages"):
-        key = _str(stage, "schedule_key")
-        if key is not None and key not in keys:
-            errors.append(f"stages[{i}].schedule_key: unknown schedule key {key!r}")
+        for field in ("schedule_key", "submission_key"):
+            key = _str(stage, field)
+            if key is not None and key not in keys:
+                errors.append(f"stages[{i}].{field}: unknown schedule key {key!r}")
 
 
 def _check_stages(data: dict[str, Any], errors: list[str]) -> None:

@@ -159,6 +159,9 @@ STAGE = _object(
         "name": NAME,
         "name_en": NAME_EN,
         "schedule_key": KEY,
+        # R-J4: the schedule item whose end is the stage's submission deadline; the last
+        # version submitted before it is the one judged.
+        "submission_key": KEY,
         "rounds": _list(ROUND, min_items=1),
     },
 )

@@ -24,8 +24,9 @@ from ciic.accounts.validators import normalize_mobile
 from ciic.audit.services import record, snapshot
 from ciic.contests.enums import PolicyKind
 from ciic.contests.models import Contest, Direction, PolicyDocument, Station, UncivilWord
-from ciic.contests.selectors import max_representatives, registration_deadline, registration_open
+from ciic.contests.selectors import max_representatives, registration_open
 from ciic.core.crypto import blind_index
+from ciic.core.validation import Errors, deadline_text
 from ciic.core.wordfilter import WordFilter
 
 from .eligibility import Applicant, derive_group, derive_group_record, family_ids, province_of
@@ -46,36 +47,12 @@ def _too_long(model, field: str, value: str) -> int | None:
     return limit if limit is not None and len(value) > limit else None
 
 
-class Errors:
-    """Collects errors per field so a form can show all of them at once."""
-
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[ValidationError]] = {}
-
-    def add(self, field: str, message: str, rule: str) -> None:
-        self.by_field.setdefault(field, []).append(ValidationError(message, code=rule))
-
-    def __bool__(self) -> bool:
-        return bool(self.by_field)
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
-
-
-def _deadline_text(contest: Contest) -> str:
-    deadline = registration_deadline(contest)
-    if deadline is None:
-        return "—"
-    return timezone.localtime(deadline, timezone.get_fixed_timezone(8 * 60)).strftime("%Y-%m-%d %H:%M")
-
-
 def _require_open(contest: Contest, errors: Errors, *, field: str, rule: str, what: str,
                   now: dt.datetime | None) -> None:
     """R-T1 and the freezes tied to it (R-G4, R-P3): nothing changes once registration closed."""
     if not registration_open(contest, now=now):
         errors.add(field, _("%(what)s已截止：报名截止时间为 %(deadline)s（北京时间）") % {
-            "what": what, "deadline": _deadline_text(contest)}, rule)
+            "what": what, "deadline": deadline_text(contest)}, rule)
 
 
 # --- organizations -------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""Collecting validation errors per field, each carrying the rule ID it enforces."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from ciic.contests.models import Contest
+from ciic.contests.selectors import registration_deadline
+
+
+class Errors:
+    """Collects errors per field so a form can show all of them at once."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[ValidationError]] = {}
+
+    def add(self, field: str, message: str, rule: str) -> None:
+        self.by_field.setdefault(field, []).append(ValidationError(message, code=rule))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field)
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
+def deadline_text(contest: Contest) -> str:
+    """The registration deadline in the contest's time zone (Beijing time), for messages (R-T1)."""
+    deadline = registration_deadline(contest)
+    if deadline is None:
+        return "—"
+    return timezone.localtime(deadline, ZoneInfo(contest.time_zone)).strftime("%Y-%m-%d %H:%M")

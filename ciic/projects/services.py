@@ -1,0 +1,207 @@
+"""Every write about projects: start, draft, submit (a new immutable version), rename by the
+secretariat, withdraw and disqualify. Errors are ValidationErrors keyed by field whose codes
+are rule IDs; nothing is written unless every check passes; each write is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ciic.audit.services import record
+from ciic.contests.models import ApplicationSection, PastWinner
+from ciic.contests.selectors import registration_open
+from ciic.core.validation import Errors, deadline_text
+from ciic.entrants.models import Team
+
+from .enums import ProjectStatus
+from .models import Draft, Project, Submission
+from .originality import name_matches_past_winner
+from .selectors import open_stage
+
+# Which status changes are allowed: the one state machine of a project.
+TRANSITIONS = {
+    ProjectStatus.ACTIVE: {ProjectStatus.WITHDRAWN, ProjectStatus.DISQUALIFIED},
+    ProjectStatus.WITHDRAWN: set(),
+    ProjectStatus.DISQUALIFIED: set(),
+}
+
+
+def _check_name(name: str, errors: Errors) -> str:
+    name = (name or "").strip()
+    limit = Project._meta.get_field("name").max_length
+    if not name:
+        errors.add("name", _("请填写项目名称"), "R-J1")
+    elif len(name) > limit:
+        errors.add("name", _("项目名称不能超过 %(limit)s 个字符") % {"limit": limit}, "R-J1")
+    return name
+
+
+def _past_winner(contest, name: str) -> str:
+    names = PastWinner.objects.filter(contest=contest).values_list("project_name", flat=True)
+    return name_matches_past_winner(name, names) or ""
+
+
+def start_project(*, team: Team, name: str, actor, now: dt.datetime | None = None) -> Project:
+    """Create the team's one project (R-P2) with an empty draft, while registration is open (R-T1)."""
+    errors = Errors()
+    if not registration_open(team.contest, now=now):
+        errors.add("__all__", _("项目提交已截止：截止时间为 %(deadline)s（北京时间）") % {
+            "deadline": deadline_text(team.contest)}, "R-T1")
+    if Project.objects.filter(team=team).exists():
+        errors.add("__all__", _("每个团队只能提交 1 个参赛项目"), "R-P2")
+    name = _check_name(name, errors)
+    errors.raise_if_any()
+    with transaction.atomic():
+        project = Project.objects.create(contest=team.contest, team=team, name=name)
+        Draft.objects.create(project=project, updated_by=actor)
+        record(actor=actor, action="project.start", target=project, after={"team": team.pk, "name": name})
+    return project
+
+
+def _clean_sections(project: Project, sections: dict, errors: Errors, *, complete: bool) -> dict[str, str]:
+    """Known sections only, each within its length limit (R-J7.1); all filled when submitting."""
+    spec = {s.code: s for s in ApplicationSection.objects.filter(contest=project.contest)}
+    clean: dict[str, str] = {}
+    for code, text in (sections or {}).items():
+        if code not in spec:
+            errors.add(f"sections.{code}", _("申报书没有这一部分"), "R-J7")
+            continue
+        text = str(text or "")
+        if len(text) > spec[code].max_chars:
+            errors.add(f"sections.{code}", _("“%(section)s”不能超过 %(limit)s 字（现为 %(count)s 字）") % {
+                "section": spec[code].display_name, "limit": spec[code].max_chars, "count": len(text)}, "R-J7")
+        clean[code] = text
+    if complete:
+        for code, section in spec.items():
+            if not clean.get(code, "").strip():
+                errors.add(f"sections.{code}", _("请填写“%(section)s”") % {"section": section.display_name}, "R-J7")
+    return clean
+
+
+def _require_active(project: Project, errors: Errors) -> None:
+    if project.status != ProjectStatus.ACTIVE:
+        errors.add("__all__", _("项目%(status)s，不能再修改") % {"status": project.get_status_display()}, "R-J6")
+
+
+def save_draft(*, project: Project, actor, sections: dict | None = None, name: str | None = None) -> Draft:
+    """Autosave the working copy. The name may change only until the first submission (R-J4)."""
+    errors = Errors()
+    with transaction.atomic():
+        # Re-read under lock: the caller's instance may predate a submission that locked the name.
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        _require_active(locked, errors)
+        draft = Draft.objects.select_for_update().get(project=locked)
+        clean = _clean_sections(locked, {**draft.sections, **(sections or {})}, errors, complete=False)
+        new_name = locked.name
+        if name is not None and name.strip() != locked.name:
+            if locked.name_locked_at is not None:
+                errors.add("name", _("首次提交后项目名称不能修改（如确需更名，请联系秘书处）"), "R-J4")
+            new_name = _check_name(name, errors)
+        errors.raise_if_any()
+        draft.sections, draft.updated_at, draft.updated_by = clean, timezone.now(), actor
+        draft.save()
+        if new_name != locked.name:
+            record(actor=actor, action="project.rename_draft", target=locked,
+                   before={"name": locked.name}, after={"name": new_name})
+            Project.objects.filter(pk=locked.pk).update(name=new_name)
+        project.name, project.name_locked_at = new_name, locked.name_locked_at
+    return draft
+
+
+def _digest(name: str, sections: dict) -> str:
+    payload = json.dumps({"name": name, "sections": sections}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def submit_project(*, project: Project, actor, now: dt.datetime | None = None) -> Submission:
+    """Freeze the draft as the next numbered version for the stage open now (R-J4).
+
+    The first submission must come before the registration deadline (R-T1); later ones
+    before the open stage's submission deadline, on the server's clock. Locks the project
+    name (R-J4), flags a name matching an earlier prize winner (R-J3) for the secretariat.
+    The version is immutable (R-J6). Audited.
+    """
+    now = now or timezone.now()
+    errors = Errors()
+    stage = open_stage(project.contest, now=now)
+    if stage is None:
+        errors.add("__all__", _("当前不在任何赛段的项目提交期内"), "R-J4")
+    first = not project.submissions.exists()
+    if first and not registration_open(project.contest, now=now):
+        errors.add("__all__", _("项目提交已截止：截止时间为 %(deadline)s（北京时间）") % {
+            "deadline": deadline_text(project.contest)}, "R-T1")
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        _require_active(locked, errors)
+        draft = Draft.objects.get(project=locked)
+        sections = _clean_sections(locked, draft.sections, errors, complete=True)
+        errors.raise_if_any()
+        number = (locked.submissions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+        submission = Submission.objects.create(
+            project=locked, stage=stage, number=number, name=locked.name, sections=sections,
+            content_sha256=_digest(locked.name, sections), submitted_at=now, submitted_by=actor)
+        updates = {}
+        if locked.name_locked_at is None:
+            updates["name_locked_at"] = now
+        match = _past_winner(locked.contest, locked.name)
+        if match != locked.past_winner_match:
+            updates["past_winner_match"] = match
+        if updates:
+            Project.objects.filter(pk=locked.pk).update(**updates)
+            for field, value in updates.items():
+                setattr(project, field, value)
+        record(actor=actor, action="project.submit", target=locked, after={
+            "version": number, "stage": stage.code, "sha256": submission.content_sha256,
+            "past_winner_match": match})
+    return submission
+
+
+def rename_project(*, project: Project, actor, name: str, reason: str) -> Project:
+    """The secretariat allows a rename after the first submission (R-J4); reason recorded."""
+    errors = Errors()
+    new_name = _check_name(name, errors)
+    if not (reason or "").strip():
+        errors.add("reason", _("请填写更名理由"), "R-J4")
+    errors.raise_if_any()
+    with transaction.atomic():
+        before = Project.objects.select_for_update().get(pk=project.pk).name
+        Project.objects.filter(pk=project.pk).update(name=new_name)
+        project.name = new_name
+        record(actor=actor, action="project.rename", target=project,
+               before={"name": before}, after={"name": new_name, "reason": reason.strip()})
+    return project
+
+
+def _transition(project: Project, *, to: str, actor, reason: str, action: str) -> Project:
+    """The one place a project's status changes; versions are kept whatever happens (R-J6)."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ValidationError(_("请填写理由"), code="required")})
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        if to not in TRANSITIONS[ProjectStatus(locked.status)]:
+            raise ValidationError({"__all__": ValidationError(
+                _("项目当前状态为“%(status)s”，不能变更") % {"status": locked.get_status_display()},
+                code="state")})
+        before = {"status": locked.status, "reason": locked.status_reason}
+        Project.objects.filter(pk=locked.pk).update(status=to, status_reason=reason.strip())
+        project.status, project.status_reason = to, reason.strip()
+        record(actor=actor, action=action, target=project, before=before,
+               after={"status": to, "reason": project.status_reason})
+    return project
+
+
+def withdraw_project(*, project: Project, actor, reason: str) -> Project:
+    """The team withdraws; its submitted versions and files stay on record (R-J6)."""
+    return _transition(project, to=ProjectStatus.WITHDRAWN, actor=actor, reason=reason, action="project.withdraw")
+
+
+def disqualify_project(*, project: Project, actor, reason: str) -> Project:
+    """The secretariat disqualifies for false information or plagiarism (R-P6, R-J2)."""
+    return _transition(project, to=ProjectStatus.DISQUALIFIED, actor=actor, reason=reason,
+                       action="project.disqualify")
