@@ -245,3 +245,10 @@ def test_empty_texts_are_never_paired() -> None:
 def test_document_kind_is_checked() -> None:
     with pytest.raises(ValueError):
         Document("A", "文本", "winner")
+
+
+def test_duplicate_keys_and_bad_thresholds_are_refused() -> None:
+    with pytest.raises(ValueError):
+        find_similar([Document("A", "工业互联网平台"), Document("A", "数字孪生")])
+    with pytest.raises(ValueError):
+        OriginalityIndex(threshold=0)
