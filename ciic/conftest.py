@@ -11,6 +11,7 @@ import pytest
 from ciic.accounts.enums import Role
 from ciic.core.testing import make_credit_code, make_id_number, make_mobile
 from ciic.core.testing.personas import make_user, verified_client
+from ciic.core.testing.samples import SAMPLES
 
 SPEC = Path(__file__).resolve().parent / "contests" / "specs" / "ciic-2023.yaml"
 
@@ -126,3 +127,46 @@ def team(organization, station, direction, team_lead, rep_input, current_policie
     return register_team(organization=organization, station=station, direction=direction,
                          name="智造先锋队", actor=team_lead, representatives=[rep_input(1)],
                          accepted_policies=current_policies)
+
+
+# --- projects and materials ---------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Stored and partial files go to a temporary directory, never into the repository."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.UPLOAD_TEMP_DIR = ""
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def samples() -> dict[str, bytes]:
+    """kind -> bytes of a small file whose content really is that kind."""
+    return dict(SAMPLES)
+
+
+@pytest.fixture
+def project(team, team_lead):
+    from ciic.projects.services import save_draft, start_project
+
+    project = start_project(team=team, name="基于工业互联网平台的质量追溯系统", actor=team_lead)
+    save_draft(project=project, actor=team_lead,
+               sections={s.code: f"{s.name}的内容" for s in team.contest.form_sections.all()})
+    return project
+
+
+@pytest.fixture
+def mtype(contest):
+    """mtype(code) -> the contest's MaterialType with that code."""
+    from ciic.contests.models import MaterialType
+
+    return lambda code: MaterialType.objects.get(contest=contest, code=code)
+
+
+@pytest.fixture
+def complete_materials(project, team_lead):
+    """complete_materials() attaches one valid file for every required material type (R-J7)."""
+    from ciic.core.testing.samples import attach_required_materials
+
+    return lambda actor=team_lead: attach_required_materials(project, actor)

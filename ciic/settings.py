@@ -210,3 +210,17 @@ LOGGING = {
 
 # django-axes keeps failed logins: keep a keyed hash of the identifier, never the phone itself.
 AXES_USERNAME_CALLABLE = "ciic.accounts.throttle.hashed_username"
+
+# Project materials (R-J7): uploads are streamed to disk in chunks, never held whole in memory.
+# Request bodies above this size are refused unless a view reads the stream itself (tus does).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2621440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+FILE_UPLOAD_PERMISSIONS = 0o640
+# Partial tus uploads live here until they complete or expire (cleanup_uploads removes them).
+UPLOAD_TEMP_DIR = env_str("UPLOAD_TEMP_DIR")  # empty: MEDIA_ROOT/partial, resolved at run time
+UPLOAD_CHUNK_SIZE = env_int("UPLOAD_CHUNK_SIZE", 1024 * 1024)
+UPLOAD_EXPIRY_HOURS = env_int("UPLOAD_EXPIRY_HOURS", 24)
+# Archives are checked from their directory before anything is unpacked (zip bombs).
+ARCHIVE_MAX_UNCOMPRESSED_MB = env_int("ARCHIVE_MAX_UNCOMPRESSED_MB", 4096)
+ARCHIVE_MAX_FILES = env_int("ARCHIVE_MAX_FILES", 10000)
+ARCHIVE_MAX_RATIO = env_int("ARCHIVE_MAX_RATIO", 100)

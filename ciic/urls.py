@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("ciic.api.urls")),
     path("accounts/", include("ciic.accounts.urls")),
+    path("projects/", include("ciic.projects.urls")),
     path("", include("ciic.entrants.urls")),
     path("", include("ciic.core.urls")),
 ]

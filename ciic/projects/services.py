@@ -20,6 +20,7 @@ from ciic.core.validation import Errors, deadline_text
 from ciic.entrants.models import Team
 
 from .enums import ProjectStatus
+from .materials import freeze_materials, grace_stage, material_errors
 from .models import Draft, Project, Submission
 from .originality import name_matches_past_winner
 from .selectors import open_stage
@@ -123,17 +124,26 @@ def submit_project(*, project: Project, actor, now: dt.datetime | None = None) -
     """Freeze the draft as the next numbered version for the stage open now (R-J4).
 
     The first submission must come before the registration deadline (R-T1); later ones
-    before the open stage's submission deadline, on the server's clock. Locks the project
-    name (R-J4), flags a name matching an earlier prize winner (R-J3) for the secretariat.
-    The version is immutable (R-J6). Audited.
+    before the open stage's submission deadline, on the server's clock, or within the
+    contest's upload grace period when an upload started before it (R-J4). Every required
+    material must be present (R-J7); the draft's
+    materials are frozen into the version (R-J6). Locks the project name (R-J4), flags a
+    name matching an earlier prize winner (R-J3) for the secretariat. The version is
+    immutable (R-J6). Audited.
     """
     now = now or timezone.now()
     errors = Errors()
     stage = open_stage(project.contest, now=now)
+    # HotCRP's sub_grace: just after the deadline, a project whose upload started before it
+    # and finished within the grace period may still submit (R-J4).
+    in_grace = False
+    if stage is None:
+        stage = grace_stage(project, now=now)
+        in_grace = stage is not None
     if stage is None:
         errors.add("__all__", _("当前不在任何赛段的项目提交期内"), "R-J4")
     first = not project.submissions.exists()
-    if first and not registration_open(project.contest, now=now):
+    if first and not in_grace and not registration_open(project.contest, now=now):
         errors.add("__all__", _("项目提交已截止：截止时间为 %(deadline)s（北京时间）") % {
             "deadline": deadline_text(project.contest)}, "R-T1")
     with transaction.atomic():
@@ -141,11 +151,14 @@ def submit_project(*, project: Project, actor, now: dt.datetime | None = None) -
         _require_active(locked, errors)
         draft = Draft.objects.get(project=locked)
         sections = _clean_sections(locked, draft.sections, errors, complete=True)
+        for field, (message, rule) in material_errors(locked).items():
+            errors.add(field, message, rule)
         errors.raise_if_any()
         number = (locked.submissions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
         submission = Submission.objects.create(
             project=locked, stage=stage, number=number, name=locked.name, sections=sections,
             content_sha256=_digest(locked.name, sections), submitted_at=now, submitted_by=actor)
+        materials = freeze_materials(project=locked, submission=submission)
         updates = {}
         if locked.name_locked_at is None:
             updates["name_locked_at"] = now
@@ -158,7 +171,8 @@ def submit_project(*, project: Project, actor, now: dt.datetime | None = None) -
                 setattr(project, field, value)
         record(actor=actor, action="project.submit", target=locked, after={
             "version": number, "stage": stage.code, "sha256": submission.content_sha256,
-            "past_winner_match": match})
+            "past_winner_match": match, "in_grace": in_grace,
+            "materials": {str(m.material_type_id): m.file_id for m in materials}})
     return submission
 
 

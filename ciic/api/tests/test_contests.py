@@ -97,6 +97,16 @@ EXPECTED_ENDPOINTS = {
     ("post", "/api/v1/teams/{team_id}/representatives"),
     ("delete", "/api/v1/teams/{team_id}/representatives/{representative_id}"),
     ("post", "/api/v1/teams/{team_id}/acceptances"),
+    ("get", "/api/v1/projects"),
+    ("post", "/api/v1/teams/{team_id}/project"),
+    ("get", "/api/v1/projects/{project_id}"),
+    ("put", "/api/v1/projects/{project_id}/draft"),
+    ("post", "/api/v1/projects/{project_id}/submissions"),
+    ("get", "/api/v1/projects/{project_id}/submissions"),
+    ("get", "/api/v1/projects/{project_id}/submissions/{number}"),
+    ("post", "/api/v1/projects/{project_id}/rename"),
+    ("post", "/api/v1/projects/{project_id}/withdraw"),
+    ("post", "/api/v1/projects/{project_id}/disqualify"),
 }
 PUBLIC = {("post", "/api/v1/accounts/signup")} | {e for e in EXPECTED_ENDPOINTS if "/contest" in e[1]}
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ciic.audit.models import AuditEntry
 from ciic.contests.models import PastWinner, ScheduleItem
+from ciic.core.testing.samples import attach_required_materials
 from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import Project, Submission
 from ciic.projects.selectors import counting_submission, open_stage, projects_for_user
@@ -30,9 +31,9 @@ def full_sections(contest, marker: str = "") -> dict[str, str]:
 
 
 @pytest.fixture
-def project(team, team_lead):
-    project = start_project(team=team, name="基于工业互联网平台的质量追溯系统", actor=team_lead)
-    save_draft(project=project, actor=team_lead, sections=full_sections(team.contest))
+def project(project, complete_materials):
+    """The started project with every required material attached, ready to submit."""
+    complete_materials()
     return project
 
 
@@ -132,6 +133,7 @@ def test_name_matching_earlier_prize_winner_is_flagged(team, team_lead):
     winner = PastWinner.objects.filter(contest=team.contest).first()
     project = start_project(team=team, name=winner.project_name.replace("", " ").strip(), actor=team_lead)
     save_draft(project=project, actor=team_lead, sections=full_sections(team.contest))
+    attach_required_materials(project, team_lead)
     submit_project(project=project, actor=team_lead)
     project.refresh_from_db()
     assert project.past_winner_match == winner.project_name

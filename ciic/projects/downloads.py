@@ -1,0 +1,25 @@
+"""Serving stored material files to those allowed to read them (R-J7); 404 for everyone else."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_safe
+
+from .models import StoredFile
+
+
+@require_safe
+def download_file(request: HttpRequest, pk: int) -> FileResponse:
+    """Stream the file as an attachment, never rendered inline: a material is the team's
+    upload, whatever its bytes. The name is the safe one kept at upload; Django encodes
+    non-ASCII names per RFC 5987 (filename*=utf-8'')."""
+    stored = get_object_or_404(StoredFile.objects.select_related("project__team"), pk=pk)
+    if not request.user.has_perm("projects.download_material", stored.project):
+        raise Http404
+    response = FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.original_name,
+                            content_type=stored.content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

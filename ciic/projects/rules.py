@@ -1,0 +1,45 @@
+"""Who may do what with projects and their materials: named predicates (django-rules)."""
+
+from __future__ import annotations
+
+import rules
+
+from ciic.accounts.rules import is_secretariat, is_station_officer
+
+
+@rules.predicate
+def is_project_team_lead(user, project) -> bool:
+    return project is not None and user.is_authenticated and project.team.lead_id == user.pk
+
+
+@rules.predicate
+def is_officer_of_project_station(user, project) -> bool:
+    return project is not None and user.is_authenticated and user.station_id == project.team.station_id
+
+
+@rules.predicate
+def is_expert_assigned_to_project(user, project) -> bool:
+    """Experts will see the materials of the projects assigned to them for review (a later
+    issue, with conflicts of interest). Until assignments exist, no expert sees any."""
+    return False
+
+
+# The team lead uploads; staff and (later) assigned experts read (R-J7).
+rules.add_perm("projects.upload_material", is_project_team_lead)
+rules.add_perm("projects.download_material", is_project_team_lead | is_secretariat
+               | (is_station_officer & is_officer_of_project_station) | is_expert_assigned_to_project)
+
+
+@rules.predicate
+def is_lead_of_team(user, team) -> bool:
+    return team is not None and user.is_authenticated and team.lead_id == user.pk
+
+
+# The team lead starts, edits, submits and withdraws the project (R-P2, R-J4); the
+# secretariat renames after the first submission (R-J4) and disqualifies (R-P6, R-J2).
+rules.add_perm("projects.start_project", is_lead_of_team)
+rules.add_perm("projects.edit_project", is_project_team_lead)
+rules.add_perm("projects.view_project", is_project_team_lead | is_secretariat
+               | (is_station_officer & is_officer_of_project_station))
+rules.add_perm("projects.rename_project", is_secretariat)
+rules.add_perm("projects.disqualify_project", is_secretariat)

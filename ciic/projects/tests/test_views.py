@@ -1,0 +1,87 @@
+"""The team's project pages: start, autosave, upload, confirm and submit, read versions;
+outsiders get a 404 and nothing is written."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from ciic.projects.models import DraftMaterial, Project, Submission
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lead_client(client, team_lead):
+    client.force_login(team_lead)
+    return client
+
+
+def test_team_lead_starts_the_project_from_the_team(team, lead_client):
+    url = reverse("projects:team_project", args=[team.pk])
+    assert lead_client.get(url).status_code == 200
+    response = lead_client.post(url, {"name": "设备预测性维护云平台"})
+    project = Project.objects.get(team=team)
+    assert response.status_code == 302 and response.url == reverse("projects:detail", args=[project.pk])
+    assert lead_client.get(url).url == reverse("projects:detail", args=[project.pk])
+
+
+def test_empty_project_name_is_refused_naming_the_field(team, lead_client):
+    response = lead_client.post(reverse("projects:team_project", args=[team.pk]), {"name": ""})
+    assert response.status_code == 200 and "R-J1" in response.content.decode()
+    assert not Project.objects.exists()
+
+
+def test_autosave_answers_with_a_status_line(project, lead_client):
+    code = project.contest.form_sections.first().code
+    response = lead_client.post(reverse("projects:save", args=[project.pk]),
+                                {f"section_{code}": "自动保存的内容"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and 'id="autosave-status"' in response.content.decode()
+    project.draft.refresh_from_db()
+    assert project.draft.sections[code] == "自动保存的内容"
+
+
+def test_upload_through_the_page_stores_the_material(project, lead_client, samples, mtype):
+    upload = SimpleUploadedFile("简介.pptx", samples["pptx"])
+    response = lead_client.post(reverse("projects:material", args=[project.pk, "presentation"]), {"file": upload})
+    assert response.status_code == 302
+    assert DraftMaterial.objects.get(project=project, material_type=mtype("presentation")).file.kind == "pptx"
+
+
+def test_wrong_content_is_refused_on_the_page_and_nothing_stored(project, lead_client, samples):
+    upload = SimpleUploadedFile("简介.pptx", samples["exe"])
+    response = lead_client.post(reverse("projects:material", args=[project.pk, "presentation"]), {"file": upload})
+    assert response.status_code == 200 and "R-J7" in response.content.decode()
+    assert not DraftMaterial.objects.filter(project=project).exists()
+
+
+def test_submit_asks_for_confirmation_then_freezes_a_version(project, lead_client, complete_materials):
+    complete_materials()
+    url = reverse("projects:submit", args=[project.pk])
+    page = lead_client.get(url).content.decode()
+    assert "第 1 版" in page and not Submission.objects.exists()
+    response = lead_client.post(url)
+    assert response.status_code == 302
+    version_page = lead_client.get(response.url).content.decode()
+    assert "计入评审" in version_page
+    assert Submission.objects.get(project=project).number == 1
+
+
+def test_other_team_gets_404_and_writes_nothing(project, client, other_lead, samples):
+    client.force_login(other_lead)
+    for name, args in [("projects:detail", [project.pk]), ("projects:submit", [project.pk])]:
+        assert client.get(reverse(name, args=args)).status_code == 404
+    assert client.post(reverse("projects:save", args=[project.pk]), {"name": "x"}).status_code == 404
+    upload = SimpleUploadedFile("a.pdf", io.BytesIO(samples["pdf"]).getvalue())
+    assert client.post(reverse("projects:material", args=[project.pk, "qualification"]),
+                       {"file": upload, "attested": "on"}).status_code == 404
+    assert client.post(reverse("projects:submit", args=[project.pk])).status_code == 404
+    assert not Submission.objects.exists() and not DraftMaterial.objects.exists()
+
+
+def test_anonymous_is_sent_to_login(project, client):
+    response = client.post(reverse("projects:submit", args=[project.pk]))
+    assert response.status_code == 302 and "/accounts/login/" in response.url
