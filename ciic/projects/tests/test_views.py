@@ -85,3 +85,8 @@ def test_other_team_gets_404_and_writes_nothing(project, client, other_lead, sam
 def test_anonymous_is_sent_to_login(project, client):
     response = client.post(reverse("projects:submit", args=[project.pk]))
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_team_page_links_to_the_project(team, lead_client):
+    page = lead_client.get(reverse("entrants:team_detail", args=[team.pk])).content.decode()
+    assert reverse("projects:team_project", args=[team.pk]) in page
