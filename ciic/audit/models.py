@@ -15,10 +15,14 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ciic.core.models import WriteOnceModel
+
 GENESIS_HASH = "0" * 64
 
 
-class AuditEntry(models.Model):
+class AuditEntry(WriteOnceModel):
+    immutable_reason = "audit entries are append-only"
+
     seq = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(_("时间"))
     actor = models.ForeignKey(
@@ -41,14 +45,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RuntimeError("audit entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("audit entries are append-only")
 
     def canonical(self) -> str:
         """The entry's content as the hash sees it: stable key order, UTC ISO time."""

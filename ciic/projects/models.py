@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ciic.core.models import WriteOnceModel
+
 from .enums import ProjectStatus
 
 
@@ -58,8 +60,10 @@ class Draft(models.Model):
         return f"{self.project} draft"
 
 
-class Submission(models.Model):
+class Submission(WriteOnceModel):
     """One submitted, immutable version of the project in a stage (R-J4, R-J6)."""
+
+    immutable_reason = "submitted versions are never changed or deleted (R-J6)"
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="submissions")
     stage = models.ForeignKey("contests.Stage", on_delete=models.PROTECT, related_name="submissions")
@@ -79,13 +83,6 @@ class Submission(models.Model):
     def __str__(self) -> str:
         return f"{self.project} v{self.number}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RuntimeError("submitted versions are immutable (R-J6)")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("submitted versions are never deleted (R-J6)")
 
 
 def _stored_file_path(instance: StoredFile, filename: str) -> str:
@@ -146,8 +143,10 @@ class DraftMaterial(models.Model):
         return f"{self.project} {self.material_type.code}"
 
 
-class SubmissionMaterial(models.Model):
+class SubmissionMaterial(WriteOnceModel):
     """A material frozen into a submitted version (R-J4). Never changed or deleted (R-J6)."""
+
+    immutable_reason = "submitted materials are never changed or deleted (R-J6)"
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="materials")
     material_type = models.ForeignKey("contests.MaterialType", on_delete=models.PROTECT, related_name="+")
@@ -166,13 +165,6 @@ class SubmissionMaterial(models.Model):
     def __str__(self) -> str:
         return f"{self.submission} {self.material_type.code}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RuntimeError("submitted materials are immutable (R-J6)")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("submitted materials are never deleted (R-J6)")
 
 
 class Upload(models.Model):
