@@ -178,3 +178,35 @@ def demo_totp_codes() -> list[tuple[str, str, str]]:
                     drift=device.drift)
         rows.append((device.user.email, totp_base32(device), f"{code:0{device.digits}d}"))
     return rows
+
+
+def seed_projects(contest: Contest, *, projects: int, seed: int = 2023) -> int:
+    """Give up to `projects` demo teams a project with a filled-in application, the required
+    materials (small sample files) and a first submitted version. Idempotent in effect."""
+    from ciic.core.testing.samples import attach_required_materials
+    from ciic.projects.models import Project
+    from ciic.projects.selectors import open_stage
+    from ciic.projects.services import save_draft, start_project, submit_project
+
+    rng = random.Random(seed)
+    fake = Faker("zh_CN")
+    fake.seed_instance(seed)
+    now = _working_now(contest)
+    have = Project.objects.filter(contest=contest).count()
+    teams = list(Team.objects.filter(contest=contest, project__isnull=True).select_related("direction", "lead")
+                 .order_by("id")[: max(projects - have, 0)])
+    stage_open = open_stage(contest) is not None
+    for team in teams:
+        with transaction.atomic():
+            words = TEAM_WORDS[rng.randrange(len(TEAM_WORDS))]
+            project = start_project(team=team, name=f"{words}{team.direction.name.split('+')[-1]}平台",
+                                    actor=team.lead, now=now)
+            sections = {s.code: f"{s.name}：" + "".join(fake.paragraphs(nb=4))
+                        for s in contest.form_sections.all()}
+            save_draft(project=project, actor=team.lead, sections={
+                code: text[: s.max_chars] for (code, text), s in zip(sections.items(), contest.form_sections.all(),
+                                                                     strict=True)})
+            attach_required_materials(project, team.lead)
+            if stage_open:
+                submit_project(project=project, actor=team.lead)
+    return Project.objects.filter(contest=contest).count()

@@ -46,3 +46,15 @@ def test_demo_staff_can_get_a_current_second_factor_code(contest, capsys):
     call_command("demo_otp")
     lines = [line for line in capsys.readouterr().out.splitlines() if "@" in line]
     assert any(line.startswith("office@demo.ciic.cn") and line.split()[-1].isdigit() for line in lines)
+
+
+def test_seed_demo_gives_teams_submitted_projects(contest):
+    from ciic.projects.models import Project, Submission
+
+    call_command("seed_demo", "--teams", "4", "--projects", "2")
+    assert Project.objects.count() == 2
+    assert Submission.objects.count() == 2
+    for project in Project.objects.all():
+        assert project.materials.exists() and project.name_locked_at is not None
+    call_command("seed_demo", "--teams", "4", "--projects", "2")
+    assert Project.objects.count() == 2

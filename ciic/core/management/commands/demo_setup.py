@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 
 from ciic.accounts.enums import Role
 from ciic.contests.models import Contest
-from ciic.core.demo import DEMO_PASSWORD, demo_totp_codes, seed_entrants
+from ciic.core.demo import DEMO_PASSWORD, demo_totp_codes, seed_entrants, seed_projects
 
 SPEC = Path(settings.BASE_DIR) / "ciic" / "contests" / "specs" / "ciic-2023.yaml"
 
@@ -28,10 +28,12 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"{contest.name}: already loaded, kept as it is")
         result = seed_entrants(contest, teams=teams)
+        project_count = seed_projects(contest, projects=min(10, result.teams))
         codes = {login: (secret, code) for login, secret, code in demo_totp_codes()}
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(
-            f"{contest.name}: {result.organizations} 家参赛单位 / organizations, {result.teams} 支团队 / teams"))
+            f"{contest.name}: {result.organizations} 家参赛单位 / organizations, {result.teams} 支团队 / teams, "
+            f"{project_count} 个项目 / projects"))
         self.stdout.write(f"演示账号 Demo accounts (密码 password: {DEMO_PASSWORD})")
         for account in result.accounts:
             line = f"  {Role(account.role).label:<12} {account.login:<28} {account.note}"

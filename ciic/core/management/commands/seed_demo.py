@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ciic.contests.selectors import current_contest
-from ciic.core.demo import seed_entrants
+from ciic.core.demo import seed_entrants, seed_projects
 
 
 class Command(BaseCommand):
@@ -9,14 +9,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--teams", type=int, default=40, help="how many teams in all (default 40)")
+        parser.add_argument("--projects", type=int, default=10,
+                            help="how many teams get a project with a submitted version (default 10)")
         parser.add_argument("--seed", type=int, default=2023)
 
-    def handle(self, *args, teams, seed, **options):
+    def handle(self, *args, teams, projects, seed, **options):
         contest = current_contest()
         if contest is None:
             raise CommandError("no contest loaded: run `manage.py load_contest ciic/contests/specs/ciic-2023.yaml` first")
         if teams < 0:
             raise CommandError("--teams must be 0 or more")
         result = seed_entrants(contest, teams=teams, seed=seed)
+        project_count = seed_projects(contest, projects=projects, seed=seed)
         self.stdout.write(self.style.SUCCESS(
-            f"{contest.name}: {result.organizations} organizations, {result.teams} teams"))
+            f"{contest.name}: {result.organizations} organizations, {result.teams} teams, {project_count} projects"))
