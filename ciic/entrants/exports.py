@@ -25,14 +25,14 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
-def _local(value: dt.datetime | None) -> dt.datetime | None:
+def beijing_time(value: dt.datetime | None) -> dt.datetime | None:
     """Beijing time without tzinfo: Excel cells cannot hold an aware datetime."""
     if value is None:
         return None
     return timezone.localtime(value, timezone.get_fixed_timezone(8 * 60)).replace(tzinfo=None)
 
 
-def _sheet(ws: Worksheet, title: str, columns: Sequence[tuple[str, int]], rows: Iterable[Sequence]) -> None:
+def write_sheet(ws: Worksheet, title: str, columns: Sequence[tuple[str, int]], rows: Iterable[Sequence]) -> None:
     """Write a header row (frozen, styled) and the rows; `columns` are (header, width)."""
     ws.title = title
     ws.append([header for header, _width in columns])
@@ -60,7 +60,7 @@ def teams_workbook(queryset: QuerySet[Team]) -> Workbook:
     prefetch representatives: this function then runs no further queries."""
     teams = list(queryset)
     wb = Workbook()
-    _sheet(wb.active, _("参赛团队"), [
+    write_sheet(wb.active, _("参赛团队"), [
         (_("序号"), 6), (_("团队名称"), 24), (_("参赛单位"), 32), (_("统一社会信用代码"), 22),
         (_("组别"), 10), (_("赛站"), 12), (_("赛题方向"), 34), (_("省份"), 12),
         (_("团队负责人账号"), 24), (_("参赛代表人数"), 8), (_("参赛代表"), 24),
@@ -72,11 +72,11 @@ def teams_workbook(queryset: QuerySet[Team]) -> Workbook:
             t.station.display_name, t.direction.display_name, t.organization.province,
             t.lead.login_label, len(reps := list(t.representatives.all())),
             "\n".join(r.name for r in reps), "\n".join(r.masked_mobile for r in reps),
-            "\n".join(r.email for r in reps), _local(t.created_at),
+            "\n".join(r.email for r in reps), beijing_time(t.created_at),
         ]
         for i, t in enumerate(teams, start=1)
     ))
-    _sheet(wb.create_sheet(), _("参赛代表"), [
+    write_sheet(wb.create_sheet(), _("参赛代表"), [
         (_("团队名称"), 24), (_("参赛单位"), 32), (_("姓名"), 12), (_("手机号（脱敏）"), 16),
         (_("电子邮箱"), 28),
     ], (
@@ -91,7 +91,7 @@ def organizations_workbook(queryset: QuerySet[Organization]) -> Workbook:
 
     `team_count` is read from an annotation when the queryset has one."""
     wb = Workbook()
-    _sheet(wb.active, _("参赛单位"), [
+    write_sheet(wb.active, _("参赛单位"), [
         (_("序号"), 6), (_("单位名称"), 32), (_("统一社会信用代码"), 22), (_("单位类型"), 22),
         (_("从业人数"), 10), (_("年营业收入（万元）"), 14), (_("组别"), 10), (_("组别依据"), 48),
         (_("省份"), 12), (_("上级单位"), 28), (_("参赛团队数"), 10), (_("注册时间"), 18),
@@ -101,7 +101,7 @@ def organizations_workbook(queryset: QuerySet[Organization]) -> Workbook:
             float(o.annual_revenue) if o.annual_revenue is not None else None,
             o.group.display_name if o.group else "", o.group_reason, o.province,
             o.parent.name if o.parent else "",
-            getattr(o, "team_count", None), _local(o.created_at),
+            getattr(o, "team_count", None), beijing_time(o.created_at),
         ]
         for i, o in enumerate(queryset, start=1)
     ))

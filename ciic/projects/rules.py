@@ -43,3 +43,5 @@ rules.add_perm("projects.view_project", is_project_team_lead | is_secretariat
                | (is_station_officer & is_officer_of_project_station))
 rules.add_perm("projects.rename_project", is_secretariat)
 rules.add_perm("projects.disqualify_project", is_secretariat)
+# The staff list of projects and its export: the secretariat, station officers (their station).
+rules.add_perm("projects.list_projects", is_secretariat | is_station_officer)

@@ -51,3 +51,25 @@ def projects_for_user(user, contest: Contest) -> QuerySet[Project]:
     if user.is_station_officer:
         return qs.filter(team__station_id=user.station_id)
     return qs.filter(team__lead=user)
+
+
+def projects_with_stage_counts(user, contest: Contest, *, station: str = "", direction: str = "",
+                               group: str = "", status: str = "", q: str = "") -> QuerySet[Project]:
+    """Staff list: the visible projects, filtered, each annotated with its number of versions
+    per stage (`versions_<stage code>`) and the time of its latest version."""
+    from django.db.models import Count, Max, Q
+
+    qs = projects_for_user(user, contest).select_related("team__organization__group")
+    if station:
+        qs = qs.filter(team__station__code=station)
+    if direction:
+        qs = qs.filter(team__direction__code=direction)
+    if group:
+        qs = qs.filter(team__organization__group__code=group)
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(team__name__icontains=q) | Q(team__organization__name__icontains=q))
+    counts = {f"versions_{s.code}": Count("submissions", filter=Q(submissions__stage=s))
+              for s in Stage.objects.filter(contest=contest)}
+    return qs.annotate(last_submitted_at=Max("submissions__submitted_at"), **counts).order_by("id")

@@ -4,6 +4,8 @@ from . import downloads, tus, views
 
 app_name = "projects"
 urlpatterns = [
+    path("", views.project_list, name="list"),
+    path("export.xlsx", views.project_export, name="export"),
     path("team/<int:team_pk>/", views.team_project, name="team_project"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/save/", views.save, name="save"),

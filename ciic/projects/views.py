@@ -7,9 +7,12 @@ permissions named in `rules.py`; what the user may not see is a 404.
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,9 +23,17 @@ from ciic.contests.models import MaterialType
 from ciic.contests.selectors import current_contest
 from ciic.entrants.selectors import teams_for_user
 
+from .enums import ProjectStatus
+from .exports import projects_workbook
 from .materials import attach_file, attach_link
 from .models import Project, Submission
-from .selectors import counting_submission, open_stage, projects_for_user, submission_window
+from .selectors import (
+    counting_submission,
+    open_stage,
+    projects_for_user,
+    projects_with_stage_counts,
+    submission_window,
+)
 from .services import save_draft, start_project, submit_project
 
 
@@ -175,3 +186,42 @@ def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         "sections": [(names.get(code), text) for code, text in submission.sections.items()],
         "materials": submission.materials.select_related("material_type", "file"),
     })
+
+
+LIST_FILTERS = ("station", "direction", "group", "status", "q")
+
+
+def _listed(request: HttpRequest):
+    if not request.user.has_perm("projects.list_projects"):
+        raise PermissionDenied
+    contest = current_contest()
+    filters = {k: (request.GET.get(k) or "").strip()[:100] for k in LIST_FILTERS}
+    stages = list(contest.stages.order_by("order"))
+    return contest, filters, stages, projects_with_stage_counts(request.user, contest, **filters)
+
+
+@login_required
+@require_GET
+def project_list(request: HttpRequest) -> HttpResponse:
+    """Staff: every visible project with its versions per stage (R-J4), filters, export."""
+    from ciic.entrants.selectors import stations_for_user
+
+    contest, filters, stages, qs = _listed(request)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    rows = [(p, [getattr(p, f"versions_{s.code}") for s in stages]) for p in page]
+    return render(request, "projects/project_list.html", {
+        "page": page, "rows": rows, "stages": stages, "filters": filters,
+        "stations": stations_for_user(request.user, contest), "directions": contest.directions.order_by("number"),
+        "groups": contest.groups.all(), "statuses": ProjectStatus.choices, "export_query": request.GET.urlencode()})
+
+
+@login_required
+@require_GET
+def project_export(request: HttpRequest) -> HttpResponse:
+    _contest, _filters, stages, qs = _listed(request)
+    buffer = io.BytesIO()
+    projects_workbook(qs, stages).save(buffer)
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="projects.xlsx"'
+    return response

@@ -90,3 +90,41 @@ def test_anonymous_is_sent_to_login(project, client):
 def test_team_page_links_to_the_project(team, lead_client):
     page = lead_client.get(reverse("entrants:team_detail", args=[team.pk])).content.decode()
     assert reverse("projects:team_project", args=[team.pk]) in page
+
+
+def test_staff_list_shows_versions_per_stage_and_exports_the_same_rows(project, complete_materials, team_lead,
+                                                                       secretariat, verified):
+    from openpyxl import load_workbook
+
+    from ciic.projects.services import submit_project
+
+    complete_materials()
+    submit_project(project=project, actor=team_lead)
+    client = verified(secretariat)
+    page = client.get(reverse("projects:list"))
+    assert page.status_code == 200
+    row = next(r for r in page.context["rows"] if r[0].pk == project.pk)
+    assert row[1][0] == 1  # one version in the first stage (the local stage)
+    export = client.get(reverse("projects:export"), {"q": project.name})
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    assert [c.value for c in sheet[2]][0] == project.name and sheet.max_row == 2
+
+
+def test_station_officer_lists_only_own_station_projects(project, station_officer, verified, contest):
+    from ciic.entrants.models import Team
+
+    client = verified(station_officer)
+    listed = {p.pk for p, _counts in client.get(reverse("projects:list")).context["rows"]}
+    assert (project.pk in listed) == (Team.objects.get(pk=project.team_id).station_id == station_officer.station_id)
+
+
+def test_entrant_cannot_list_all_projects(project, lead_client):
+    assert lead_client.get(reverse("projects:list")).status_code == 403
+    assert lead_client.get(reverse("projects:export")).status_code == 403
+
+
+def test_project_list_query_count_does_not_grow_with_rows(project, secretariat, verified,
+                                                          django_assert_max_num_queries):
+    client = verified(secretariat)
+    with django_assert_max_num_queries(20):
+        client.get(reverse("projects:list"))
