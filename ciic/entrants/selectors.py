@@ -14,13 +14,20 @@ def teams_for_user(user, contest: Contest) -> QuerySet[Team]:
     qs = Team.objects.filter(contest=contest).select_related(
         "organization", "organization__group", "station", "direction", "lead"
     )
+    return scope_to_user(qs, user)
+
+
+def scope_to_user(qs: QuerySet, user, *, team_path: str = "") -> QuerySet:
+    """Rows about teams as the user may see them: the secretariat all, a station officer their
+    station's, a team lead their own teams', anyone else none. `team_path` leads from the
+    queryset's model to its team (e.g. "team__" for projects)."""
     if not user.is_authenticated:
         return qs.none()
     if user.is_secretariat:
         return qs
     if user.is_station_officer:
-        return qs.filter(station_id=user.station_id)
-    return qs.filter(lead=user)
+        return qs.filter(**{f"{team_path}station_id": user.station_id})
+    return qs.filter(**{f"{team_path}lead": user})
 
 
 def stations_for_user(user, contest: Contest) -> QuerySet[Station]:

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ciic.contests.models import Contest, ScheduleItem, Stage
+from ciic.entrants.selectors import scope_to_user
 
 from .models import Project, Submission
 
@@ -44,13 +45,7 @@ def counting_submission(project: Project, stage: Stage) -> Submission | None:
 def projects_for_user(user, contest: Contest) -> QuerySet[Project]:
     """Secretariat: all; station officer: their station's; team lead: their own; others: none."""
     qs = Project.objects.filter(contest=contest).select_related("team", "team__station", "team__direction")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_secretariat:
-        return qs
-    if user.is_station_officer:
-        return qs.filter(team__station_id=user.station_id)
-    return qs.filter(team__lead=user)
+    return scope_to_user(qs, user, team_path="team__")
 
 
 def projects_with_stage_counts(user, contest: Contest, *, station: str = "", direction: str = "",
