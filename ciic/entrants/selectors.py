@@ -47,18 +47,20 @@ def organizations_for_user(user, contest: Contest) -> QuerySet[Organization]:
     return qs.filter(owner=user)
 
 
-def filter_teams(qs: QuerySet[Team], *, station: str = "", direction: str = "", group: str = "",
-                 province: str = "", q: str = "") -> QuerySet[Team]:
+def filter_teams(qs: QuerySet, *, station: str = "", direction: str = "", group: str = "",
+                 province: str = "", q: str = "", team_path: str = "") -> QuerySet:
+    """The staff list filters on teams, or on rows about teams through `team_path` ("team__")."""
+    t = team_path
     if station:
-        qs = qs.filter(station__code=station)
+        qs = qs.filter(**{f"{t}station__code": station})
     if direction:
-        qs = qs.filter(direction__code=direction)
+        qs = qs.filter(**{f"{t}direction__code": direction})
     if group:
-        qs = qs.filter(organization__group__code=group)
+        qs = qs.filter(**{f"{t}organization__group__code": group})
     if province:
-        qs = qs.filter(organization__province_code=province)
+        qs = qs.filter(**{f"{t}organization__province_code": province})
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(organization__name__icontains=q))
+        qs = qs.filter(Q(**{f"{t}name__icontains": q}) | Q(**{f"{t}organization__name__icontains": q}))
     return qs
 
 

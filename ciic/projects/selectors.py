@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ciic.contests.models import Contest, ScheduleItem, Stage
-from ciic.entrants.selectors import scope_to_user
+from ciic.entrants.selectors import filter_teams, scope_to_user
 
 from .models import Project, Submission
 
@@ -55,12 +55,7 @@ def projects_with_stage_counts(user, contest: Contest, *, station: str = "", dir
     from django.db.models import Count, Max, Q
 
     qs = projects_for_user(user, contest).select_related("team__organization__group")
-    if station:
-        qs = qs.filter(team__station__code=station)
-    if direction:
-        qs = qs.filter(team__direction__code=direction)
-    if group:
-        qs = qs.filter(team__organization__group__code=group)
+    qs = filter_teams(qs, station=station, direction=direction, group=group, team_path="team__")
     if status:
         qs = qs.filter(status=status)
     if q:
