@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PG_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
-.PHONY: run test test-sqlite test-postgres install setup lint browser messages clean-venv
+.PHONY: run test test-sqlite test-postgres install setup lint fonts browser messages clean-venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 install: $(VENV)/.installed
 
 # Migrate, load the CIIC 2023 spec and demo data once (a second run keeps what exists).
-setup: install
+setup: install fonts
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_setup
@@ -29,11 +29,17 @@ run: setup
 	@echo "CIIC Platform: http://127.0.0.1:$(PORT)/"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# Debian's Chromium for the browser tests (never a downloaded browser).
-browser:
-	@command -v /usr/bin/chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi; }
+# Debian packages the project needs, installed when missing: the CJK font the submission PDFs
+# embed (fonts-noto-cjk) and, for the browser tests, Debian's Chromium (never a downloaded browser).
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+APT_INSTALL = if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+
+fonts:
+	@test -f $(CJK_FONT) || { $(APT_INSTALL) fonts-noto-cjk >/dev/null; }
+
+browser: fonts
+	@command -v /usr/bin/chromium >/dev/null || { $(APT_INSTALL) chromium >/dev/null; }
 
 lint: install
 	$(VENV)/bin/ruff check .
