@@ -82,12 +82,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "django_tasks",
+    "django_tasks_db",
     "ciic.core",
     "ciic.audit",
     "ciic.contests",
     "ciic.accounts",
     "ciic.entrants",
     "ciic.projects",
+    "ciic.notifications",
     "ciic.api",
 ]
 
@@ -121,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ciic.core.context_processors.platform",
+                "ciic.notifications.context_processors.notifications",
             ],
         },
     },
@@ -185,6 +188,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "ciic" / "static"]
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 
+# Links in notification emails point here.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@cii-contest.local")
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", include("ciic.api.urls")),
     path("accounts/", include("ciic.accounts.urls")),
     path("projects/", include("ciic.projects.urls")),
+    path("notifications/", include("ciic.notifications.urls")),
     path("", include("ciic.entrants.urls")),
     path("", include("ciic.core.urls")),
 ]

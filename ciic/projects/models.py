@@ -193,3 +193,129 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} {self.offset}/{self.length}"
+
+
+class MaterialRequest(models.Model):
+    """The committee asks a team for further material during review (R-J5).
+
+    The request, the team's answer (files or links it uploads into the stage, `FurtherMaterial`)
+    and the times of both stay on record; a request is answered or cancelled, never deleted.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待补充")
+        ANSWERED = "answered", _("已补充")
+        CANCELLED = "cancelled", _("已撤销")
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="material_requests")
+    stage = models.ForeignKey("contests.Stage", on_delete=models.PROTECT, related_name="+")
+    message = models.TextField(_("要求"))
+    due_at = models.DateTimeField(_("截止时间"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("提出时间"), default=timezone.now)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    answer_note = models.TextField(_("团队说明"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    answered_at = models.DateTimeField(_("补充时间"), null=True, blank=True)
+    cancel_reason = models.TextField(_("撤销理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("补充材料要求")
+        verbose_name_plural = _("补充材料要求")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.project} R-J5 #{self.pk}"
+
+
+class FurtherMaterial(WriteOnceModel):
+    """A file or link the team supplied in answer to a request (R-J5); kept as is (R-J6)."""
+
+    immutable_reason = "supplied material is never changed or deleted (R-J6)"
+
+    request = models.ForeignKey(MaterialRequest, on_delete=models.PROTECT, related_name="items")
+    file = models.ForeignKey(StoredFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    link = models.URLField(_("链接"), max_length=500, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("补充材料")
+        verbose_name_plural = _("补充材料")
+        ordering = ["request", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request} item {self.pk}"
+
+
+class OriginalityRun(models.Model):
+    """One originality check over the contest's counting versions (R-J2, R-J3), run in the
+    background; `done`/`total` is its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("运行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    contest = models.ForeignKey("contests.Contest", on_delete=models.CASCADE, related_name="originality_runs")
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    threshold = models.FloatField(_("相似度阈值"))
+    trigger = models.CharField(_("触发方式"), max_length=20, default="manual")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    total = models.PositiveIntegerField(_("待比对"), default=0)
+    done = models.PositiveIntegerField(_("已比对"), default=0)
+    pairs_found = models.PositiveIntegerField(_("相似组数"), default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("原创性检查")
+        verbose_name_plural = _("原创性检查")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.contest} originality #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.status == self.Status.DONE else 0)
+
+
+class OriginalityPair(models.Model):
+    """Two applications (or one and an earlier prize winner) sharing much of their text, for
+    the secretariat to judge (R-J2, R-J3)."""
+
+    class Verdict(models.TextChoices):
+        PENDING = "pending", _("待核查")
+        CLEARED = "cleared", _("无问题")
+        ACTED = "acted", _("已处理")
+
+    run = models.ForeignKey(OriginalityRun, on_delete=models.CASCADE, related_name="pairs")
+    left = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+")
+    right = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    past_winner = models.ForeignKey("contests.PastWinner", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    similarity = models.FloatField(_("相似度"))
+    shared_passages = models.JSONField(_("相同段落"), default=list, blank=True)
+    verdict = models.CharField(_("核查结论"), max_length=20, choices=Verdict.choices, default=Verdict.PENDING)
+    verdict_note = models.TextField(_("核查说明"), blank=True)
+    judged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    judged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("相似项目")
+        verbose_name_plural = _("相似项目")
+        ordering = ["run", "-similarity", "id"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(right__isnull=False) | models.Q(past_winner__isnull=False),
+            name="originality_pair_has_other")]
+
+    def __str__(self) -> str:
+        return f"{self.left} ~ {self.right or self.past_winner} ({self.similarity:.2f})"

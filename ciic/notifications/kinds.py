@@ -1,0 +1,36 @@
+"""What each kind of notification says. The text is rendered when it is read, in the reader's
+language, from the parameters stored with the notification (which are never personal data)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+KINDS = {
+    # R-J5: the committee asks for further material.
+    "material_request": (
+        _("请补充材料：%(project)s"),
+        _("%(requester)s 要求补充材料，截止 %(due)s（北京时间）：%(message)s"),
+    ),
+    "material_request_answered": (
+        _("团队已补充材料：%(project)s"),
+        _("团队已就 %(requested_at)s 的补充材料要求提交材料。"),
+    ),
+    "material_request_cancelled": (
+        _("补充材料要求已撤销：%(project)s"),
+        _("秘书处撤销了补充材料要求：%(reason)s"),
+    ),
+    # R-P6, R-J2: the team is told about a disqualification and why.
+    "project_disqualified": (
+        _("项目被取消参赛资格：%(project)s"),
+        _("理由：%(reason)s"),
+    ),
+    "originality_done": (
+        _("原创性检查已完成"),
+        _("共比对 %(documents)s 份申报书，发现 %(pairs)s 组相似项目。"),
+    ),
+}
+
+
+def render(kind: str, params: dict) -> tuple[str, str]:
+    title, body = KINDS[kind]
+    return str(title) % params, str(body) % params
