@@ -233,6 +233,40 @@ def check_upload_start(*, project: Project, material_type: MaterialType, length:
     _raise(errors)
 
 
+def store_checked_file(*, project: Project, stream: BinaryIO, filename: str, formats: list[str],
+                       max_size_mb: int, actor, now: dt.datetime) -> StoredFile:
+    """Stream to disk enforcing the size limit, detect the kind from content and check it
+    against `formats`, refuse archive bombs before unpacking, and put the bytes in storage
+    under a server-generated name (R-J7). Returns the StoredFile unsaved: the caller saves it
+    in its own transaction and deletes `stored.file` if that fails. Nothing is stored when a
+    check fails."""
+    errors: dict[str, tuple[str, str]] = {}
+    try:
+        path, sha256, size = _spool(stream, max_size_mb * MB)
+    except _TooLarge:
+        _raise({"file": (_("文件超过 %(limit)s MB 的上限") % {"limit": max_size_mb}, "R-J7")})
+    try:
+        kind, mime = detect_kind(path)
+        allowed = set().union(*(FORMAT_KINDS.get(f.lower(), {f.lower()}) for f in formats))
+        if size == 0:
+            errors["file"] = (_("文件为空"), "R-J7")
+        elif kind not in allowed:
+            errors["file"] = (_("文件内容不是允许的格式（允许：%(formats)s；检测到：%(kind)s）") % {
+                "formats": ", ".join(formats), "kind": kind or _("未知")}, "R-J7")
+        elif kind in ZIP_KINDS:
+            _check_archive(path, errors)
+        _raise(errors)
+        name = safe_filename(filename, kind)
+        stored = StoredFile(project=project, sha256=sha256, size=size, content_type=mime, kind=kind,
+                            original_name=name, uploaded_by=actor, uploaded_at=now)
+        with open(path, "rb") as fh:
+            stored.file.save(name, _MovableFile(fh, name=str(path)), save=False)
+    finally:
+        if path.exists():
+            path.unlink()
+    return stored
+
+
 def attach_file(*, project: Project, material_type: MaterialType, stream: BinaryIO, filename: str,
                 actor, attested: bool = False, note: str = "", started_at: dt.datetime | None = None,
                 now: dt.datetime | None = None) -> DraftMaterial:
@@ -253,30 +287,9 @@ def attach_file(*, project: Project, material_type: MaterialType, stream: Binary
         errors["attested_own_entity"] = (_("请确认该证明材料属于参赛单位本身，而非母公司、分公司、子公司或控股公司"), "R-J7")
     _raise(errors)
 
-    limit = material_type.max_size_mb * MB
-    try:
-        path, sha256, size = _spool(stream, limit)
-    except _TooLarge:
-        _raise({"file": (_("文件超过 %(limit)s MB 的上限") % {"limit": material_type.max_size_mb}, "R-J7")})
-    try:
-        kind, mime = detect_kind(path)
-        allowed = set().union(*(FORMAT_KINDS.get(f.lower(), {f.lower()}) for f in material_type.formats))
-        if size == 0:
-            errors["file"] = (_("文件为空"), "R-J7")
-        elif kind not in allowed:
-            errors["file"] = (_("文件内容不是允许的格式（允许：%(formats)s；检测到：%(kind)s）") % {
-                "formats": ", ".join(material_type.formats), "kind": kind or _("未知")}, "R-J7")
-        elif kind in ZIP_KINDS:
-            _check_archive(path, errors)
-        _raise(errors)
-        name = safe_filename(filename, kind)
-        stored = StoredFile(project=project, sha256=sha256, size=size, content_type=mime, kind=kind, original_name=name,
-                            uploaded_by=actor, uploaded_at=now)
-        with open(path, "rb") as fh:
-            stored.file.save(name, _MovableFile(fh, name=str(path)), save=False)
-    finally:
-        if path.exists():
-            path.unlink()
+    stored = store_checked_file(project=project, stream=stream, filename=filename, formats=material_type.formats,
+                                max_size_mb=material_type.max_size_mb, actor=actor, now=now)
+    sha256, size, kind, name = stored.sha256, stored.size, stored.kind, stored.original_name
     try:
         with transaction.atomic():
             Project.objects.select_for_update().get(pk=project.pk)

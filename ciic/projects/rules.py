@@ -45,3 +45,9 @@ rules.add_perm("projects.rename_project", is_secretariat)
 rules.add_perm("projects.disqualify_project", is_secretariat)
 # The staff list of projects and its export: the secretariat, station officers (their station).
 rules.add_perm("projects.list_projects", is_secretariat | is_station_officer)
+
+
+# Further material on request (R-J5): the secretariat or the project's station officer asks;
+# the team lead supplies and answers; whoever sees the project sees its requests.
+rules.add_perm("projects.request_material", is_secretariat | (is_station_officer & is_officer_of_project_station))
+rules.add_perm("projects.supply_material", is_project_team_lead)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import downloads, tus, views
+from . import downloads, further_views, tus, views
 
 app_name = "projects"
 urlpatterns = [
@@ -12,6 +12,14 @@ urlpatterns = [
     path("<int:pk>/materials/<slug:type_code>/", views.material, name="material"),
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/versions/<int:number>/", views.version, name="version"),
+    path("<int:pk>/versions/<int:number>/pdf/", views.version_pdf, name="version_pdf"),
+    path("form-template.docx", views.form_template, name="form_template"),
+    path("<int:pk>/requests/new/", further_views.request_new, name="request_new"),
+    path("requests/<int:rpk>/", further_views.request_detail, name="request_detail"),
+    path("requests/<int:rpk>/file/", further_views.request_file, name="request_file"),
+    path("requests/<int:rpk>/link/", further_views.request_link, name="request_link"),
+    path("requests/<int:rpk>/answer/", further_views.request_answer, name="request_answer"),
+    path("requests/<int:rpk>/cancel/", further_views.request_cancel, name="request_cancel"),
     path("files/<int:pk>/", downloads.download_file, name="download_file"),
     path("tus/", tus.tus_collection, name="tus"),
     path("tus/<uuid:upload_id>", tus.tus_upload, name="tus_upload"),
