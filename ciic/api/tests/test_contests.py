@@ -107,6 +107,17 @@ EXPECTED_ENDPOINTS = {
     ("post", "/api/v1/projects/{project_id}/rename"),
     ("post", "/api/v1/projects/{project_id}/withdraw"),
     ("post", "/api/v1/projects/{project_id}/disqualify"),
+    ("get", "/api/v1/projects/{project_id}/materials"),
+    ("post", "/api/v1/projects/{project_id}/materials/{type_code}/file"),
+    ("put", "/api/v1/projects/{project_id}/materials/{type_code}/link"),
+    ("get", "/api/v1/projects/{project_id}/submissions/{number}/materials"),
+    ("get", "/api/v1/projects/{project_id}/requests"),
+    ("post", "/api/v1/projects/{project_id}/requests"),
+    ("get", "/api/v1/requests/{request_id}"),
+    ("post", "/api/v1/requests/{request_id}/files"),
+    ("post", "/api/v1/requests/{request_id}/links"),
+    ("post", "/api/v1/requests/{request_id}/answer"),
+    ("post", "/api/v1/requests/{request_id}/cancel"),
 }
 PUBLIC = {("post", "/api/v1/accounts/signup")} | {e for e in EXPECTED_ENDPOINTS if "/contest" in e[1]}
 
