@@ -3,43 +3,21 @@ Debian's Chromium driven by Playwright against the live server, HTMX and all."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from ciic.core.testing import make_credit_code, make_id_number, make_mobile
+from ciic.core.testing.browser import ARTIFACTS, chromium_page
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
 def page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; Django's ORM (the live server's
-    # test database set-up and teardown) must still be usable while it does.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE", "true"))
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's Chromium is not installed")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    with chromium_page(monkeypatch) as page:
         yield page
-        browser.close()
-        assert not errors, f"browser errors: {errors}"
 
 
 def _fill_rep(page, index: int, seq: int) -> None:
