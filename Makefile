@@ -25,8 +25,13 @@ setup: install fonts
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_setup
 
+# The task worker (originality checks) runs beside the web server and stops when it stops.
+# No autoreload for the worker (its reloader's child would outlive the trap): restart
+# `make run` after changing a task.
 run: setup
 	@echo "CIIC Platform: http://127.0.0.1:$(PORT)/"
+	@$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Debian packages the project needs, installed when missing: the CJK font the submission PDFs

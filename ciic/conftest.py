@@ -25,6 +25,16 @@ def _fast_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _immediate_tasks():
+    """Tasks run at once in the test (the database queue needs a worker). Changing TASKS
+    resets django-tasks' backend cache (its setting_changed receiver)."""
+    from django.test.utils import override_settings
+
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}):
+        yield
+
+
 @pytest.fixture
 def contest(db):
     from ciic.contests.services import load_contest_file
@@ -170,3 +180,39 @@ def complete_materials(project, team_lead):
     from ciic.core.testing.samples import attach_required_materials
 
     return lambda actor=team_lead: attach_required_materials(project, actor)
+
+
+# --- the originality check ------------------------------------------------------------
+
+
+@pytest.fixture
+def entry(contest, org_input, rep_input, current_policies):
+    """entry(seq, text, name=...) -> the project of a new team (its own lead, organization and
+    representative rep<100+seq>@example.com, Beijing station) with `text` (paragraphs) spread over
+    the application's sections and submitted as version 1 through `submit_project`."""
+    from ciic.core.testing.samples import attach_required_materials
+    from ciic.entrants.services import register_organization, register_team
+    from ciic.projects.services import save_draft, start_project, submit_project
+
+    def build(seq: int, text: str, *, name: str = "", station: str = "beijing"):
+        lead = make_user(f"entry{seq}@example.com", full_name=f"负责人{seq}")
+        org = register_organization(contest=contest, actor=lead, data=org_input(100 + seq))
+        where = contest.stations.get(code=station)
+        team = register_team(organization=org, station=where, direction=where.directions.first(),
+                             name=f"原创检查队{seq}", actor=lead, representatives=[rep_input(100 + seq)],
+                             accepted_policies=current_policies)
+        project = start_project(team=team, name=name or f"测试项目{seq}", actor=lead)
+        save_draft(project=project, actor=lead, sections=spread(text, list(contest.form_sections.all())))
+        attach_required_materials(project, lead)
+        submit_project(project=project, actor=lead)
+        return project
+
+    return build
+
+
+def spread(text: str, sections) -> dict[str, str]:
+    """`text`'s paragraphs over the sections, in order, each within its length limit."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    size = -(-len(paragraphs) // len(sections))
+    return {s.code: "\n\n".join(paragraphs[i * size:(i + 1) * size])[: s.max_chars] or s.name
+            for i, s in enumerate(sections)}

@@ -15,6 +15,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from ciic.core import storage_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -186,16 +188,22 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "ciic" / "static"]
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "var" / "media")
+# Materials on the local disk, or in an S3-compatible store when CIIC_S3_BUCKET is set.
+STORAGES = storage_config.storages(os.environ)
 
 # Links in notification emails point here.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@cii-contest.local")
 
+# Background tasks (the originality check, upload cleanup) are queued in the database and run
+# by `manage.py db_worker` (`make run` starts one). TASKS_BACKEND=
+# django_tasks.backends.immediate.ImmediateBackend runs them at once in the caller instead
+# (the test suite does, see ciic/conftest.py).
 TASKS = {
     "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
 
@@ -210,7 +218,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # fontTools logs every glyph it keeps when the submission PDFs subset their font.
+    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # django-axes keeps failed logins: keep a keyed hash of the identifier, never the phone itself.
@@ -229,3 +238,7 @@ UPLOAD_EXPIRY_HOURS = env_int("UPLOAD_EXPIRY_HOURS", 24)
 ARCHIVE_MAX_UNCOMPRESSED_MB = env_int("ARCHIVE_MAX_UNCOMPRESSED_MB", 4096)
 ARCHIVE_MAX_FILES = env_int("ARCHIVE_MAX_FILES", 10000)
 ARCHIVE_MAX_RATIO = env_int("ARCHIVE_MAX_RATIO", 100)
+
+# The CJK font embedded in the submission PDFs (Debian's fonts-noto-cjk, `make fonts`).
+# A collection (.ttc) is fine: the Simplified Chinese face is picked from it by name.
+CJK_FONT_PATH = env_str("CJK_FONT_PATH", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")

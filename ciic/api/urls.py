@@ -6,7 +6,7 @@ OpenAPI at /api/v1/openapi.json, interactive docs at /api/v1/docs.
 from django.urls import path
 from ninja import NinjaAPI
 
-from . import accounts, contests, entrants, materials, projects
+from . import accounts, contests, documents, entrants, materials, originality, projects
 from .errors import install_error_handlers
 
 api = NinjaAPI(
@@ -26,6 +26,8 @@ api.add_router("", contests.router)
 api.add_router("", accounts.router)
 api.add_router("", entrants.router)
 api.add_router("", projects.router)
+api.add_router("", originality.router)
+api.add_router("", documents.router)
 api.add_router("", materials.router)
 
 urlpatterns = [path("", api.urls)]

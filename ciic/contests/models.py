@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -51,6 +52,12 @@ class Contest(BilingualName):
     upload_grace_minutes = models.PositiveIntegerField(_("上传宽限（分钟）"), default=15)
     # R-P3: how many representatives a team may have; a fact of the edition, set by the spec.
     max_representatives = models.PositiveIntegerField(_("每队参赛代表上限"))
+    # R-J2, R-J3: two applications (or one and an earlier prize winner) sharing at least this
+    # share of their text (Jaccard similarity of 5-character shingles) are reported; the spec's
+    # `originality.threshold`.
+    originality_threshold = models.FloatField(
+        _("原创性检查相似度阈值"), default=0.5,
+        validators=[MinValueValidator(0.05), MaxValueValidator(1.0)])
     spec = models.JSONField(_("赛事规格"), default=dict, blank=True)
     spec_sha256 = models.CharField(max_length=64, blank=True)
     loaded_at = models.DateTimeField(_("载入时间"), default=timezone.now)

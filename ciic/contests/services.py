@@ -281,6 +281,8 @@ class _Loader:
             "publicity_days": d["publicity_days"],
             "upload_grace_minutes": d.get("upload_grace_minutes", 0),
             "max_representatives": d["participation"]["max_representatives"],
+            "originality_threshold": d.get("originality", {}).get(
+                "threshold", Contest._meta.get_field("originality_threshold").default),
             "spec": d,
             "spec_sha256": self.sha,
         }

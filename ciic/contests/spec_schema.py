@@ -248,6 +248,9 @@ POLICY = _object(
 # R-P3 (and room for the other per-team limits of a later edition).
 PARTICIPATION = _object(["max_representatives"], {"max_representatives": COUNT})
 
+# R-J2, R-J3: how alike two texts must be for the originality check to report them.
+ORIGINALITY = _object([], {"threshold": {"type": "number", "minimum": 0.05, "maximum": 1}})
+
 PAST_WINNER = _object(
     ["edition", "project_name", "prize"],
     {
@@ -295,6 +298,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             "publicity_days": COUNT,
             "upload_grace_minutes": NATURAL,
             "participation": PARTICIPATION,
+            "originality": ORIGINALITY,
             "application_sections": _list(SECTION, min_items=1),
             "material_types": _list(MATERIAL_TYPE, min_items=1),
             "policies": _list(POLICY, min_items=1),

@@ -51,3 +51,5 @@ rules.add_perm("projects.list_projects", is_secretariat | is_station_officer)
 # the team lead supplies and answers; whoever sees the project sees its requests.
 rules.add_perm("projects.request_material", is_secretariat | (is_station_officer & is_officer_of_project_station))
 rules.add_perm("projects.supply_material", is_project_team_lead)
+# The originality check (R-J2, R-J3): the secretariat runs it, reads the pairs, judges them.
+rules.add_perm("projects.run_originality", is_secretariat)

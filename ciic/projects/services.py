@@ -10,19 +10,23 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ciic.audit.services import record
 from ciic.contests.models import ApplicationSection, PastWinner
 from ciic.contests.selectors import registration_open
 from ciic.core.validation import Errors, deadline_text
 from ciic.entrants.models import Team
+from ciic.notifications.services import notify
 
 from .enums import ProjectStatus
 from .materials import freeze_materials, grace_stage, material_errors
 from .models import Draft, Project, Submission
 from .originality import name_matches_past_winner
+from .originality_runs import request_rerun
 from .selectors import open_stage
 
 # Which status changes are allowed: the one state machine of a project.
@@ -173,6 +177,10 @@ def submit_project(*, project: Project, actor, now: dt.datetime | None = None) -
             "version": number, "stage": stage.code, "sha256": submission.content_sha256,
             "past_winner_match": match, "in_grace": in_grace,
             "materials": {str(m.material_type_id): m.file_id for m in materials}})
+    # R-J2/R-J3: a new version is checked for originality again; a run already queued for the
+    # contest will read it, so at most one waits (originality_runs.request_rerun). Robust: a
+    # queue failure must not turn a committed submission into an error.
+    transaction.on_commit(lambda: request_rerun(contest=project.contest), robust=True)
     return submission
 
 
@@ -215,7 +223,41 @@ def withdraw_project(*, project: Project, actor, reason: str) -> Project:
     return _transition(project, to=ProjectStatus.WITHDRAWN, actor=actor, reason=reason, action="project.withdraw")
 
 
-def disqualify_project(*, project: Project, actor, reason: str) -> Project:
-    """The secretariat disqualifies for false information or plagiarism (R-P6, R-J2)."""
-    return _transition(project, to=ProjectStatus.DISQUALIFIED, actor=actor, reason=reason,
-                       action="project.disqualify")
+# The rules a disqualification may rest on, for the secretariat's form.
+DISQUALIFY_RULES = {
+    "R-P6": gettext_lazy("提供虚假信息"),
+    "R-J2": gettext_lazy("非本单位原创或侵犯他人知识产权"),
+    "R-J3": gettext_lazy("往届一、二、三等奖项目"),
+}
+
+
+def disqualify_project(*, project: Project, actor, reason: str, rule: str = "") -> Project:
+    """The secretariat disqualifies for false information (R-P6), plagiarism (R-J2) or an
+    earlier prize winner entering again (R-J3). `rule`, when given, heads the recorded reason
+    (【R-J2】...). After the transition the team lead and the accounts registered with a
+    representative's email are notified ("project_disqualified"), in the same transaction.
+    Versions are kept (R-J6). Audited by the transition."""
+    if rule and rule not in DISQUALIFY_RULES:
+        raise ValidationError({"rule": ValidationError(_("请选择取消资格所依据的规则"), code="R-P6")})
+    text = (reason or "").strip()
+    if rule and text:
+        text = f"【{rule}】{text}"
+    with transaction.atomic():
+        _transition(project, to=ProjectStatus.DISQUALIFIED, actor=actor, reason=text,
+                    action="project.disqualify")
+        notify(_team_accounts(project), "project_disqualified",
+               {"project": project.name, "reason": project.status_reason},
+               url=reverse("projects:detail", args=[project.pk]))
+    return project
+
+
+def _team_accounts(project: Project) -> list:
+    """The team lead, and the active accounts whose email is a representative's."""
+    from django.contrib.auth import get_user_model
+    from django.db.models.functions import Lower
+
+    team = Team.objects.select_related("lead").get(pk=project.team_id)
+    emails = {e.lower() for e in team.representatives.values_list("email", flat=True) if e}
+    reps = get_user_model().objects.annotate(email_lower=Lower("email")).filter(
+        email_lower__in=emails, is_active=True) if emails else []
+    return [team.lead, *reps]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import downloads, further_views, tus, views
+from . import downloads, further_views, originality_views, tus, views
 
 app_name = "projects"
 urlpatterns = [
@@ -20,6 +20,13 @@ urlpatterns = [
     path("requests/<int:rpk>/link/", further_views.request_link, name="request_link"),
     path("requests/<int:rpk>/answer/", further_views.request_answer, name="request_answer"),
     path("requests/<int:rpk>/cancel/", further_views.request_cancel, name="request_cancel"),
+    path("<int:pk>/disqualify/", originality_views.disqualify, name="disqualify"),
+    path("originality/", originality_views.originality, name="originality"),
+    path("originality/run/", originality_views.originality_run, name="originality_run"),
+    path("originality/runs/<int:run_pk>/progress/", originality_views.originality_progress,
+         name="originality_progress"),
+    path("originality/pairs/<int:pair_pk>/judge/", originality_views.originality_judge, name="originality_judge"),
+    path("originality/export.xlsx", originality_views.originality_export, name="originality_export"),
     path("files/<int:pk>/", downloads.download_file, name="download_file"),
     path("tus/", tus.tus_collection, name="tus"),
     path("tus/<uuid:upload_id>", tus.tus_upload, name="tus_upload"),

@@ -225,3 +225,31 @@ def project_export(request: HttpRequest) -> HttpResponse:
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = 'attachment; filename="projects.xlsx"'
     return response
+
+
+@login_required
+@require_GET
+def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """The version as one PDF; seen by whoever sees the version page, 404 for anyone else."""
+    from .documents import PDF_TYPE, attachment, submission_pdf, version_pdf_names
+
+    project = _project(request, pk)
+    submission = get_object_or_404(project.submissions, number=number)
+    ascii_name, name = version_pdf_names(submission)
+    return attachment(submission_pdf(submission), content_type=PDF_TYPE, ascii_name=ascii_name, name=name)
+
+
+@login_required
+@require_GET
+def form_template(request: HttpRequest) -> HttpResponse:
+    """The current contest's application form as a .docx to draft in (R-J7.1)."""
+    from django.http import Http404
+
+    from .documents import DOCX_TYPE, application_template_docx, attachment, form_template_names
+
+    contest = current_contest()
+    if contest is None:
+        raise Http404
+    ascii_name, name = form_template_names(contest)
+    return attachment(application_template_docx(contest), content_type=DOCX_TYPE, ascii_name=ascii_name,
+                      name=name)

@@ -107,6 +107,12 @@ EXPECTED_ENDPOINTS = {
     ("post", "/api/v1/projects/{project_id}/rename"),
     ("post", "/api/v1/projects/{project_id}/withdraw"),
     ("post", "/api/v1/projects/{project_id}/disqualify"),
+    ("get", "/api/v1/originality/runs"),
+    ("post", "/api/v1/originality/runs"),
+    ("get", "/api/v1/originality/runs/{run_id}"),
+    ("get", "/api/v1/originality/runs/{run_id}/pairs"),
+    ("post", "/api/v1/originality/pairs/{pair_id}/verdict"),
+    ("post", "/api/v1/originality/pairs/{pair_id}/disqualify"),
     ("get", "/api/v1/projects/{project_id}/materials"),
     ("post", "/api/v1/projects/{project_id}/materials/{type_code}/file"),
     ("put", "/api/v1/projects/{project_id}/materials/{type_code}/link"),
@@ -118,8 +124,12 @@ EXPECTED_ENDPOINTS = {
     ("post", "/api/v1/requests/{request_id}/links"),
     ("post", "/api/v1/requests/{request_id}/answer"),
     ("post", "/api/v1/requests/{request_id}/cancel"),
+    ("get", "/api/v1/projects/{project_id}/submissions/{number}/pdf"),
+    ("get", "/api/v1/contest/form-template.docx"),
 }
-PUBLIC = {("post", "/api/v1/accounts/signup")} | {e for e in EXPECTED_ENDPOINTS if "/contest" in e[1]}
+# The form template is a fact of the contest but, as on the web, for logged-in users only.
+PUBLIC = {("post", "/api/v1/accounts/signup")} | {
+    e for e in EXPECTED_ENDPOINTS if "/contest" in e[1] and e[1] != "/api/v1/contest/form-template.docx"}
 
 
 def test_api_openapi_schema_lists_every_endpoint(api, db):
