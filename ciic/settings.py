@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "ciic.entrants",
     "ciic.projects",
     "ciic.notifications",
+    "ciic.review",
     "ciic.api",
 ]
 
