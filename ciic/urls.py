@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("ciic.accounts.urls")),
     path("projects/", include("ciic.projects.urls")),
     path("notifications/", include("ciic.notifications.urls")),
+    path("review/", include("ciic.review.urls")),
     path("", include("ciic.entrants.urls")),
     path("", include("ciic.core.urls")),
 ]

@@ -1,0 +1,3 @@
+"""URL patterns of the review app's experts pages (included by urls.py)."""
+
+urlpatterns: list = []
