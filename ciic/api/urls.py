@@ -6,7 +6,19 @@ OpenAPI at /api/v1/openapi.json, interactive docs at /api/v1/docs.
 from django.urls import path
 from ninja import NinjaAPI
 
-from . import accounts, contests, documents, entrants, materials, originality, projects
+from . import (
+    accounts,
+    contests,
+    documents,
+    entrants,
+    materials,
+    originality,
+    projects,
+    review_experts,
+    review_results,
+    review_rounds,
+    reviews,
+)
 from .errors import install_error_handlers
 
 api = NinjaAPI(
@@ -29,5 +41,9 @@ api.add_router("", projects.router)
 api.add_router("", originality.router)
 api.add_router("", documents.router)
 api.add_router("", materials.router)
+api.add_router("", review_experts.router)
+api.add_router("", reviews.router)
+api.add_router("", review_results.router)
+api.add_router("", review_rounds.router)
 
 urlpatterns = [path("", api.urls)]

@@ -213,6 +213,10 @@ class Round(BilingualName):
     code = models.SlugField(_("代码"), max_length=40)
     kind = models.CharField(_("方式"), max_length=30, choices=RoundKind.choices)
     order = models.PositiveIntegerField(default=0)
+    # The spec's review form for this round (its own `form`, else the spec's `review_form`):
+    # {"criteria": [{code, name, name_en, weight, min, max}], "recommendations": [{code, name, name_en}]}.
+    # A review round copies it when created, so a later spec change leaves open rounds alone.
+    review_form = models.JSONField(_("评分表"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("评审轮次")

@@ -420,13 +420,14 @@ class _Loader:
             Round.objects.filter(stage__contest=contest).select_related("stage"),
             wanted, lambda o: (o.stage.code, o.code),
         )
+        default_form = self.data.get("review_form", {})
         for s in self.data["stages"]:
             for order, r in enumerate(s["rounds"]):
                 self.upsert(
                     Round,
                     {"stage": stages[s["code"]], "code": r["code"]},
                     {"name": r["name"], "name_en": r.get("name_en", ""), "kind": r["kind"],
-                     "order": order},
+                     "order": order, "review_form": r.get("form", default_form)},
                 )
 
     def load_flat(self, contest: Contest) -> None:

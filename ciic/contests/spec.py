@@ -284,6 +284,35 @@ def _check_stages(data: dict[str, Any], errors: list[str]) -> None:
         _unique(errors, f"stages[{i}].rounds", [(j, _str(r, "code")) for j, r in rounds], "round code")
 
 
+def _check_form(form: Any, prefix: str, errors: list[str]) -> None:
+    """A review form: codes unique, weights positive, each score range min < max."""
+    if not isinstance(form, dict):
+        return
+    criteria = list(_entries(form, "criteria"))
+    _unique(errors, f"{prefix}.criteria", [(i, _str(c, "code")) for i, c in criteria], "criterion code")
+    for i, criterion in criteria:
+        weight, low, high = criterion.get("weight"), criterion.get("min"), criterion.get("max")
+        if _is_number(weight) and weight <= 0:
+            errors.append(f"{prefix}.criteria[{i}].weight: must be greater than 0, not {weight}")
+        if _is_number(low) and _is_number(high) and low >= high:
+            errors.append(f"{prefix}.criteria[{i}]: min ({low}) must be less than max ({high})")
+    recommendations = list(_entries(form, "recommendations"))
+    _unique(errors, f"{prefix}.recommendations", [(i, _str(r, "code")) for i, r in recommendations],
+            "recommendation code")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_review_forms(data: dict[str, Any], errors: list[str]) -> None:
+    """The default review form and each round's own (R-V1)."""
+    _check_form(data.get("review_form"), "review_form", errors)
+    for i, stage in _entries(data, "stages"):
+        for j, round_ in _entries(stage, "rounds"):
+            _check_form(round_.get("form"), f"stages[{i}].rounds[{j}].form", errors)
+
+
 def _check_quotas(data: dict[str, Any], errors: list[str]) -> None:
     """R-V2: quotas name an existing station and group, once each pair."""
     stations = {_str(s, "code") for _, s in _entries(data, "stations")}
@@ -404,6 +433,7 @@ _CHECKS = (
     _check_groups,
     _check_schedule,
     _check_stages,
+    _check_review_forms,
     _check_quotas,
     _check_awards,
     _check_documents,

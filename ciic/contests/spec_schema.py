@@ -147,9 +147,38 @@ SCHEDULE_ITEM = _object(
     },
 )
 
+# The review form experts fill in (R-V1: the committee sets the standards): weighted criteria
+# with their score ranges, and the recommendations an expert may give. That weights are
+# positive and each range has min < max is checked in spec.py.
+FORM_CRITERION = _object(
+    ["code", "name", "weight", "min", "max"],
+    {
+        "code": CODE,
+        "name": NAME,
+        "name_en": NAME_EN,
+        "weight": {"type": "number"},
+        "min": {"type": "number"},
+        "max": {"type": "number"},
+    },
+)
+
+RECOMMENDATION = _object(["code", "name"], {"code": CODE, "name": NAME, "name_en": NAME_EN})
+
+REVIEW_FORM = _object(
+    ["criteria"],
+    {"criteria": _list(FORM_CRITERION, min_items=1), "recommendations": _list(RECOMMENDATION)},
+)
+
 ROUND = _object(
     ["code", "name", "kind"],
-    {"code": CODE, "name": NAME, "name_en": NAME_EN, "kind": {"enum": list(RoundKind.values)}},
+    {
+        "code": CODE,
+        "name": NAME,
+        "name_en": NAME_EN,
+        "kind": {"enum": list(RoundKind.values)},
+        # This round's own form; without it the round uses the top-level `review_form`.
+        "form": REVIEW_FORM,
+    },
 )
 
 STAGE = _object(
@@ -299,6 +328,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             "upload_grace_minutes": NATURAL,
             "participation": PARTICIPATION,
             "originality": ORIGINALITY,
+            "review_form": REVIEW_FORM,
             "application_sections": _list(SECTION, min_items=1),
             "material_types": _list(MATERIAL_TYPE, min_items=1),
             "policies": _list(POLICY, min_items=1),

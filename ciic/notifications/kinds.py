@@ -24,6 +24,11 @@ KINDS = {
         _("项目被取消参赛资格：%(project)s"),
         _("理由：%(reason)s"),
     ),
+    # Issue 4: an existing expert account is added to a contest's expert pool.
+    "expert_invited": (
+        _("您已受邀担任%(contest)s评审专家"),
+        _("请登录平台（需完成两步验证）查看评审安排并申报利益冲突。"),
+    ),
     "originality_done": (
         _("原创性检查已完成"),
         _("共比对 %(documents)s 份申报书，发现 %(pairs)s 组相似项目。"),

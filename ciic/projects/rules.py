@@ -19,9 +19,16 @@ def is_officer_of_project_station(user, project) -> bool:
 
 @rules.predicate
 def is_expert_assigned_to_project(user, project) -> bool:
-    """Experts will see the materials of the projects assigned to them for review (a later
-    issue, with conflicts of interest). Until assignments exist, no expert sees any."""
-    return False
+    """An expert sees the materials of a project assigned to them in an open or closed review
+    round, unless they conflict with it (R-P8: `review.selectors.assigned_unconflicted`)."""
+    if project is None or not user.is_authenticated:
+        return False
+    expert = getattr(user, "expert_profile", None)
+    if expert is None:
+        return False
+    from ciic.review.selectors import assigned_unconflicted
+
+    return assigned_unconflicted(expert, project)
 
 
 # The team lead uploads; staff and (later) assigned experts read (R-J7).

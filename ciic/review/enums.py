@@ -52,3 +52,10 @@ class JobStatus(models.TextChoices):
 class FinalistStatus(models.TextChoices):
     PROPOSED = "proposed", _("赛站已推荐")
     CONFIRMED = "confirmed", _("秘书处已确认")
+
+
+class AvoidanceKind(models.TextChoices):
+    """What a team names when it asks that someone not review it (teams do not see the pool)."""
+
+    ORGANIZATION = "organization", _("单位")
+    PERSON = "person", _("个人")

@@ -21,6 +21,7 @@ from ciic.core.models import WriteOnceModel
 from .enums import (
     Aggregation,
     AssignmentSource,
+    AvoidanceKind,
     ConflictSource,
     ExpertKind,
     FinalistStatus,
@@ -80,6 +81,30 @@ class ConflictDeclaration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.expert} × {self.project} ({self.source})"
+
+
+class TeamAvoidance(models.Model):
+    """A team's request that an organization's staff or a named person not review its project.
+
+    Teams do not see the expert pool, so they name an organization or a person in free text;
+    `ciic.review.conflicts` matches it against the pool (normalized employer or expert name) as
+    a team-declared conflict, including for experts added to the pool later."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="avoidances")
+    kind = models.CharField(_("类型"), max_length=20, choices=AvoidanceKind.choices)
+    name = models.CharField(_("单位或姓名"), max_length=200)
+    reason = models.TextField(_("理由"))
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    declared_at = models.DateTimeField(_("申报时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("团队申报的回避")
+        verbose_name_plural = _("团队申报的回避")
+        ordering = ["project", "declared_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "kind", "name"], name="avoidance_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.name}"
 
 
 class ReviewRound(models.Model):

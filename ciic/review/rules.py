@@ -17,3 +17,67 @@ def is_expert(user) -> bool:
 
 # Staff manage the expert pool; station officers the experts of their station (see selectors).
 rules.add_perm("review.manage_experts", is_secretariat | is_station_officer)
+
+
+# --- expert pool and conflicts (experts.py, conflicts.py) ------------------------------
+
+
+@rules.predicate
+def is_officer_of_expert_station(user, expert) -> bool:
+    return expert is not None and user.is_authenticated and expert.station_id is not None \
+        and user.station_id == expert.station_id
+
+
+@rules.predicate
+def is_team_lead_of_project(user, project) -> bool:
+    return project is not None and user.is_authenticated and project.team.lead_id == user.pk
+
+
+rules.add_perm("review.change_expert", is_secretariat | (is_station_officer & is_officer_of_expert_station))
+rules.add_perm("review.view_conflicts", is_secretariat | is_station_officer)
+rules.add_perm("review.record_conflict", is_secretariat | is_station_officer)
+# The expert declares their own conflicts; the team lead names whom the team avoids.
+rules.add_perm("review.declare_conflict", is_expert)
+rules.add_perm("review.declare_team_avoidance", is_team_lead_of_project)
+
+
+# --- the expert's workspace and roadshow slots (reviews.py, views_workspace.py) ----------
+
+
+@rules.predicate
+def is_officer_of_round_station(user, review_round) -> bool:
+    return review_round is not None and user.is_authenticated and review_round.station_id is not None \
+        and user.station_id == review_round.station_id
+
+
+# Experts open their workspace; which projects they see is the selectors' business (R-P8).
+rules.add_perm("review.use_workspace", is_expert)
+# Staff schedule roadshow slots (R-V1): the secretariat any round, an officer their station's.
+rules.add_perm("review.schedule_roadshow", is_secretariat | (is_station_officer & is_officer_of_round_station))
+
+
+# --- rounds and assignment (rounds.py, assigning.py, views_rounds.py) --------------------
+
+# The rounds pages: the secretariat all rounds; a station officer their station's (selectors).
+rules.add_perm("review.manage_rounds", is_secretariat | is_station_officer)
+# Create, set up, solve, edit, open and close one round (contest-wide rounds: secretariat only).
+rules.add_perm("review.manage_round", is_secretariat | (is_station_officer & is_officer_of_round_station))
+
+
+# --- results, advancement, finalists, due diligence, archive (results.py, finalists.py, archive.py)
+
+
+@rules.predicate
+def is_officer_of_station(user, station) -> bool:
+    return station is not None and user.is_authenticated and user.station_id == station.pk
+
+
+# A round's results, aggregation, advancement rules, tie decisions, export and archive: whoever
+# manages the round (contest-wide rounds: the secretariat only).
+rules.add_perm("review.manage_results", is_secretariat | (is_station_officer & is_officer_of_round_station))
+# Finalists (R-V2): the station officer proposes their station's; the secretariat confirms.
+rules.add_perm("review.view_finalists", is_secretariat | is_station_officer)
+rules.add_perm("review.propose_finalists", is_station_officer & is_officer_of_station)
+rules.add_perm("review.confirm_finalists", is_secretariat)
+# Due diligence on finalists and replacing one who failed (R-P9): the secretariat.
+rules.add_perm("review.due_diligence", is_secretariat)

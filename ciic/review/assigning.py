@@ -1,0 +1,349 @@
+"""Solving a round's assignment in the background: the glue between the database and the
+engines (`affinity.py` scores each expert–project pair, `assignment.py` solves exactly).
+
+What a solve does (`execute_solve`, run by the task `tasks.solve_assignment`):
+1. Reads the round: its projects with the judged versions' application text, its panel with
+   each expert's profile, keywords and directions, k, each expert's load, the conflicts
+   (`conflicts.py`, detected and declared), the forbidden and the pinned pairs.
+2. Builds the affinity matrix (TF-IDF on character n-grams plus direction match).
+3. Fixes what must stay: pinned pairs, assignments whose review has started (they are a
+   record, R-V3) and assignments staff added by hand; conflicts and forbidden pairs are masked.
+4. Solves in mode `max_total` (the certified maximum total affinity) or `fair` (first raise
+   the worst-served project, then the total).
+5. Replaces the round's solver and pin assignments whose review has not started with the
+   result, and stores the run's figures (total, LP bound and gap, worst project, ceiling,
+   seconds, summaries). An infeasible round stores the engine's explanation instead, in the
+   round's terms: which directions' projects need how many reviews and how many the experts
+   eligible for them can give.
+
+Progress (0–100) is written on the run as it goes; the round page polls it with HTMX.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ciic.audit.services import record
+from ciic.core.validation import Errors
+from ciic.projects.originality_runs import submission_text
+
+from . import assignment as engine
+from .enums import AssignmentSource, JobStatus, PairRule, RoundStatus
+from .models import Assignment, AssignmentRun, PairConstraint, ReviewRound
+from .rounds import expert_loads, round_conflicts
+
+log = logging.getLogger(__name__)
+
+ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+# --- queueing --------------------------------------------------------------------------------
+
+
+def start_solve(*, review_round: ReviewRound, mode: str, actor) -> AssignmentRun:
+    """Queue a solve of the round's assignment in `mode` ("max_total" or "fair"); the task is
+    enqueued after commit. Refused: an unknown mode, a closed round, a round without projects
+    or panel, a solve already queued or running for the round. Audited ("review.assign.start")."""
+    errors = Errors()
+    if mode not in engine.MODES:
+        errors.add("mode", _("请选择分配方式"), "R-V1")
+    with transaction.atomic():
+        locked = ReviewRound.objects.select_for_update().order_by().get(pk=review_round.pk)
+        if locked.status == RoundStatus.CLOSED:
+            errors.add("__all__", _("本轮评审已结束，不能再分配"), "R-V3")
+        if not locked.entries.exists():
+            errors.add("__all__", _("本轮没有项目"), "R-V1")
+        if not locked.panel.exists():
+            errors.add("__all__", _("请先确定本轮专家组"), "R-V5")
+        if AssignmentRun.objects.filter(review_round=locked, status__in=ACTIVE).exists():
+            errors.add("__all__", _("本轮已有一次分配正在计算"), "R-V1")
+        errors.raise_if_any()
+        run = AssignmentRun.objects.create(review_round=locked, mode=mode, requested_by=actor)
+        record(actor=actor, action="review.assign.start", target=locked, after={"run": run.pk, "mode": mode})
+        transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from .tasks import solve_assignment
+
+    try:
+        solve_assignment.enqueue(run_id)
+    except Exception as exc:  # a queue that cannot take the task must not leave the run queued forever
+        log.exception("assignment run %s could not be enqueued", run_id)
+        AssignmentRun.objects.filter(pk=run_id, status=JobStatus.QUEUED).update(
+            status=JobStatus.FAILED, message=f"{type(exc).__name__}: {exc}", finished_at=timezone.now())
+
+
+# --- reading the round -----------------------------------------------------------------------
+
+
+@dataclass
+class RoundInput:
+    """The round as the engines see it; row i is project_ids[i], column j expert_ids[j]."""
+
+    project_ids: list[int]
+    expert_ids: list[int]
+    project_texts: list[str]
+    project_directions: list[int | None]
+    labels: list[str]  # each project's direction, to explain an infeasible round
+    expert_texts: list[str]
+    expert_directions: list[set[int]]
+    k: int
+    loads: np.ndarray
+    conflicts: list[tuple[int, int]]  # (row, column)
+    forbidden: list[tuple[int, int]]
+    pinned: list[tuple[int, int]]  # PairConstraint pins
+    kept: dict[tuple[int, int], int]  # (row, column) -> id of an assignment that stays
+
+
+def read_round(review_round: ReviewRound) -> RoundInput:
+    """Everything a solve needs, in a fixed number of queries."""
+    order = list(review_round.contest.form_sections.values_list("code", flat=True))
+    entries = list(review_round.entries.select_related("submission", "project__team__direction").order_by("project_id"))
+    members = list(review_round.panel.select_related("expert").prefetch_related("expert__directions")
+                   .order_by("expert_id"))
+    project_ids = [e.project_id for e in entries]
+    expert_ids = [m.expert_id for m in members]
+    row = {p: i for i, p in enumerate(project_ids)}
+    col = {e: j for j, e in enumerate(expert_ids)}
+    texts = []
+    for entry in entries:
+        texts.append(submission_text(entry.submission, order) if entry.submission_id else entry.project.name)
+    loads_by_expert = expert_loads(review_round)
+    conflicts = [(row[p], col[e]) for (e, p) in round_conflicts(review_round) if p in row and e in col]
+    forbidden, pinned = [], []
+    for rule in PairConstraint.objects.filter(review_round=review_round):
+        if rule.project_id in row and rule.expert_id in col:
+            (pinned if rule.rule == PairRule.PIN else forbidden).append((row[rule.project_id], col[rule.expert_id]))
+    kept = {}
+    stays = Assignment.objects.filter(review_round=review_round).filter(
+        Q(review__isnull=False) | Q(source=AssignmentSource.MANUAL))
+    for assignment in stays.values("pk", "project_id", "expert_id"):
+        if assignment["project_id"] in row and assignment["expert_id"] in col:
+            kept[(row[assignment["project_id"]], col[assignment["expert_id"]])] = assignment["pk"]
+    return RoundInput(
+        project_ids=project_ids, expert_ids=expert_ids, project_texts=texts,
+        project_directions=[e.project.team.direction_id for e in entries],
+        labels=[e.project.team.direction.name for e in entries],
+        expert_texts=["\n".join(x for x in (m.expert.profile, m.expert.keywords) if x) for m in members],
+        expert_directions=[{d.pk for d in m.expert.directions.all()} for m in members],
+        k=review_round.experts_per_project,
+        loads=np.array([loads_by_expert[e] for e in expert_ids], dtype=np.int64),
+        conflicts=conflicts, forbidden=forbidden, pinned=pinned, kept=kept)
+
+
+def affinity_matrix(data: RoundInput) -> np.ndarray:
+    """(projects × experts) float32 affinities >= 0 from `affinity.py`."""
+    try:
+        from . import affinity
+    except ImportError:
+        affinity = None
+    if affinity is not None and hasattr(affinity, "round_affinity"):
+        return affinity.round_affinity(project_texts=data.project_texts, project_directions=data.project_directions,
+                                       expert_texts=data.expert_texts, expert_directions=data.expert_directions)
+    return _fallback_affinity(data)
+
+
+def _fallback_affinity(data: RoundInput) -> np.ndarray:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    P, E = len(data.project_texts), len(data.expert_texts)
+    a = np.zeros((P, E), np.float32)
+    if P and E:
+        vec = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True)
+        try:
+            m = vec.fit_transform(data.project_texts + data.expert_texts)
+            a += (m[:P] @ m[P:].T).toarray().astype(np.float32)
+        except ValueError:  # no text at all
+            pass
+        for j, dirs in enumerate(data.expert_directions):
+            a[:, j] += np.array([d in dirs for d in data.project_directions], np.float32)
+    return a
+
+
+def ceiling(a: np.ndarray, k: int, banned: list[tuple[int, int]]) -> float:
+    """The smallest, over projects, of the affinity sum of the project's own best k allowed
+    experts, loads ignored: no assignment gives its worst project more."""
+    if a.size == 0 or k == 0:
+        return 0.0
+    allowed = a.astype(np.float64, copy=True)
+    if banned:
+        rows, cols = zip(*banned, strict=True)
+        allowed[list(rows), list(cols)] = -np.inf
+    kk = min(k, allowed.shape[1])
+    best = -np.partition(-allowed, kk - 1, axis=1)[:, :kk]
+    sums = np.where(np.isfinite(best), best, 0).sum(axis=1)
+    return float(sums.min())
+
+
+# --- executing -------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """The round cannot be solved as it stands; the message is for staff."""
+
+    def __init__(self, message: str, figures: dict | None = None):
+        super().__init__(message)
+        self.figures = figures or {}
+
+
+def _progress(run: AssignmentRun, percent: int) -> None:
+    AssignmentRun.objects.filter(pk=run.pk).update(progress=percent)
+
+
+def execute_solve(run_id: int) -> AssignmentRun:
+    """Run a queued solve (see the module docstring): progress as it goes, then done with the
+    figures, or failed with the reason (an infeasible round: the engine's explanation). A run
+    that is not queued any more is left alone (a task delivered twice). Audited
+    ("review.assign.done" / "review.assign.failed")."""
+    with transaction.atomic():
+        run = AssignmentRun.objects.select_for_update().select_related("review_round").get(pk=run_id)
+        if run.status != JobStatus.QUEUED:
+            return run
+        run.status, run.started_at, run.progress = JobStatus.RUNNING, timezone.now(), 1
+        run.save(update_fields=["status", "started_at", "progress"])
+    started = time.perf_counter()
+    try:
+        data = read_round(run.review_round)
+        _progress(run, 10)
+        a = affinity_matrix(data)
+        _progress(run, 40)
+        result = _solve(run, data, a)
+        _progress(run, 85)
+        figures = _figures(data, a, result, seconds=time.perf_counter() - started)
+        with transaction.atomic():
+            stored = _store(run, data, a, result)
+            figures["stored"] = stored
+            AssignmentRun.objects.filter(pk=run.pk).update(status=JobStatus.DONE, progress=100, figures=figures,
+                                                           finished_at=timezone.now(), message="")
+            record(actor=None, action="review.assign.done", target=run.review_round, after={
+                "run": run.pk, "mode": run.mode, "total": figures["total"], "worst": figures["worst"],
+                "lp_gap": figures["lp_gap"], **stored})
+    except _Refused as exc:
+        exc.figures["seconds"] = round(time.perf_counter() - started, 3)
+        _fail(run, str(exc), exc.figures)
+    except BaseException as exc:
+        log.exception("assignment run %s failed", run.pk)
+        _fail(run, f"{type(exc).__name__}: {exc}"[:2000], {})
+        if not isinstance(exc, Exception):  # a worker being stopped: stop
+            raise
+    run.refresh_from_db()
+    return run
+
+
+def _fail(run: AssignmentRun, message: str, figures: dict) -> None:
+    with transaction.atomic():
+        AssignmentRun.objects.filter(pk=run.pk).update(status=JobStatus.FAILED, finished_at=timezone.now(),
+                                                       message=message, figures=figures)
+        record(actor=None, action="review.assign.failed", target=run.review_round,
+               after={"run": run.pk, "mode": run.mode, "message": message})
+
+
+def _solve(run: AssignmentRun, data: RoundInput, a: np.ndarray) -> engine.Assignment:
+    fixed = sorted(set(data.pinned) | set(data.kept))
+    banned = set(data.conflicts) | set(data.forbidden)
+    clash = [pair for pair in fixed if pair in banned]
+    if clash:
+        p, e = clash[0]
+        raise _Refused(_("项目 %(project)s 与专家 %(expert)s 存在利益冲突或被禁止分配，但该组合已指定或已开始评审，请先处理") % {
+            "project": data.project_ids[p], "expert": data.expert_ids[e]})
+    per_project = np.bincount([p for p, _e in fixed], minlength=len(data.project_ids))
+    if len(data.project_ids) and per_project.max(initial=0) > data.k:
+        p = int(per_project.argmax())
+        raise _Refused(_("项目 %(project)s 已固定 %(n)s 位专家（指定、手工分配或已开始评审），超过每个项目的专家数 %(k)s") % {
+            "project": data.project_ids[p], "n": int(per_project[p]), "k": data.k})
+    per_expert = np.bincount([e for _p, e in fixed], minlength=len(data.expert_ids))
+    over = np.flatnonzero(per_expert > data.loads) if len(data.expert_ids) else []
+    if len(over):
+        e = int(over[0])
+        raise _Refused(_("专家 %(expert)s 已固定 %(n)s 个项目，超过其上限 %(load)s") % {
+            "expert": data.expert_ids[e], "n": int(per_expert[e]), "load": int(data.loads[e])})
+    try:
+        return engine.assign(a, k=data.k, load=data.loads, mode=run.mode, conflicts=data.conflicts or None,
+                             forbidden=data.forbidden or None, pinned=fixed or None, labels=data.labels,
+                             project_ids=data.project_ids)
+    except engine.Infeasible as exc:
+        raise _Refused(shortfall_message(exc.shortfall, k=data.k), {
+            "infeasible": {"needed": exc.shortfall.needed, "available": exc.shortfall.available,
+                           "by_label": [list(x) for x in exc.shortfall.by_label],
+                           "projects": list(exc.shortfall.projects)[:200],
+                           "project_count": len(exc.shortfall.projects)}}) from exc
+
+
+def shortfall_message(shortfall: engine.Shortfall, *, k: int) -> str:
+    """The engine's explanation in the round's terms (directions name the projects)."""
+    if shortfall.by_label:
+        who = "、".join(_("%(direction)s的 %(n)s 个项目") % {"direction": name, "n": f"{n:,}"}
+                       for name, n in shortfall.by_label)
+    else:
+        who = _("%(n)s 个项目") % {"n": f"{len(shortfall.projects):,}"}
+    return _("无法完成分配：%(who)s需要 %(needed)s 份评审（每个项目 %(k)s 位专家），可评审它们的专家最多只能给出 "
+             "%(available)s 份（每人不超过其上限，且每个项目只评一次）。请增加专家、提高上限或减少每个项目的专家数。") % {
+        "who": who, "needed": f"{shortfall.needed:,}", "k": k, "available": f"{shortfall.available:,}"}
+
+
+def _stats(values: np.ndarray) -> dict:
+    if values.size == 0:
+        return {"min": 0, "median": 0, "mean": 0, "max": 0}
+    return {"min": round(float(values.min()), 4), "median": round(float(np.median(values)), 4),
+            "mean": round(float(values.mean()), 4), "max": round(float(values.max()), 4)}
+
+
+def _figures(data: RoundInput, a: np.ndarray, result: engine.Assignment, *, seconds: float) -> dict:
+    banned = sorted(set(data.conflicts) | set(data.forbidden))
+    top = ceiling(a, data.k, banned)
+    return {
+        "mode": result.mode,
+        "projects": len(data.project_ids), "experts": len(data.expert_ids), "k": data.k,
+        "total": round(result.total, 6), "bound": round(result.bound, 6),
+        "lp_gap": round(result.gap * 100, 6),  # percent
+        "worst": round(result.worst, 6),
+        "worst_bound": round(result.worst_bound, 6) if result.worst_bound is not None else None,
+        "ceiling": round(top, 6),
+        "worst_of_ceiling": round(result.worst / top * 100, 2) if top > 0 else None,
+        "conflicts": len(data.conflicts), "forbidden": len(data.forbidden), "pinned": len(data.pinned),
+        "fixed": len(data.kept),
+        "project_affinity": _stats(result.project_affinity),
+        "expert_load": _stats(result.expert_load.astype(np.float64)),
+        "expert_affinity": _stats(result.expert_affinity),
+        "idle_experts": int((result.expert_load == 0).sum()),
+        "seconds": round(seconds, 3),
+    }
+
+
+def _store(run: AssignmentRun, data: RoundInput, a: np.ndarray, result: engine.Assignment) -> dict:
+    """Replace the round's solver and pin assignments whose review has not started by the
+    result; kept ones get their new affinity. Returns the counts."""
+    review_round = run.review_round
+    ReviewRound.objects.select_for_update().order_by().filter(pk=review_round.pk).first()  # edits wait for the store
+    replaced, _by_model = Assignment.objects.filter(
+        review_round=review_round, source__in=[AssignmentSource.SOLVER, AssignmentSource.PINNED],
+        review__isnull=True).delete()
+    existing = set(Assignment.objects.filter(review_round=review_round).values_list("project_id", "expert_id"))
+    pins = set(data.pinned)
+    new, kept = [], []
+    for p, e in result.pairs.tolist():
+        project_id, expert_id = data.project_ids[p], data.expert_ids[e]
+        value = float(a[p, e])
+        if (project_id, expert_id) in existing:
+            kept.append(((p, e), value))
+            continue
+        source = AssignmentSource.PINNED if (p, e) in pins else AssignmentSource.SOLVER
+        new.append(Assignment(review_round=review_round, project_id=project_id, expert_id=expert_id,
+                              source=source, affinity=value, run=run))
+    Assignment.objects.bulk_create(new, batch_size=2000)
+    updates = []
+    for pair, value in kept:
+        if pair in data.kept:
+            updates.append(Assignment(pk=data.kept[pair], affinity=value))
+    Assignment.objects.bulk_update(updates, ["affinity"], batch_size=2000)
+    return {"created": len(new), "replaced": replaced, "kept": len(kept)}

@@ -1,0 +1,336 @@
+"""Conflicts of interest between experts and projects (R-P8, issue 4): detected, not only declared.
+
+An expert conflicts with a project when
+  (a) the expert's employer is the entrant organization;
+  (b) the employer is in the entrant's corporate family: its parent companies up the chain and
+      its subsidiaries and branches down the tree (`ciic.entrants.eligibility.family_ids`: R-P8
+      names 分公司、子公司、控股公司、母公司). Siblings under a common parent are *not* family:
+      R-P8 does not name them, and `family_ids` does not return them. A contest that wants them
+      adds a rule (see `RULES`);
+  (c) the expert declared one; (d) the team declared one, naming the expert or their employer
+      (`TeamAvoidance`, free text since teams do not see the pool); (e) staff recorded one;
+  or by any rule the contest adds to `RULES`.
+
+Organizations are matched by unified social credit code when both sides have one, else by
+normalized name (whitespace, full-width punctuation and case folded). Every conflict carries a
+human-readable reason in Chinese, the language of the record.
+
+`conflicts_for(experts, projects)` is the batch form for a round: a constant number of queries,
+the contest's organization graph loaded once and an index from credit code / name to the
+projects whose family contains it, so the cost grows with the matches, not with experts ×
+projects. `is_conflicted(expert, project)` is the pairwise form for permission checks; the two
+agree (tested on random sets).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ciic.audit.services import record
+from ciic.core.validation import Errors
+from ciic.entrants.models import Organization
+from ciic.projects.models import Project
+
+from .enums import AvoidanceKind, ConflictSource
+from .models import ConflictDeclaration, Expert, TeamAvoidance
+
+Pair = tuple[int, int]  # (expert_id, project_id)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    source: str  # a ConflictSource value
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+# Rules the contest adds: each takes (experts, projects) lists and yields
+# (expert_id, project_id, Conflict) for the pairs it finds conflicted.
+Rule = Callable[[list[Expert], list[Project]], Iterable[tuple[int, int, Conflict]]]
+RULES: list[Rule] = []
+
+
+def register_rule(rule: Rule) -> Rule:
+    """Add a contest rule (usable as a decorator); it is applied by every conflict check."""
+    if rule not in RULES:
+        RULES.append(rule)
+    return rule
+
+
+_PUNCT = str.maketrans({"（": "(", "）": ")", "·": "", "•": "", "，": ",", "．": "."})
+
+
+def normalize_name(name: str) -> str:
+    """An organization or person name for comparison: NFKC (full-width → half-width), no
+    whitespace, parentheses unified, case folded."""
+    text = unicodedata.normalize("NFKC", name or "").translate(_PUNCT)
+    return "".join(text.split()).casefold()
+
+
+# --- the organization graph ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Org:
+    id: int
+    name: str
+    code: str
+    parent_id: int | None
+
+
+class _Graph:
+    """The contest's organizations in memory: the same family as `family_ids`, with the
+    relation of each member to the entrant (for the reason)."""
+
+    def __init__(self, orgs: Iterable[_Org]) -> None:
+        self.by_id = {o.id: o for o in orgs}
+        self.children: dict[int, list[int]] = defaultdict(list)
+        for o in self.by_id.values():
+            if o.parent_id is not None:
+                self.children[o.parent_id].append(o.id)
+
+    @classmethod
+    def for_contest(cls, contest_id: int) -> _Graph:
+        rows = Organization.objects.filter(contest_id=contest_id).values_list("id", "name", "credit_code", "parent_id")
+        return cls(_Org(*row) for row in rows)
+
+    def family(self, org_id: int) -> list[tuple[_Org, int]]:
+        """(member, level): 0 the entrant, +n its n-th parent up, -n a subsidiary n levels down."""
+        out: list[tuple[_Org, int]] = []
+        seen: set[int] = set()
+        node, level = self.by_id.get(org_id), 0
+        while node is not None and node.id not in seen:
+            seen.add(node.id)
+            out.append((node, level))
+            node, level = self.by_id.get(node.parent_id) if node.parent_id else None, level + 1
+        frontier, level = [org_id], 0
+        while frontier:
+            level -= 1
+            nxt = [c for p in frontier for c in self.children.get(p, ()) if c not in seen]
+            seen.update(nxt)
+            out.extend((self.by_id[c], level) for c in nxt)
+            frontier = nxt
+        return out
+
+
+def _relation(level: int) -> str:
+    if level == 1:
+        return "母公司"
+    if level > 1:
+        return f"上级单位（向上第 {level} 级，控股公司/母公司）"
+    if level == -1:
+        return "子公司或分公司"
+    return f"下属单位（向下第 {-level} 级，子公司/分公司）"
+
+
+def _org_reason(expert_employer: str, member: _Org, level: int, entrant: str) -> Conflict:
+    if level == 0:
+        return Conflict(ConflictSource.EMPLOYER, f"专家任职单位“{expert_employer}”即参赛单位“{entrant}”")
+    return Conflict(ConflictSource.FAMILY,
+                    f"专家任职单位“{expert_employer}”是参赛单位“{entrant}”的{_relation(level)}"
+                    + ("" if normalize_name(member.name) == normalize_name(expert_employer)
+                       else f"“{member.name}”"))
+
+
+# --- the batch check -------------------------------------------------------------------
+
+
+def _projects(project_ids: Iterable[int]) -> list[Project]:
+    return list(Project.objects.filter(pk__in=list(project_ids)).select_related("team__organization"))
+
+
+def _experts(expert_ids: Iterable[int]) -> list[Expert]:
+    return list(Expert.objects.filter(pk__in=list(expert_ids)))
+
+
+def _detect(experts: list[Expert], projects: list[Project]) -> dict[Pair, list[Conflict]]:
+    found: dict[Pair, list[Conflict]] = defaultdict(list)
+    if not experts or not projects:
+        return found
+    graphs: dict[int, _Graph] = {}
+    # key -> [(project, member, level)]; a member with a credit code is indexed by it, and by
+    # name for experts whose employer's code is unknown.
+    by_code: dict[str, list] = defaultdict(list)
+    by_name_any: dict[str, list] = defaultdict(list)
+    by_name_codeless: dict[str, list] = defaultdict(list)
+    for project in projects:
+        org = project.team.organization
+        graph = graphs.get(project.contest_id) or graphs.setdefault(project.contest_id,
+                                                                    _Graph.for_contest(project.contest_id))
+        for member, level in graph.family(org.pk):
+            item = (project, member, level)
+            name = normalize_name(member.name)
+            by_name_any[name].append(item)
+            if member.code:
+                by_code[member.code].append(item)
+            else:
+                by_name_codeless[name].append(item)
+    for expert in experts:
+        name = normalize_name(expert.employer)
+        if expert.employer_credit_code:
+            hits = by_code.get(expert.employer_credit_code, []) + by_name_codeless.get(name, [])
+        else:
+            hits = by_name_any.get(name, [])
+        seen: set[int] = set()
+        for project, member, level in sorted(hits, key=lambda h: abs(h[2])):
+            if project.pk in seen or project.contest_id != expert.contest_id:
+                continue  # the closest relation explains it
+            seen.add(project.pk)
+            found[(expert.pk, project.pk)].append(
+                _org_reason(expert.employer, member, level, project.team.organization.name))
+
+    expert_ids = [e.pk for e in experts]
+    project_ids = [p.pk for p in projects]
+    declared = (ConflictDeclaration.objects.filter(expert_id__in=expert_ids, project_id__in=project_ids)
+                .order_by("declared_at", "id"))
+    for d in declared:
+        found[(d.expert_id, d.project_id)].append(Conflict(d.source, _declared_reason(d.source, d.reason)))
+
+    by_employer: dict[str, list[Expert]] = defaultdict(list)
+    by_person: dict[str, list[Expert]] = defaultdict(list)
+    for expert in experts:
+        by_employer[normalize_name(expert.employer)].append(expert)
+        by_person[normalize_name(expert.name)].append(expert)
+    contest_of = {p.pk: p.contest_id for p in projects}
+    for a in TeamAvoidance.objects.filter(project_id__in=project_ids).order_by("declared_at", "id"):
+        index = by_employer if a.kind == AvoidanceKind.ORGANIZATION else by_person
+        for expert in index.get(normalize_name(a.name), []):
+            if expert.contest_id == contest_of[a.project_id]:
+                what = "专家任职单位" if a.kind == AvoidanceKind.ORGANIZATION else "专家"
+                found[(expert.pk, a.project_id)].append(Conflict(
+                    ConflictSource.TEAM, f"团队申报回避{what}“{a.name}”：{a.reason}"))
+
+    for rule in RULES:
+        for expert_id, project_id, conflict in rule(experts, projects):
+            found[(expert_id, project_id)].append(conflict)
+    return found
+
+
+def _declared_reason(source: str, reason: str) -> str:
+    who = {ConflictSource.EXPERT: "专家申报", ConflictSource.TEAM: "团队申报",
+           ConflictSource.STAFF: "工作人员认定"}.get(source, "申报")
+    return f"{who}：{reason}"
+
+
+def conflicts_for(*, expert_ids: Iterable[int], project_ids: Iterable[int]) -> dict[Pair, list[Conflict]]:
+    """Every conflicted (expert_id, project_id) pair among these experts and projects, with its
+    conflicts (source and reason), for assigning a round. Pairs without conflict are absent.
+    A constant number of queries plus one per contest (its organization graph)."""
+    return dict(_detect(_experts(expert_ids), _projects(project_ids)))
+
+
+def conflict_reasons(*, expert_ids: Iterable[int], project_ids: Iterable[int]) -> dict[Pair, list[str]]:
+    """`conflicts_for` with the reasons only."""
+    return {pair: [c.reason for c in found] for pair, found in
+            conflicts_for(expert_ids=expert_ids, project_ids=project_ids).items()}
+
+
+def conflicts_between(expert: Expert, project: Project) -> list[Conflict]:
+    """The conflicts of one expert with one project (empty when none)."""
+    return _detect([expert], _projects([project.pk])).get((expert.pk, project.pk), [])
+
+
+def is_conflicted(expert: Expert | None, project: Project) -> bool:
+    """For permission checks: whether this expert may not see this project at all."""
+    return expert is not None and bool(conflicts_between(expert, project))
+
+
+def conflicts_of_contest(contest, *, experts=None, projects=None) -> dict[Pair, list[Conflict]]:
+    """All conflicts between the contest's (given) experts and its active projects, for the
+    staff's conflicts page."""
+    from ciic.projects.enums import ProjectStatus
+
+    if experts is None:
+        experts = Expert.objects.filter(contest=contest)
+    if projects is None:
+        projects = Project.objects.filter(contest=contest, status=ProjectStatus.ACTIVE)
+    projects = list(projects.select_related("team__organization"))
+    return dict(_detect(list(experts), projects))
+
+
+# --- declarations (writes) -------------------------------------------------------------
+
+REASON_LIMIT = 1000
+
+
+def _reason(reason: str, errors: Errors) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        errors.add("reason", _("请填写理由"), "R-P8")
+    elif len(reason) > REASON_LIMIT:
+        errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, "R-P8")
+    return reason
+
+
+def _declare(*, expert: Expert, project: Project, source: str, reason: str, actor,
+             errors: Errors) -> ConflictDeclaration:
+    from ciic.projects.enums import ProjectStatus
+
+    reason = _reason(reason, errors)
+    if project.contest_id != expert.contest_id or project.status != ProjectStatus.ACTIVE:
+        errors.add("project", _("请选择本届大赛的在赛项目"), "R-P8")
+    elif ConflictDeclaration.objects.filter(expert=expert, project=project, source=source).exists():
+        errors.add("project", _("已申报过该项目的利益冲突"), "R-P8")
+    errors.raise_if_any()
+    with transaction.atomic():
+        item = ConflictDeclaration.objects.create(expert=expert, project=project, source=source, reason=reason,
+                                                  declared_by=actor)
+        record(actor=actor, action=f"conflict.declare.{source}", target=item,
+               after={"expert": expert.pk, "project": project.pk, "source": source, "reason": reason})
+    return item
+
+
+def declare_conflict(*, expert: Expert, project: Project, reason: str, actor) -> ConflictDeclaration:
+    """The expert declares a conflict with a project (R-P8); from then on they are never
+    assigned to it nor shown it. Only the expert themself declares as the expert. Audited."""
+    if actor.pk is None or expert.user_id != actor.pk:
+        raise PermissionDenied
+    return _declare(expert=expert, project=project, source=ConflictSource.EXPERT, reason=reason, actor=actor,
+                    errors=Errors())
+
+
+def record_conflict(*, expert: Expert, project: Project, reason: str, actor) -> ConflictDeclaration:
+    """Staff record a conflict they know of (R-P8): the secretariat for any pair, a station
+    officer for their station's experts and projects. Audited."""
+    errors = Errors()
+    if not actor.has_perm("review.record_conflict"):
+        raise PermissionDenied
+    if actor.is_station_officer and (expert.station_id != actor.station_id
+                                     or project.team.station_id != actor.station_id):
+        raise PermissionDenied
+    return _declare(expert=expert, project=project, source=ConflictSource.STAFF, reason=reason, actor=actor,
+                    errors=errors)
+
+
+def declare_avoidance(*, project: Project, kind: str, name: str, reason: str, actor) -> TeamAvoidance:
+    """The team names an organization or a person who should not review its project (R-P8).
+    Teams do not see the pool: the name is matched against it (normalized employer or expert
+    name) whenever conflicts are computed, so experts added later are caught too. Audited."""
+    if not actor.has_perm("review.declare_team_avoidance", project):
+        raise PermissionDenied
+    errors = Errors()
+    if kind not in AvoidanceKind.values:
+        errors.add("kind", _("请选择回避的是单位还是个人"), "R-P8")
+    name = " ".join((name or "").split())
+    if not name:
+        errors.add("name", _("请填写需回避的单位名称或专家姓名"), "R-P8")
+    elif len(name) > TeamAvoidance._meta.get_field("name").max_length:
+        errors.add("name", _("名称过长"), "R-P8")
+    elif TeamAvoidance.objects.filter(project=project, kind=kind, name=name).exists():
+        errors.add("name", _("已申报过该回避"), "R-P8")
+    reason = _reason(reason, errors)
+    errors.raise_if_any()
+    with transaction.atomic():
+        item = TeamAvoidance.objects.create(project=project, kind=kind, name=name, reason=reason, declared_by=actor)
+        record(actor=actor, action="conflict.team_avoidance", target=project,
+               after={"avoidance": item.pk, "kind": kind, "name": name, "reason": reason})
+    return item

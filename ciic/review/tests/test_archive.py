@@ -1,0 +1,115 @@
+"""The archive of a closed round (R-V3): a zip with every part as JSON and Excel and a manifest
+of SHA-256 hashes, stored once, its hash in the audit chain; tampering is detected; no
+entrant's personal data goes in."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+
+from ciic.audit.models import AuditEntry
+from ciic.entrants.models import Representative
+from ciic.review.archive import MANIFEST, build_archive, verify_archive
+from ciic.review.enums import ConflictSource, RoundStatus
+from ciic.review.models import ConflictDeclaration, RoundArchive
+from ciic.review.results import compute_results, decide_tie, set_advancement_rule
+
+from .test_results import group, make_entry, make_experts, scored_round
+
+pytestmark = pytest.mark.django_db
+
+PARTS = ["round", "assignments", "conflicts", "reviews", "calibration", "ranking", "advancement_rules",
+         "tie_decisions"]
+
+
+@pytest.fixture
+def closed_round(contest, station, secretariat):
+    experts = make_experts(contest, 3)
+    a, b, c = (make_entry(contest, station=station, name=n) for n in ("甲项目", "乙项目", "丙项目"))
+    Representative.objects.create(contest=contest, team=a.team, name="代表甲", id_number="110101199003074514",
+                                  id_hash="x" * 64, mobile="13912345678", email="rep-a@example.com")
+    review_round = scored_round(contest, station, {a: [90, 88, 91], b: [70, 70, 70], c: [70, 70, 70]}, experts)
+    ConflictDeclaration.objects.create(expert=experts[2], project=c, source=ConflictSource.EXPERT,
+                                       reason="曾为该单位提供咨询", declared_by=secretariat)
+    set_advancement_rule(review_round=review_round, direction=station.directions.first(),
+                         group=group(contest, "newcomer"), count=2, actor=secretariat)
+    compute_results(review_round=review_round, actor=secretariat)
+    review_round.status = RoundStatus.CLOSED
+    review_round.save()
+    return review_round, (a, b, c)
+
+
+def _settle(review_round, station, contest, b, secretariat):
+    decide_tie(review_round=review_round, direction=station.directions.first(), group=group(contest, "newcomer"),
+               advancing=[b], reason="现场路演表现更好", actor=secretariat)
+
+
+def test_archive_needs_a_closed_round_with_ties_decided(contest, station, closed_round, secretariat):
+    review_round, _projects = closed_round
+    with pytest.raises(ValidationError) as exc:  # b and c tie at the cut
+        build_archive(review_round=review_round, actor=secretariat)
+    assert "并列" in str(exc.value)
+    review_round.status = RoundStatus.OPEN
+    with pytest.raises(ValidationError):
+        build_archive(review_round=review_round, actor=secretariat)
+
+
+def test_archive_hashes_verify_and_tampering_is_detected(contest, station, closed_round, secretariat):
+    review_round, (a, b, c) = closed_round
+    _settle(review_round, station, contest, b, secretariat)
+    archive = build_archive(review_round=review_round, actor=secretariat)
+
+    assert verify_archive(archive) == []
+    data = archive.file.open("rb").read()
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    names = set(zf.namelist())
+    assert names == {MANIFEST} | {f"{p}.{ext}" for p in PARTS for ext in ("json", "xlsx")}
+    manifest = json.loads(zf.read(MANIFEST))
+    assert {f["name"] for f in manifest["files"]} == names - {MANIFEST}
+    audit = AuditEntry.objects.get(action="review.round.archive")
+    assert audit.after["sha256"] == archive.sha256
+
+    conflicts = json.loads(zf.read("conflicts.json"))["rows"]
+    assert any(r["project_id"] == c.pk and "曾为该单位提供咨询" in r["reason"] for r in conflicts)
+    reviews = json.loads(zf.read("reviews.json"))["rows"]
+    assert len(reviews) == 9 and sum(not r["counted"] for r in reviews) == 1
+    ranking = {r["project_id"]: r for r in json.loads(zf.read("ranking.json"))["rows"]}
+    assert ranking[a.pk]["advanced"] and ranking[b.pk]["advanced"] and not ranking[c.pk]["advanced"]
+    ties = json.loads(zf.read("tie_decisions.json"))["rows"]
+    assert ties[0]["reason"] == "现场路演表现更好"
+    # Personal data of entrants never goes in (in any file, JSON or Excel).
+    for name in names:
+        content = zf.read(name)
+        for secret in ("110101199003074514", "13912345678", "rep-a@example.com"):
+            assert secret.encode() not in content, (name, secret)
+
+    # Tamper with one file inside the zip, keeping the manifest.
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as tampered:
+        for name in zf.namelist():
+            body = zf.read(name)
+            if name == "ranking.json":
+                body = body.replace(b'"advanced": false', b'"advanced": true')
+            tampered.writestr(name, body)
+    archive.file.storage.delete(archive.file.name)
+    archive.file.storage.save(archive.file.name, ContentFile(out.getvalue()))
+    problems = verify_archive(archive)
+    assert any("ranking.json" in p for p in problems), problems
+    assert any("归档文件的 SHA-256" in p for p in problems)
+
+
+def test_a_round_is_archived_once_and_decisions_are_then_final(contest, station, closed_round, secretariat):
+    review_round, (_a, b, _c) = closed_round
+    _settle(review_round, station, contest, b, secretariat)
+    build_archive(review_round=review_round, actor=secretariat)
+    with pytest.raises(ValidationError):
+        build_archive(review_round=review_round, actor=secretariat)
+    with pytest.raises(ValidationError):
+        set_advancement_rule(review_round=review_round, direction=station.directions.first(),
+                             group=group(contest, "newcomer"), count=3, actor=secretariat)
+    assert RoundArchive.objects.count() == 1

@@ -1,0 +1,178 @@
+"""Solving a round's assignment in the background (issue 4, Assignment): conflicts and
+forbidden pairs are never assigned, k and loads hold, pins are honoured, started reviews and
+manual edits survive a re-solve, and an infeasible round says why in its own terms. Also the
+permission it gives: an assigned, unconflicted expert downloads the project's materials."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from ciic.accounts.enums import Role
+from ciic.audit.models import AuditEntry
+from ciic.core.testing.personas import make_user
+from ciic.review.assigning import ceiling, execute_solve, start_solve
+from ciic.review.enums import AssignmentSource, JobStatus, PairRule, RoundStatus
+from ciic.review.models import Assignment, AssignmentRun, Review, ReviewRound
+from ciic.review.rounds import add_assignment, create_round, set_pair_rule, set_panel
+from ciic.review.selectors import assigned_unconflicted
+
+from .test_rounds import TEXTS, declare, make_expert, make_project, spec_round
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def projects(contest):
+    return [make_project(contest, i) for i in range(1, 7)]
+
+
+@pytest.fixture
+def review_round(contest, station, projects, secretariat):
+    return create_round(spec_round=spec_round(contest), station=station, actor=secretariat,
+                        experts_per_project=2, max_load=3)
+
+
+@pytest.fixture
+def experts(contest, station, review_round, secretariat):
+    direction = station.directions.first()
+    found = [make_expert(contest, i, station=station, directions=[direction] if i < 2 else [],
+                         text=TEXTS[i % len(TEXTS)]) for i in range(5)]
+    set_panel(review_round=review_round, experts=found, actor=secretariat)
+    return found
+
+
+@pytest.fixture
+def solve(django_capture_on_commit_callbacks):
+    """solve(round, actor, mode) -> the run, after the task ran (immediate backend, on commit)."""
+
+    def run_it(review_round, actor, mode: str = "max_total") -> AssignmentRun:
+        with django_capture_on_commit_callbacks(execute=True):
+            run = start_solve(review_round=review_round, mode=mode, actor=actor)
+        run.refresh_from_db()
+        return run
+
+    return run_it
+
+
+def pairs(review_round) -> set[tuple[int, int]]:
+    return set(Assignment.objects.filter(review_round=review_round).values_list("expert_id", "project_id"))
+
+
+def test_solve_respects_conflicts_k_and_loads(review_round, experts, projects, secretariat, solve):
+    declare(experts[0], projects[0], secretariat)
+    declare(experts[1], projects[0], secretariat)
+    run = solve(review_round, secretariat)
+    assert run.status == JobStatus.DONE, run.message
+    assert run.progress == 100
+    got = pairs(review_round)
+    assert (experts[0].pk, projects[0].pk) not in got and (experts[1].pk, projects[0].pk) not in got
+    per_project = Counter(p for _e, p in got)
+    per_expert = Counter(e for e, _p in got)
+    assert set(per_project.values()) == {2} and len(per_project) == len(projects)
+    assert max(per_expert.values()) <= 3
+    figures = run.figures
+    assert figures["lp_gap"] == pytest.approx(0, abs=1e-6)
+    assert figures["total"] == pytest.approx(sum(Assignment.objects.values_list("affinity", flat=True)), rel=1e-6)
+    assert figures["worst"] <= figures["ceiling"] + 1e-9
+    assert figures["stored"]["created"] == 12
+    assert AuditEntry.objects.filter(action="review.assign.done").count() == 1
+
+
+def test_pins_are_honoured_and_forbidden_pairs_avoided(review_round, experts, projects, secretariat, solve):
+    set_pair_rule(review_round=review_round, expert=experts[4], project=projects[0], rule=PairRule.PIN,
+                  actor=secretariat)
+    for project in projects:
+        set_pair_rule(review_round=review_round, expert=experts[0], project=project, rule=PairRule.FORBID,
+                      actor=secretariat)
+    run = solve(review_round, secretariat)
+    assert run.status == JobStatus.DONE, run.message
+    pinned = Assignment.objects.get(expert=experts[4], project=projects[0])
+    assert pinned.source == AssignmentSource.PINNED
+    assert not Assignment.objects.filter(expert=experts[0]).exists()
+
+
+def test_resolve_keeps_started_reviews_and_manual_edits(review_round, experts, projects, secretariat, solve):
+    first = solve(review_round, secretariat)
+    assert first.status == JobStatus.DONE
+    started = Assignment.objects.filter(source=AssignmentSource.SOLVER).first()
+    Review.objects.create(assignment=started)
+    manual_project = next(p for p in projects if p.pk != started.project_id)
+    Assignment.objects.filter(project=manual_project).delete()
+    manual = add_assignment(review_round=review_round, expert=experts[2], project=manual_project, actor=secretariat)
+    second = solve(review_round, secretariat, mode="max_total")
+    assert second.status == JobStatus.DONE, second.message
+    assert Assignment.objects.filter(pk=started.pk).exists() and Assignment.objects.filter(pk=manual.pk).exists()
+    assert Counter(Assignment.objects.values_list("project_id", flat=True)) == {p.pk: 2 for p in projects}
+    assert second.figures["stored"]["kept"] == 2
+
+
+def test_infeasible_round_explains_itself_with_direction_names(review_round, experts, projects, station,
+                                                               secretariat, solve):
+    for expert in experts[2:]:
+        for project in projects:
+            set_pair_rule(review_round=review_round, expert=expert, project=project, rule=PairRule.FORBID,
+                          actor=secretariat)
+    run = solve(review_round, secretariat)
+    assert run.status == JobStatus.FAILED
+    direction = station.directions.first().name
+    assert f"{direction}的 6 个项目需要 12 份评审" in run.message
+    assert "最多只能给出 6 份" in run.message
+    assert run.figures["infeasible"]["needed"] == 12 and run.figures["infeasible"]["available"] == 6
+    assert not Assignment.objects.exists()
+
+
+def test_a_solve_is_refused_while_another_is_queued(review_round, experts, secretariat):
+    AssignmentRun.objects.create(review_round=review_round, mode="max_total")
+    with pytest.raises(ValidationError, match="正在计算"):
+        start_solve(review_round=review_round, mode="max_total", actor=secretariat)
+    with pytest.raises(ValidationError):
+        start_solve(review_round=review_round, mode="best", actor=secretariat)
+
+
+def test_a_run_delivered_twice_runs_once(review_round, experts, secretariat, solve):
+    run = solve(review_round, secretariat)
+    again = execute_solve(run.pk)
+    assert again.status == JobStatus.DONE
+    assert AuditEntry.objects.filter(action="review.assign.done").count() == 1
+
+
+def test_ceiling_is_each_project_best_k_allowed():
+    import numpy as np
+
+    a = np.array([[0.9, 0.8, 0.1], [0.5, 0.4, 0.3]], np.float32)
+    assert ceiling(a, 2, []) == pytest.approx(0.9)
+    assert ceiling(a, 2, [(0, 0)]) == pytest.approx(0.9)  # project 0: 0.8 + 0.1
+    assert ceiling(a, 2, [(1, 0)]) == pytest.approx(0.7)
+
+
+# --- who sees the project's materials -------------------------------------------------------
+
+
+def test_assigned_expert_downloads_conflicted_and_unassigned_do_not(review_round, experts, projects,
+                                                                    secretariat, verified):
+    from ciic.core.testing.samples import attach_required_materials
+    from ciic.projects.models import StoredFile
+
+    project = projects[0]
+    attach_required_materials(project, project.team.lead)
+    stored = StoredFile.objects.filter(project=project).first()
+    users = [make_user(f"round-expert{i}@example.com", role=Role.EXPERT) for i in range(3)]
+    for user, expert in zip(users, experts[:3], strict=True):
+        expert.user = user
+        expert.save(update_fields=["user"])
+    for expert in experts[:3]:
+        add_assignment(review_round=review_round, expert=expert, project=project, actor=secretariat)
+    url = reverse("projects:download_file", args=[stored.pk])
+    assert verified(users[0]).get(url).status_code == 404  # the round is still a draft
+    Assignment.objects.filter(project=project, expert=experts[2]).delete()
+    ReviewRound.objects.filter(pk=review_round.pk).update(status=RoundStatus.OPEN)
+    declare(experts[1], project, secretariat, reason="后来发现的亲属关系")  # conflict found after assigning
+
+    assert verified(users[0]).get(url).status_code == 200
+    assert verified(users[1]).get(url).status_code == 404
+    assert verified(users[2]).get(url).status_code == 404
+    assert assigned_unconflicted(experts[0], project) and not assigned_unconflicted(experts[1], project)

@@ -1,0 +1,174 @@
+"""The staff pages for results, advancement, finalists, due diligence and the archive: who may
+open them, the aggregation locked once results are seen, the tie form, the exports, the
+confirmation steps, and a constant number of queries on the results page."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from ciic.accounts.enums import Role
+from ciic.contests.models import StationQuota
+from ciic.core.testing.personas import make_user, verified_client
+from ciic.review.enums import Aggregation, FinalistStatus, RoundStatus
+from ciic.review.finalists import DEFAULT_CHECKLIST
+from ciic.review.models import DueDiligence, FinalistEntry, FinalistList, RoundArchive, TieDecision
+from ciic.review.results import compute_results, set_advancement_rule
+
+from .test_results import group, make_entry, make_experts, scored_round
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tied_round(contest, station, secretariat):
+    """Beijing newcomers scoring 90, 80, 80, 50 with 2 seats: a tie at the cut."""
+    experts = make_experts(contest, 3)
+    table = {make_entry(contest, station=station, name=f"项目{n}"): [t] * 3
+             for n, t in zip("ABCD", (90, 80, 80, 50), strict=True)}
+    review_round = scored_round(contest, station, table, experts, code="offline_roadshow")
+    set_advancement_rule(review_round=review_round, direction=station.directions.first(),
+                         group=group(contest, "newcomer"), count=2, actor=secretariat)
+    return review_round, list(table)
+
+
+@pytest.fixture
+def wuxi_officer(contest):
+    return make_user("wuxi-officer@example.com", role=Role.STATION_OFFICER, station=contest.stations.get(code="wuxi"))
+
+
+def test_outsiders_get_404(verified, tied_round, team_lead, expert, wuxi_officer):
+    review_round, _projects = tied_round
+    urls = [reverse("review:round_results", args=[review_round.pk]),
+            reverse("review:round_results_export", args=[review_round.pk]),
+            reverse("review:round_archive", args=[review_round.pk])]
+    for user in (team_lead, expert, wuxi_officer):
+        client = verified(user)
+        for url in urls:
+            assert client.get(url).status_code == 404, (user, url)
+        assert client.post(reverse("review:round_compute", args=[review_round.pk])).status_code == 404
+    assert verified(team_lead).get(reverse("review:finalist_index")).status_code == 404
+
+
+def test_results_page_locks_aggregation_and_shows_the_groups(verified, tied_round, station_officer):
+    review_round, projects = tied_round
+    client = verified(station_officer)
+    url = reverse("review:round_results", args=[review_round.pk])
+    assert client.post(reverse("review:round_aggregation", args=[review_round.pk]),
+                       {"aggregation": Aggregation.ZSCORE}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "计算结果" in page and "<fieldset disabled" not in page
+    client.post(reverse("review:round_compute", args=[review_round.pk]))
+    page = client.get(url).content.decode()
+    review_round.refresh_from_db()
+    assert review_round.aggregation_locked_at is not None and review_round.aggregation == Aggregation.ZSCORE
+    assert "<fieldset disabled" in page and "晋级线处并列" in page and "<svg" in page
+    assert all(p.name in page for p in projects)
+    client.post(reverse("review:round_aggregation", args=[review_round.pk]), {"aggregation": Aggregation.RAW})
+    review_round.refresh_from_db()
+    assert review_round.aggregation == Aggregation.ZSCORE
+
+
+def test_tie_decision_form_and_export(verified, tied_round, station_officer):
+    review_round, (a, b, c, _d) = tied_round
+    client = verified(station_officer)
+    client.post(reverse("review:round_compute", args=[review_round.pk]))
+    url = reverse("review:round_tie", args=[review_round.pk])
+    data = {"direction": b.team.direction_id, "group": b.team.organization.group_id, "advancing": [c.pk]}
+    client.post(url, {**data, "reason": ""})
+    assert not TieDecision.objects.exists()
+    client.post(url, {**data, "reason": "路演答辩更充分"})
+    assert TieDecision.objects.get().reason == "路演答辩更充分"
+
+    response = client.get(reverse("review:round_results_export", args=[review_round.pk]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    advanced = {row[3] for row in sheet.iter_rows(min_row=2, values_only=True) if row[13]}
+    assert advanced == {a.name, c.name}
+
+
+def test_results_page_query_count_is_constant(verified, contest, station, secretariat, station_officer):
+    def queries(n: int) -> int:
+        experts = make_experts(contest, 2)
+        table = {make_entry(contest, station=station): [50 + i, 52 + i] for i in range(n)}
+        review_round = scored_round(contest, station, table, experts,
+                                    code="online_review" if n == 1 else "online_roadshow")
+        compute_results(review_round=review_round, actor=secretariat)
+        client = verified(station_officer)
+        client.get(reverse("review:round_results", args=[review_round.pk]))  # lock first
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("review:round_results", args=[review_round.pk])).status_code == 200
+        return len(ctx)
+
+    assert queries(1) == queries(8)
+
+
+def test_archive_button_and_download(verified, tied_round, station_officer):
+    review_round, (_a, b, _c, _d) = tied_round
+    client = verified(station_officer)
+    client.post(reverse("review:round_compute", args=[review_round.pk]))
+    client.post(reverse("review:round_tie", args=[review_round.pk]), {
+        "direction": b.team.direction_id, "group": b.team.organization.group_id, "advancing": [b.pk], "reason": "x"})
+    review_round.status = RoundStatus.CLOSED
+    review_round.save()
+    assert "确认归档" in client.get(reverse("review:round_archive", args=[review_round.pk])).content.decode()
+    client.post(reverse("review:round_archive", args=[review_round.pk]))
+    archive = RoundArchive.objects.get()
+    response = client.get(reverse("review:round_archive_download", args=[review_round.pk]))
+    body = b"".join(response.streaming_content)
+    assert "manifest.json" in zipfile.ZipFile(io.BytesIO(body)).namelist()
+    assert "校验通过" in client.get(reverse("review:round_results", args=[review_round.pk])).content.decode()
+    assert archive.sha256 in client.get(reverse("review:round_results", args=[review_round.pk])).content.decode()
+
+
+def test_finalists_proposed_confirmed_checked_and_replaced(verified, contest, station, tied_round, station_officer,
+                                                           secretariat, wuxi_officer):
+    review_round, (a, b, c, _d) = tied_round
+    compute_results(review_round=review_round, actor=secretariat)
+    from ciic.review.results import decide_tie
+
+    decide_tie(review_round=review_round, direction=station.directions.first(), group=group(contest, "newcomer"),
+               advancing=[b], reason="x", actor=secretariat)
+    review_round.status = RoundStatus.CLOSED
+    review_round.save()
+    newcomer = group(contest, "newcomer")
+    StationQuota.objects.filter(station=station, group=newcomer).update(finalists=1)
+    propose = reverse("review:finalist_propose", args=[station.code, newcomer.code])
+    assert verified(wuxi_officer).get(propose).status_code == 404
+    assert verified(secretariat).get(propose).status_code == 404  # the station officer proposes
+
+    officer = verified_client(station_officer)  # two sessions at once
+    page = officer.get(propose).content.decode()
+    assert a.name in page and b.name in page and c.name not in page
+    preview = officer.post(propose, {"projects": [a.pk], f"position-{a.pk}": 1}).content.decode()
+    assert "确认推荐" in preview and not FinalistList.objects.exists()  # the confirmation step
+    officer.post(propose, {"ordered": [a.pk], "confirm": "1"})
+    finalist_list = FinalistList.objects.get()
+    assert list(finalist_list.entries.values_list("project", flat=True)) == [a.pk]
+
+    confirm = reverse("review:finalist_confirm", args=[finalist_list.pk])
+    assert officer.post(confirm).status_code == 404
+    office = verified_client(secretariat)
+    assert "确认名单" in office.get(confirm).content.decode()
+    office.post(confirm)
+    finalist_list.refresh_from_db()
+    assert finalist_list.status == FinalistStatus.CONFIRMED
+    assert "校验通过" in office.get(confirm).content.decode()
+
+    entry = finalist_list.entries.get()
+    dd_url = reverse("review:diligence", args=[entry.pk])
+    assert officer.get(dd_url).status_code == 404
+    form = {"passed": "fail", "findings": "应用证明为虚构", **{f"ok-{code}": "1" for code, _n in DEFAULT_CHECKLIST}}
+    form["ok-application"] = "0"
+    office.post(dd_url, form)
+    assert DueDiligence.objects.get(project=a).passed is False
+    page = office.get(dd_url).content.decode()
+    assert b.name in page and "确认递补" in page
+    office.post(reverse("review:finalist_replace", args=[entry.pk]), {"project": b.pk, "reason": "按排名递补"})
+    assert FinalistEntry.objects.get(replaces=entry).project == b
+    assert b.name in office.get(reverse("review:finalist_index")).content.decode()
