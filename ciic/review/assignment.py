@@ -20,7 +20,8 @@ Two modes (:func:`assign`):
   ``a - u - v >= 0`` and left out only if ``a - u - v <= 0``; ``v[e] = 0`` for an expert below
   its load). :class:`Certificate` carries ``u``, ``v`` and the bound.
 * ``fair`` — first raise the worst-served project (the largest possible minimum, over
-  projects, of the affinity sum of its experts), then the total. See :func:`_fair`.
+  projects, of the affinity sum of its experts), then the total. This is NP-hard in general;
+  it is solved by local search with exact flow steps, and reported with proven bounds (below).
 
 How ``max_total`` stays fast on millions of pairs (5,000 x 1,000 is 5 M pairs; 20,000 x 4,000
 is 80 M), without ever guessing:
@@ -49,17 +50,40 @@ is 80 M), without ever guessing:
 Pinned pairs are fixed before solving: they use up a place of their project and a unit of
 their expert's load, and add their affinity to the total and to the bound.
 
-Pure Python + numpy + scipy + OR-Tools + HiGHS; no Django.
+``fair`` starts from the ``max_total`` optimum on a candidate graph (each project's best
+experts plus its best among the experts that optimum leaves with spare load) and repeats
+**rounds** (:class:`_SlotSearch`): free one slot of every project (its worst expert, then its
+second worst...), keep the others, reassign all freed slots at once. With the other slots
+kept, a project's value is ``kept + a[p, e]``, one number per pair, so a round is solved
+exactly: the largest floor every project can reach (binary search with max flows), then
+among the pairs above it a min-cost flow raising the lowest values first (a steep concave
+utility), and once the worst stops rising, rounds maximizing the total at that floor. One
+round can move every project at once (a long chain of exchanges), which the usual pairwise
+swaps cannot. Two bounds say how far the worst project could still go:
+
+* the **LP bound** — the max-min LP relaxation (HiGHS interior point through scipy) on the
+  candidate graph; its duals give a bound valid over *all* pairs (:func:`_lp_bound`);
+* the **counting bound** (:func:`_hall_bound`) — for a group of experts and a value ``t``,
+  the number of the group's experts each project needs to reach ``t``; if the projects need
+  more than the group can give, no assignment reaches ``t``. The LP cannot see this (it
+  splits a review between projects): where a direction has too few experts, every one of its
+  projects must take a review from outside and the LP spreads those fractionally.
+
+``worst_bound`` is the lower of the two; on rounds of at most ``_EXACT_PAIRS`` free pairs the
+two-stage MIP (HiGHS through scipy) replaces the search and the bound is the exact optimum.
+
+Pure Python + numpy + scipy (its HiGHS) + OR-Tools; no Django.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
+from ortools.graph.python import max_flow, min_cost_flow
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -131,9 +155,11 @@ class Assignment:
     ``experts[p]`` are project ``p``'s ``k`` experts (indices), best affinity first.
     ``total`` is the total affinity, ``bound`` an upper bound on any assignment's total (the
     certificate's) and ``gap`` their relative difference. ``worst`` is the smallest project
-    affinity sum; in ``fair`` mode ``worst_bound`` is an LP upper bound on it (no assignment
-    can give its worst project more). ``rounds`` counts the pricing rounds and ``arcs`` the
-    pairs of the final candidate graph.
+    affinity sum. In ``fair`` mode, ``worst_lp_bound`` is the LP relaxation's upper bound on
+    it and ``worst_bound`` the best proven one (the LP's, or a counting argument on integral
+    assignments, or the exact optimum on small rounds): no assignment can give its worst
+    project more. ``rounds`` counts the solver's rounds (pricing, then fair-mode local search)
+    and ``arcs`` the pairs of the final candidate graph.
     """
 
     mode: str
@@ -145,6 +171,7 @@ class Assignment:
     bound: float
     worst: float
     worst_bound: float | None
+    worst_lp_bound: float | None
     certificate: Certificate | None
     rounds: int
     arcs: int
@@ -164,6 +191,25 @@ class Assignment:
 # --- the round -------------------------------------------------------------------------------
 
 
+def _distinct(*parts: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of integer arrays (sort and drop repeats: ``np.unique``
+    hashes first, which is several times slower on millions of indices)."""
+    values = np.concatenate(parts) if len(parts) != 1 else np.array(parts[0], copy=True)
+    values = values.astype(np.int64, copy=False)
+    values.sort()
+    if values.size:
+        values = values[np.r_[True, values[1:] != values[:-1]]]
+    return values
+
+
+def _contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which ``values`` are in the sorted array ``sorted_values``."""
+    if sorted_values.size == 0:
+        return np.zeros(np.shape(values), bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), sorted_values.size - 1)
+    return sorted_values[at] == values
+
+
 def _linear(pairs, P: int, E: int, what: str) -> np.ndarray:
     """Sorted distinct linear indices ``p * E + e`` of a boolean ``(P, E)`` mask or of an
     iterable of ``(p, e)`` pairs."""
@@ -179,7 +225,7 @@ def _linear(pairs, P: int, E: int, what: str) -> np.ndarray:
     arr = arr.astype(np.int64).reshape(-1, 2)
     if (arr < 0).any() or (arr[:, 0] >= P).any() or (arr[:, 1] >= E).any():
         raise ValueError(f"{what}: a pair is out of range")
-    return np.unique(arr[:, 0] * E + arr[:, 1])
+    return _distinct(arr[:, 0] * E + arr[:, 1])
 
 
 class _Round:
@@ -202,11 +248,11 @@ class _Round:
             raise ValueError("load must be whole numbers >= 0, one or one per expert")
         self.load = L.astype(np.int64)
 
-        self.excluded = np.union1d(
+        self.excluded = _distinct(
             _linear(conflicts, P, E, "conflicts"), _linear(forbidden, P, E, "forbidden")
         )
         pins = _linear(pinned, P, E, "pinned")
-        if np.isin(pins, self.excluded).any():
+        if _contains(self.excluded, pins).any():
             raise ValueError("a pinned pair is a conflict or forbidden")
         self.pins = pins
         self.pin_p, self.pin_e = pins // E, pins % E
@@ -218,7 +264,7 @@ class _Round:
             raise ValueError("an expert has more pinned projects than its load")
         self.kres = self.k - pin_count_p  # places left per project
         self.cap = self.load - pin_count_e  # load left per expert
-        self.banned = np.union1d(self.excluded, pins)  # pairs the flow may not use
+        self.banned = _distinct(self.excluded, pins)  # pairs the flow may not use
         self.pinned_total = float(a.ravel()[pins].astype(np.float64).sum()) if pins.size else 0.0
         # Integer profits: a power of two keeps a * scale exact in float64, so the flow and the
         # pricing compute the same integers.
@@ -297,7 +343,7 @@ def _candidates(rd: _Round, m: int, r: int) -> np.ndarray:
             best_val, best_row = val, who
     ok = np.isfinite(best_val)
     found.append(best_row[ok] * E + np.nonzero(ok)[1])
-    return np.unique(np.concatenate(found))
+    return _distinct(*found)
 
 
 # --- flow, potentials, pricing ---------------------------------------------------------------
@@ -405,7 +451,7 @@ def _price(rd: _Round, arcs, x, u, v, *, per_row: int):
             adds.append((rows_hit[row] + i0) * E + col)
     bound_free = (rd.kres @ u + rd.cap @ v) / rd.scale
     bound = float(bound_free + positive + rd.pinned_total)
-    lin = np.unique(np.concatenate(adds)) if adds else np.empty(0, np.int64)
+    lin = _distinct(*adds) if adds else np.empty(0, np.int64)
     return lin, u, bound
 
 
@@ -447,7 +493,7 @@ def _widen(rd: _Round, arcs, S, T, per_row: int) -> np.ndarray:
         block[which, arcs[np.arange(count.sum()) + offset] % E] = -np.inf
         row, col = _top_per_row(block, per_row)
         found.append(rows[row] * E + col)
-    return np.unique(np.concatenate(found)) if found else np.empty(0, np.int64)
+    return _distinct(*found) if found else np.empty(0, np.int64)
 
 
 def _shortfall(rd: _Round, S: np.ndarray, labels, project_ids) -> Shortfall:
@@ -475,10 +521,13 @@ def _shortfall(rd: _Round, S: np.ndarray, labels, project_ids) -> Shortfall:
         who = f"Project {ids[0]}"
     else:
         who = f"{S.size:,} projects"
-    message = (
-        f"{who} need {needed:,} reviews ({rd.k} each); the experts eligible for them can "
-        f"give {available:,} (each at most its load, and one review per project)."
-    )
+    if S.size == 1:
+        message = f"{who} needs {needed:,} reviews; only {available:,} experts are eligible for it."
+    else:
+        message = (
+            f"{who} need {needed:,} reviews ({rd.k} each); the experts eligible for them can "
+            f"give {available:,} (each at most its load, and one review per project)."
+        )
     return Shortfall(ids, needed, available, by_label, message)
 
 
@@ -508,7 +557,7 @@ def _feasible_graph(rd: _Round, arcs, labels, project_ids, *, widen: int):
         more = _widen(rd, arcs, S, T, widen)
         if more.size == 0:
             raise Infeasible(_shortfall(rd, S, labels, project_ids))
-        arcs = np.union1d(arcs, more)
+        arcs = _distinct(arcs, more)
 
 
 def _max_total(rd: _Round, arcs: np.ndarray, labels, project_ids) -> _Solved:
@@ -520,7 +569,7 @@ def _max_total(rd: _Round, arcs: np.ndarray, labels, project_ids) -> _Solved:
         more, u, bound = _price(rd, arcs, x, u, v, per_row=2 * rd.k + 2)
         if more.size == 0:
             return _Solved(arcs, x, u, v.astype(np.float64), bound, rounds)
-        arcs = np.union1d(arcs, more)
+        arcs = _distinct(arcs, more)
         profit = rd.profit(rd.values(arcs))
         x, flow = _flow(rd, arcs, profit)
         if flow != int(rd.kres.sum()):  # more arcs cannot lose flow
@@ -530,7 +579,9 @@ def _max_total(rd: _Round, arcs: np.ndarray, labels, project_ids) -> _Solved:
 # --- results ---------------------------------------------------------------------------------
 
 
-def _result(rd: _Round, mode, chosen: np.ndarray, *, bound, worst_bound, certificate, rounds, arcs):
+def _result(
+    rd: _Round, mode, chosen, *, bound, worst_bound, worst_lp_bound, certificate, rounds, arcs
+):
     """Figures of an assignment given as the linear indices of its non-pinned pairs."""
     P, E = rd.P, rd.E
     lin = np.concatenate([chosen, rd.pins])
@@ -549,6 +600,7 @@ def _result(rd: _Round, mode, chosen: np.ndarray, *, bound, worst_bound, certifi
         bound=bound,
         worst=float(project_affinity.min()) if P else 0.0,
         worst_bound=worst_bound,
+        worst_lp_bound=worst_lp_bound,
         certificate=certificate,
         rounds=rounds,
         arcs=int(arcs),
@@ -593,6 +645,7 @@ def assign(
     pinned=None,
     labels: Sequence | None = None,
     project_ids: Sequence | None = None,
+    seconds: float = 20.0,
 ) -> Assignment:
     """Assign ``k`` experts to every project.
 
@@ -601,7 +654,8 @@ def assign(
     number or one per expert. ``conflicts`` and ``forbidden`` are pairs that may not be
     assigned and ``pinned`` pairs that must be, each a boolean ``(projects, experts)`` mask or
     ``(project, expert)`` index pairs. ``labels`` (e.g. each project's direction) and
-    ``project_ids`` only serve to explain an infeasible round.
+    ``project_ids`` only serve to explain an infeasible round. ``seconds`` caps fair mode's
+    local search and LP bound (``max_total`` has no time limit: it is exact).
 
     Raises :class:`Infeasible` (with a :class:`Shortfall`) when no assignment exists, and
     ``ValueError`` on malformed input (a pin that is a conflict, more pins than ``k``...).
@@ -619,22 +673,389 @@ def assign(
             solved.arcs[solved.x],
             bound=solved.bound,
             worst_bound=None,
+            worst_lp_bound=None,
             certificate=certificate,
             rounds=solved.rounds,
             arcs=solved.arcs.size,
         )
-    chosen, worst_bound, rounds, n_arcs = _fair(rd, solved)
+    chosen, worst_bound, lp_bound, rounds, n_arcs = _fair(rd, solved, seconds=seconds)
     return _result(
         rd,
         mode,
         chosen,
         bound=solved.bound,
         worst_bound=worst_bound,
+        worst_lp_bound=lp_bound,
         certificate=certificate,
         rounds=solved.rounds + rounds,
         arcs=n_arcs,
     )
 
 
-def _fair(rd: _Round, solved: _Solved):
-    raise NotImplementedError
+# --- fair ------------------------------------------------------------------------------------
+
+_EXACT_PAIRS = 2_000  # fair mode solves rounds up to this many free pairs exactly (MIP)
+
+
+def _fair_arcs(rd: _Round, solved: _Solved, *, m: int, q: int) -> np.ndarray:
+    """Candidate pairs for fair mode: the ``max_total`` optimum's pairs, each project's best
+    ``m`` experts, and its best ``q`` among the experts the optimum leaves below their load
+    (where the projects that give up an expert can turn)."""
+    E = rd.E
+    used = solved.arcs[solved.x]
+    spare = np.flatnonzero(np.bincount(used % E, minlength=E) < rd.cap)
+    found = [used]
+    for i0, i1 in rd.blocks():
+        block = rd.rows((i0, i1))
+        row, col = _top_per_row(block, m)
+        found.append((row + i0) * E + col)
+        if spare.size and q:
+            row, col = _top_per_row(block[:, spare], q)
+            found.append((row + i0) * E + spare[col])
+    return _distinct(*found)
+
+
+class _SlotSearch:
+    """Fair mode's local search on a candidate graph.
+
+    Each round frees one slot of every project (the slot of a given rank: its worst expert,
+    its second worst...), keeps the others, and reassigns all the freed slots at once. With
+    the others kept, a project's value is ``kept + a[p, e]``: a number per pair, so the round
+    is exactly solvable with flows. First the **bottleneck**: the largest ``tau`` such that
+    every project can get a pair with ``kept + a >= tau`` (binary search, max flow on the
+    pairs above each trial value); then, among the pairs above ``tau``, a min-cost flow for a
+    second objective: in the *raise* phase a steep concave utility of the project's value
+    (raising the lowest first, a smooth stand-in for lexicographic max-min), in the *total*
+    phase the affinity itself. The current slots are always a solution of the round, so the
+    worst value never drops and, at a fixed floor, the total never drops.
+    """
+
+    def __init__(self, rd: _Round, arcs: np.ndarray, chosen: np.ndarray):
+        self.rd = rd
+        self.arcs = arcs
+        self.ap, self.ae = arcs // rd.E, arcs % rd.E
+        self.av = rd.values(arcs)
+        self.base = np.bincount(rd.pin_p, weights=rd.values(rd.pins), minlength=rd.P)
+        self.movers = np.flatnonzero(rd.kres > 0)
+        self.cur = np.searchsorted(arcs, np.sort(chosen))
+        if not np.array_equal(arcs[self.cur], np.sort(chosen)):
+            raise RuntimeError("internal error: the start is not in the candidate graph")
+        self.rounds = 0
+
+    def project_values(self, cur=None) -> np.ndarray:
+        cur = self.cur if cur is None else cur
+        return self.base + np.bincount(self.ap[cur], weights=self.av[cur], minlength=self.rd.P)
+
+    def _feasible(self, sel: np.ndarray, cap: np.ndarray) -> bool:
+        P, E = self.rd.P, self.rd.E
+        source, sink = P + E, P + E + 1
+        solver = max_flow.SimpleMaxFlow()
+        n = self.movers.size
+        solver.add_arcs_with_capacity(
+            np.concatenate([np.full(n, source), self.ap[sel], P + np.arange(E)]),
+            np.concatenate([self.movers, P + self.ae[sel], np.full(E, sink)]),
+            np.concatenate([np.ones(n + sel.size, np.int64), cap]),
+        )
+        if solver.solve(source, sink) != solver.OPTIMAL:
+            raise RuntimeError("max flow failed")
+        return solver.optimal_flow() == n
+
+    def round(self, rank: int, *, floor: float | None, raise_: bool) -> float:
+        """One round freeing the slot ``rank`` places above each project's worst. Returns the
+        floor it kept (the bottleneck value when ``floor`` is None)."""
+        rd = self.rd
+        P, E = rd.P, rd.E
+        self.rounds += 1
+        cur = self.cur[np.lexsort((-self.av[self.cur], self.ap[self.cur]))]
+        owner = self.ap[cur]
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        count = np.diff(np.r_[starts, owner.size])
+        position = np.arange(owner.size) - np.repeat(starts, count)
+        freed = position == np.repeat(count - 1 - rank % count, count)
+        kept = cur[~freed]
+        value_kept = self.base + np.bincount(self.ap[kept], weights=self.av[kept], minlength=P)
+        cap = rd.cap - np.bincount(self.ae[kept], minlength=E)
+        open_ = np.ones(self.arcs.size, bool)
+        open_[kept] = False
+        options = np.flatnonzero(open_ & (rd.kres[self.ap] > 0))
+        score = value_kept[self.ap[options]] + self.av[options]
+        now = float((value_kept[owner[freed]] + self.av[cur[freed]]).min())
+        tol = 1e-12 * max(1.0, abs(now))
+        if floor is None:
+            best = np.full(P, -np.inf)
+            np.maximum.at(best, self.ap[options], score)
+            top = float(best[self.movers].min())
+            trial = np.unique(score[(score >= now - tol) & (score <= top + tol)])
+            lo, hi = 0, trial.size - 1  # trial[0] <= now is feasible (the current slots)
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if self._feasible(options[score >= trial[mid] - tol], cap):
+                    lo = mid
+                else:
+                    hi = mid - 1
+            floor = max(float(trial[lo]), now) if trial.size else now
+        keep = score >= floor - tol
+        sel, value = options[keep], score[keep]
+        if raise_:
+            unit = max(float(self.av[cur].mean()), 1e-12)
+            gain = -np.exp(-4.0 * (value - floor) / unit) + 1e-3 * (value - floor) / unit
+        else:
+            gain = value
+        span = float(gain.max() - gain.min()) if gain.size else 0.0
+        profit = np.rint((gain - gain.min()) / span * 2.0**30) if span > 0 else np.zeros(sel.size)
+        solver = min_cost_flow.SimpleMinCostFlow()
+        solver.add_arcs_with_capacity_and_unit_cost(
+            self.ap[sel], P + self.ae[sel], np.ones(sel.size, np.int64), -profit.astype(np.int64)
+        )
+        solver.add_arcs_with_capacity_and_unit_cost(
+            P + np.arange(E), np.full(E, P + E), cap, np.zeros(E, np.int64)
+        )
+        supply = np.zeros(P + E + 1, np.int64)
+        supply[self.movers] = 1
+        supply[-1] = -self.movers.size
+        solver.set_nodes_supplies(np.arange(P + E + 1), supply)
+        if solver.solve() != solver.OPTIMAL:
+            raise RuntimeError("internal error: a fair round has no solution")
+        chosen = sel[solver.flows(np.arange(sel.size)) > 0]
+        self.cur = np.concatenate([kept, chosen])
+        return floor
+
+    def run(self, deadline: float, *, max_cycles: int = 12) -> None:
+        """Raise the worst until a full cycle of ranks brings nothing, then the total at that
+        floor until a full cycle adds (almost) nothing."""
+        width = int(self.rd.kres.max(initial=0))
+        if width == 0:
+            return
+        worst = self.project_values()[self.movers].min()
+        for _ in range(max_cycles):
+            before = worst
+            for rank in range(width):
+                self.round(rank, floor=None, raise_=True)
+                if time.monotonic() > deadline:
+                    break
+            worst = self.project_values()[self.movers].min()
+            if worst <= before + 1e-9 * max(1.0, abs(before)) or time.monotonic() > deadline:
+                break
+        total = self.av[self.cur].sum()
+        for _ in range(max_cycles):
+            if time.monotonic() > deadline:
+                break
+            before = total
+            for rank in range(width):
+                self.round(rank, floor=worst, raise_=False)
+            total = self.av[self.cur].sum()
+            if total <= before + 1e-7 * max(1.0, abs(before)):
+                break
+
+
+def _top_sums(z: np.ndarray, k: int) -> np.ndarray:
+    """``out[:, j]`` = sum of the ``j`` largest entries of each row (``-inf`` when a row has
+    fewer than ``j`` finite entries), ``j = 0..k``."""
+    n, width = z.shape
+    out = np.full((n, k + 1), -np.inf)
+    out[:, 0] = 0.0
+    if width == 0 or k == 0:
+        return out
+    take = min(k, width)
+    top = -np.sort(-np.partition(z, width - take, axis=1)[:, width - take :], axis=1)
+    with np.errstate(invalid="ignore"):
+        out[:, 1 : take + 1] = np.cumsum(top, axis=1)
+    out[np.isnan(out)] = -np.inf
+    return out
+
+
+def _usable(rd: _Round, rows) -> np.ndarray:
+    """Affinities of allowed, unpinned pairs with an expert that has load left (else -inf)."""
+    block = rd.rows(rows)
+    block[:, rd.cap <= 0] = -np.inf
+    return block
+
+
+def _hall_bound(rd: _Round, groups: list[np.ndarray]) -> float:
+    """An upper bound on the worst project's value in any *integral* assignment.
+
+    For a group ``X`` of experts and a value ``t``, each project needs at least ``n_p(t)``
+    experts from ``X`` to reach ``t`` (its best with ``j`` from ``X`` is its ``j`` best in ``X``
+    plus its ``k - j`` best outside). If ``sum n_p(t)`` exceeds what ``X`` can give, no
+    assignment gives every project ``t``. The LP relaxation cannot see this: it splits an
+    expert's review between projects. The groups tried are passed in (experts by price).
+    """
+    P, k = rd.P, int(rd.kres.max(initial=0))
+    base = np.bincount(rd.pin_p, weights=rd.values(rd.pins), minlength=P)
+    if k == 0:  # every place is pinned
+        return float(base.min(initial=np.inf))
+    kres = rd.kres
+    best = np.inf
+    cols = np.arange(k + 1)
+    for group in groups:
+        inside = np.zeros(rd.E, bool)
+        inside[group] = True
+        capacity = int(rd.cap[inside].sum())
+        A = np.empty((P, k + 1))
+        B = np.empty((P, k + 1))
+        for i0, i1 in rd.blocks():
+            block = _usable(rd, (i0, i1))
+            A[i0:i1] = _top_sums(block[:, inside], k)
+            B[i0:i1] = _top_sums(block[:, ~inside], k)
+        # V[p, j]: the best value of project p with exactly j experts from the group
+        other = np.clip(kres[:, None] - cols, 0, k)
+        V = base[:, None] + A + np.take_along_axis(B, other, 1)
+        V[cols[None, :] > kres[:, None]] = -np.inf
+        V[kres == 0] = np.where(cols == 0, base[kres == 0, None], -np.inf)
+        trial = np.unique(V[np.isfinite(V)])
+
+        def short(t, V=V, capacity=capacity):
+            ok = V >= t
+            if not ok.any(axis=1).all():
+                return True
+            return int(np.argmax(ok, axis=1).sum()) > capacity
+
+        lo, hi = 0, trial.size - 1
+        if not short(np.nextafter(trial[hi], np.inf)):
+            continue
+        while lo < hi:  # first trial value above which the group falls short
+            mid = (lo + hi) // 2
+            if short(np.nextafter(trial[mid], np.inf)):
+                hi = mid
+            else:
+                lo = mid + 1
+        best = min(best, float(trial[lo]))
+    return best
+
+
+def _price_groups(*prices: np.ndarray, levels: int = 8) -> list[np.ndarray]:
+    """Nested groups of experts by price (the scarce ones first), for :func:`_hall_bound`."""
+    groups = [np.empty(0, np.int64)]  # the empty group: the bound is each project's best k
+    for price in prices:
+        positive = np.unique(price[price > 0])
+        if positive.size == 0:
+            continue
+        cuts = np.unique(np.quantile(positive, np.linspace(0, 1, levels, endpoint=False)))
+        groups.extend(np.flatnonzero(price >= cut) for cut in cuts)
+    return groups
+
+
+def _lp_bound(rd: _Round, arcs: np.ndarray, seconds: float):
+    """The max-min LP on the candidate graph (HiGHS interior point through scipy), and a bound
+    valid over **all** pairs from its duals: for any ``lambda >= 0`` summing to 1 and prices
+    ``v >= 0``, ``sum_p lambda_p pinned_p + sum_p (sum of p's k largest lambda_p a - v) +
+    sum_e L_e v_e`` bounds the LP over the full matrix, hence the worst project. Returns
+    ``(bound, expert prices)``; ``(inf, None)`` if the LP did not finish in time."""
+    from scipy.optimize import linprog
+
+    P, E = rd.P, rd.E
+    n = arcs.size
+    ap, ae = arcs // E, arcs % E
+    av = rd.values(arcs)
+    base = np.bincount(rd.pin_p, weights=rd.values(rd.pins), minlength=P)
+    cols = np.arange(n)
+    A_eq = sparse.csr_matrix((np.ones(n), (ap, cols)), shape=(P, n + 1))
+    A_cap = sparse.csr_matrix((np.ones(n), (ae, cols)), shape=(E, n + 1))
+    A_floor = sparse.csr_matrix(
+        (np.r_[-av, np.ones(P)], (np.r_[ap, np.arange(P)], np.r_[cols, np.full(P, n)])),
+        shape=(P, n + 1),
+    )
+    bounds = np.zeros((n + 1, 2))
+    bounds[:n, 1] = 1
+    bounds[n, 1] = np.inf
+    result = linprog(
+        np.r_[np.zeros(n), -1.0],
+        A_ub=sparse.vstack([A_cap, A_floor]).tocsr(),
+        b_ub=np.r_[rd.cap.astype(float), base],
+        A_eq=A_eq,
+        b_eq=rd.kres.astype(float),
+        bounds=bounds,
+        method="highs-ipm",
+        options={"time_limit": seconds, "disp": False},
+    )
+    if result.status != 0:
+        return np.inf, None
+    v = np.maximum(-result.ineqlin.marginals[:E], 0)
+    lam = np.maximum(-result.ineqlin.marginals[E:], 0)
+    if lam.sum() <= 0:
+        return np.inf, None
+    v, lam = v / lam.sum(), lam / lam.sum()
+    k = int(rd.kres.max(initial=0))
+    total = float(lam @ base + rd.cap @ v)
+    for i0, i1 in rd.blocks():
+        block = _usable(rd, (i0, i1))
+        with np.errstate(invalid="ignore"):
+            z = lam[i0:i1, None] * block - v
+        z[~np.isfinite(block)] = -np.inf
+        sums = _top_sums(z, k)
+        total += float(np.take_along_axis(sums, rd.kres[i0:i1, None], 1).sum())
+    return total, v
+
+
+def _fair_exact(rd: _Round, seconds: float):
+    """Small rounds: lexicographic max-min then max total as two MIPs (HiGHS through scipy).
+    Returns the chosen linear indices, or None if HiGHS did not prove both in time."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    P, E = rd.P, rd.E
+    free = np.setdiff1d(np.arange(P * E, dtype=np.int64), rd.banned)
+    free = free[rd.cap[free % E] > 0]
+    n = free.size
+    ap, ae = free // E, free % E
+    av = rd.values(free)
+    base = np.bincount(rd.pin_p, weights=rd.values(rd.pins), minlength=P)
+    cols = np.arange(n)
+    A_eq = sparse.csr_matrix((np.ones(n), (ap, cols)), shape=(P, n + 1))
+    A_cap = sparse.csr_matrix((np.ones(n), (ae, cols)), shape=(E, n + 1))
+    A_floor = sparse.csr_matrix(
+        (np.r_[av, -np.ones(P)], (np.r_[ap, np.arange(P)], np.r_[cols, np.full(P, n)])),
+        shape=(P, n + 1),
+    )
+    constraints = [
+        LinearConstraint(A_eq, rd.kres, rd.kres),
+        LinearConstraint(A_cap, -np.inf, rd.cap),
+        LinearConstraint(A_floor, -base, np.inf),
+    ]
+    integrality = np.r_[np.ones(n), 0]
+    upper = np.r_[np.ones(n), np.inf]
+    first = milp(
+        np.r_[np.zeros(n), -1.0],
+        constraints=constraints,
+        integrality=integrality,
+        bounds=Bounds(np.r_[np.zeros(n), -np.inf], upper),
+        options={"time_limit": seconds},
+    )
+    if first.status != 0:
+        return None
+    t = -first.fun
+    second = milp(
+        np.r_[-av, 0.0],
+        constraints=constraints,
+        integrality=integrality,
+        bounds=Bounds(np.r_[np.zeros(n), t - 1e-9 * max(1.0, abs(t))], upper),
+        options={"time_limit": seconds},
+    )
+    if second.status != 0:
+        return None
+    return free[np.rint(second.x[:n]) == 1]
+
+
+def _fair(rd: _Round, solved: _Solved, *, seconds: float):
+    """Fair mode. Returns ``(chosen pairs, worst bound, LP bound, rounds, arcs)``."""
+    started = time.monotonic()
+    deadline = started + seconds
+    k = int(rd.kres.max(initial=0))
+    arcs = _fair_arcs(rd, solved, m=2 * k + 2, q=k + 1)
+    search = _SlotSearch(rd, arcs, solved.arcs[solved.x])
+    search.run(started + 0.5 * seconds)
+    chosen = arcs[search.cur]
+    lp_bound, lp_price = _lp_bound(rd, arcs, max(1.0, deadline - time.monotonic()))
+    prices = [solved.v] + ([lp_price] if lp_price is not None else [])
+    used = np.bincount(chosen % rd.E, minlength=rd.E)
+    groups = [*_price_groups(*prices), np.flatnonzero(used >= rd.cap)]
+    bound = min(lp_bound, _hall_bound(rd, groups))
+    if rd.P * rd.E - rd.banned.size <= _EXACT_PAIRS:
+        exact = _fair_exact(rd, max(1.0, deadline - time.monotonic()))
+        if exact is not None:
+            chosen = exact
+            base = np.bincount(rd.pin_p, weights=rd.values(rd.pins), minlength=rd.P)
+            worst = (
+                base + np.bincount(exact // rd.E, weights=rd.values(exact), minlength=rd.P)
+            ).min()
+            bound = min(bound, float(worst))
+    return chosen, bound, lp_bound, search.rounds, arcs.size

@@ -449,8 +449,12 @@ def close_round(*, review_round: ReviewRound, actor, force: bool = False, reason
     if len(reason) > REASON_LIMIT:
         errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, "R-V3")
     errors.raise_if_any()
-    return _transition(review_round, RoundStatus.CLOSED, actor, now=now, action="review.round.close",
-                       extra={"unsubmitted": pending, "forced": bool(pending), "reason": reason})
+    closed = _transition(review_round, RoundStatus.CLOSED, actor, now=now, action="review.round.close",
+                         extra={"unsubmitted": pending, "forced": bool(pending), "reason": reason})
+    # The results are about to be read: the aggregation chosen before scores were seen holds (R-V2).
+    from .results import lock_aggregation
+
+    return lock_aggregation(review_round=closed, actor=actor)
 
 
 def _transition(review_round: ReviewRound, status: str, actor, *, now, action: str,

@@ -102,8 +102,10 @@ def _page(request: HttpRequest, assignment: Assignment, *, errors: dict | None =
     submission = judged_submission(assignment)
     sections, materials = [], []
     if submission is not None:
-        names = {s.code: s for s in ApplicationSection.objects.filter(contest_id=project.contest_id)}
-        sections = [(names.get(code), text) for code, text in submission.sections.items()]
+        # In the form's order (a JSON object's key order is not kept by PostgreSQL's jsonb).
+        sections = [(section, submission.sections[section.code])
+                    for section in ApplicationSection.objects.filter(contest_id=project.contest_id)
+                    if section.code in submission.sections]
         materials = list(submission.materials.select_related("material_type", "file"))
     errors = errors or {}
     if posted is not None:
