@@ -29,11 +29,18 @@ class Command(BaseCommand):
             self.stdout.write(f"{contest.name}: already loaded, kept as it is")
         result = seed_entrants(contest, teams=teams)
         project_count = seed_projects(contest, projects=min(10, result.teams))
+        from ciic.review.demo import seed_review
+
+        review = seed_review(contest)
         codes = {login: (secret, code) for login, secret, code in demo_totp_codes()}
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(
             f"{contest.name}: {result.organizations} 家参赛单位 / organizations, {result.teams} 支团队 / teams, "
             f"{project_count} 个项目 / projects"))
+        if review.get("experts"):
+            self.stdout.write(f"专家评审 Review: {review['experts']} 位专家 / experts, 网上评审已完成 "
+                              f"({review['reviewed']} 份评分 / reviews), 晋级名单已推荐 / finalists proposed, "
+                              f"下一轮评审进行中 / next round open")
         self.stdout.write(f"演示账号 Demo accounts (密码 password: {DEMO_PASSWORD})")
         for account in result.accounts:
             line = f"  {Role(account.role).label:<12} {account.login:<28} {account.note}"

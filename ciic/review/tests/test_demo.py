@@ -1,0 +1,30 @@
+"""The review demo: a newcomer after `make run` sees a reviewed local stage with results,
+advancement and a finalist proposal, and an open round for the demo expert."""
+
+from __future__ import annotations
+
+import pytest
+
+from ciic.core.demo import ensure_demo_accounts, seed_entrants, seed_projects
+from ciic.review.demo import seed_review
+from ciic.review.enums import RoundStatus
+from ciic.review.models import Assignment, FinalistList, Review, ReviewRound, RoundResult
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_has_a_reviewed_stage_a_proposal_and_an_open_round(contest):
+    ensure_demo_accounts(contest)
+    seed_entrants(contest, teams=12)
+    seed_projects(contest, projects=4)
+    summary = seed_review(contest, experts=8)
+    closed = ReviewRound.objects.get(contest=contest, status=RoundStatus.CLOSED)
+    reviews = Review.objects.filter(assignment__review_round=closed)
+    assert reviews.count() == summary["reviewed"] > 0
+    assert all(r.submitted_at and r.total is not None for r in reviews)
+    assert RoundResult.objects.filter(review_round=closed, advanced=True).exists()
+    assert FinalistList.objects.filter(station=closed.station).exists()
+    opened = ReviewRound.objects.get(contest=contest, status=RoundStatus.OPEN)
+    assert Assignment.objects.filter(review_round=opened, expert__email="expert@demo.ciic.cn").exists()
+    # Once is enough: a second run adds nothing.
+    assert seed_review(contest) == {"rounds": 2}
