@@ -63,16 +63,18 @@ def _seed_review(contest: Contest, *, experts: int, seed: int) -> dict[str, int]
     first, second = list(contest.stages.order_by("order").first().rounds.order_by("order"))[:2]
 
     from .assigning import execute_solve, start_solve
-    from .finalists import candidates, propose_finalists
-    from .results import compute_results, set_advancement_rule
-    from .reviews import save_review
     from .conflicts import conflicts_between
+    from .finalists import candidates, propose_finalists
+    from .results import compute_results, set_advancement_rule, set_aggregation
+    from .reviews import save_review
     from .rounds import close_round, create_round, open_round, set_pair_rule, set_panel
 
     k = 3
     load = max(4, -(-Project.objects.filter(team__station=station).count() * k // len(pool)) + 1)
     online = create_round(spec_round=first, station=station, actor=officer, experts_per_project=k, max_load=load)
     set_panel(review_round=online, experts=pool, actor=officer)
+    # Chosen before any score is seen (R-V2): removes each expert's leniency.
+    set_aggregation(review_round=online, aggregation="least_squares", actor=officer)
     execute_solve(start_solve(review_round=online, mode="max_total", actor=officer).pk)
     open_round(review_round=online, actor=officer)
     quality = {e.project_id: rng.gauss(70, 10) for e in online.entries.all()}
@@ -137,7 +139,8 @@ def _projects_for_station(contest: Contest, station, rng: random.Random) -> None
             "direction", "lead"):
         with transaction.atomic():
             texts = _as_text(_application(rng, sections))
-            name = f"{rng.choice(TEAM_WORDS)}{team.direction.name.split('+')[-1]}解决方案"
+            topic = team.direction.name.split("+")[-1]
+            name = f"{rng.choice(TEAM_WORDS)}{topic}" + ("" if topic.endswith(("方案", "平台")) else "解决方案")
             project = start_project(team=team, name=name[:200], actor=team.lead)
             save_draft(project=project, actor=team.lead, sections={s.code: texts[s.code][: s.max_chars] for s in sections})
             attach_required_materials(project, team.lead)
