@@ -760,9 +760,10 @@ class _SlotSearch:
             raise RuntimeError("max flow failed")
         return solver.optimal_flow() == n
 
-    def round(self, rank: int, *, floor: float | None, raise_: bool) -> float:
-        """One round freeing the slot ``rank`` places above each project's worst. Returns the
-        floor it kept (the bottleneck value when ``floor`` is None)."""
+    def round(self, rank, *, floor: float | None, raise_: bool) -> float:
+        """One round freeing the slot ``rank`` places above each project's worst (one rank,
+        or one per project). Returns the floor it kept (the bottleneck value when ``floor`` is
+        None)."""
         rd = self.rd
         P, E = rd.P, rd.E
         self.rounds += 1
@@ -771,6 +772,7 @@ class _SlotSearch:
         starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
         count = np.diff(np.r_[starts, owner.size])
         position = np.arange(owner.size) - np.repeat(starts, count)
+        rank = np.broadcast_to(rank, (P,))[owner[starts]]
         freed = position == np.repeat(count - 1 - rank % count, count)
         kept = cur[~freed]
         value_kept = self.base + np.bincount(self.ap[kept], weights=self.av[kept], minlength=P)
@@ -820,22 +822,38 @@ class _SlotSearch:
         self.cur = np.concatenate([kept, chosen])
         return floor
 
-    def run(self, deadline: float, *, max_cycles: int = 12) -> None:
-        """Raise the worst until a full cycle of ranks brings nothing, then the total at that
+    def run(self, deadline: float, *, max_cycles: int = 12, patience: int = 10) -> None:
+        """Raise the worst until a full cycle of ranks brings nothing, then with a random rank
+        per project until ``patience`` rounds in a row bring nothing; then the total at that
         floor until a full cycle adds (almost) nothing."""
         width = int(self.rd.kres.max(initial=0))
         if width == 0:
             return
-        worst = self.project_values()[self.movers].min()
+
+        def worst_now() -> float:
+            return float(self.project_values()[self.movers].min())
+
+        def better(new: float, old: float) -> bool:
+            return new > old + 1e-9 * max(1.0, abs(old))
+
+        started = time.monotonic()
+        raising = started + 0.6 * (deadline - started)  # the rest is for the total
+        worst = worst_now()
         for _ in range(max_cycles):
             before = worst
             for rank in range(width):
                 self.round(rank, floor=None, raise_=True)
-                if time.monotonic() > deadline:
+                if time.monotonic() > raising:
                     break
-            worst = self.project_values()[self.movers].min()
-            if worst <= before + 1e-9 * max(1.0, abs(before)) or time.monotonic() > deadline:
+            worst = worst_now()
+            if not better(worst, before) or time.monotonic() > raising:
                 break
+        random = np.random.default_rng(0)
+        idle = 0
+        while idle < patience and time.monotonic() < raising:
+            self.round(random.integers(0, width, self.rd.P), floor=None, raise_=True)
+            before, worst = worst, worst_now()
+            idle = 0 if better(worst, before) else idle + 1
         total = self.av[self.cur].sum()
         for _ in range(max_cycles):
             if time.monotonic() > deadline:
@@ -846,6 +864,11 @@ class _SlotSearch:
             total = self.av[self.cur].sum()
             if total <= before + 1e-7 * max(1.0, abs(before)):
                 break
+        idle = 0
+        while idle < patience and time.monotonic() < deadline:
+            self.round(random.integers(0, width, self.rd.P), floor=worst, raise_=False)
+            before, total = total, self.av[self.cur].sum()
+            idle = 0 if total > before + 1e-7 * max(1.0, abs(before)) else idle + 1
 
 
 def _top_sums(z: np.ndarray, k: int) -> np.ndarray:
