@@ -7,8 +7,6 @@ they know exists but may not do is a 403. Nothing is written when a service refu
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +15,6 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,6 +26,7 @@ from ciic.contests.selectors import (
     registration_deadline,
     registration_open,
 )
+from ciic.core.responses import stamped, xlsx_response
 
 from . import exports
 from .forms import (
@@ -534,17 +532,8 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     return render(request, "entrants/organization_list.html", context)
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 def _xlsx_response(workbook, stem: str) -> HttpResponse:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.xlsx"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return xlsx_response(workbook, stamped(stem))
 
 
 @login_required

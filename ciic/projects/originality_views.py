@@ -9,8 +9,6 @@ Writes go through `originality_runs` and `services`.
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +24,7 @@ from openpyxl import Workbook
 
 from ciic.contests.models import Contest
 from ciic.contests.selectors import current_contest
+from ciic.core.responses import xlsx_response
 from ciic.entrants.exports import beijing_time, write_sheet
 
 from .enums import ProjectStatus
@@ -151,13 +150,8 @@ def originality_export(request: HttpRequest) -> HttpResponse:
     """The listed run's pairs as an Excel sheet."""
     contest = _contest(request)
     shown = _shown_run(request, contest)
-    buffer = io.BytesIO()
-    pairs_workbook(run_pairs(shown) if shown else OriginalityPair.objects.none()).save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"originality-{shown.pk}.xlsx" if shown else "originality.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return xlsx_response(pairs_workbook(run_pairs(shown) if shown else OriginalityPair.objects.none()), name)
 
 
 def _side(submission) -> list:

@@ -7,8 +7,6 @@ permissions named in `rules.py`; what the user may not see is a 404.
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ciic.contests.models import MaterialType
 from ciic.contests.selectors import current_contest
+from ciic.core.responses import xlsx_response
 from ciic.entrants.selectors import teams_for_user
 
 from .enums import ProjectStatus
@@ -219,12 +218,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def project_export(request: HttpRequest) -> HttpResponse:
     _contest, _filters, stages, qs = _listed(request)
-    buffer = io.BytesIO()
-    projects_workbook(qs, stages).save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = 'attachment; filename="projects.xlsx"'
-    return response
+    return xlsx_response(projects_workbook(qs, stages), "projects.xlsx")
 
 
 @login_required

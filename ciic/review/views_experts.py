@@ -9,8 +9,6 @@ avoids (a section of the project page). Thin views over `experts.py`, `conflicts
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -19,13 +17,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ciic.accounts.enums import Role
 from ciic.contests.models import Contest
 from ciic.contests.selectors import current_contest
+from ciic.core.responses import stamped, xlsx_response
 from ciic.entrants.selectors import stations_for_user
 from ciic.projects.selectors import projects_for_user
 
@@ -44,7 +42,6 @@ from .selectors import (
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("station", "direction", "kind", "active", "q")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _errors(exc: ValidationError) -> dict[str, list[dict]]:
@@ -77,13 +74,7 @@ def _filtered(request: HttpRequest, contest: Contest):
 
 
 def _xlsx_response(workbook, stem: str) -> HttpResponse:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.xlsx"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return xlsx_response(workbook, stamped(stem))
 
 
 # --- the pool ------------------------------------------------------------------------

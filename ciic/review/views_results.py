@@ -12,8 +12,6 @@ gets a 404. Writes go through `results`, `finalists` and `archive`.
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -27,6 +25,7 @@ from openpyxl import Workbook
 
 from ciic.contests.models import Contest, Direction, Group
 from ciic.contests.selectors import current_contest
+from ciic.core.responses import flash_errors, xlsx_response
 from ciic.entrants.exports import write_sheet
 from ciic.projects.models import Project
 from ciic.projects.views import _errors
@@ -63,8 +62,6 @@ from .results import (
 )
 from .selectors import finalist_lists_for_user, finalist_stations_for_user, result_rounds_for_user
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def _contest(request: HttpRequest, perm: str = "review.manage_rounds") -> Contest:
     contest = current_contest()
@@ -80,10 +77,7 @@ def _round(request: HttpRequest, pk: int) -> ReviewRound:
     return review_round
 
 
-def _refused(request: HttpRequest, exc: ValidationError) -> None:
-    for field_errors in _errors(exc).values():
-        for error in field_errors:
-            messages.error(request, error["message"])
+_refused = flash_errors
 
 
 def _number(value: str | None, kind=int):
@@ -241,11 +235,7 @@ def round_results_export(request: HttpRequest, pk: int) -> HttpResponse:
     review_round = _round(request, pk)
     if review_round.results.exists():
         lock_aggregation(review_round=review_round, actor=request.user)
-    buffer = io.BytesIO()
-    results_workbook(review_round).save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="results-{review_round.pk}.xlsx"'
-    return response
+    return xlsx_response(results_workbook(review_round), f"results-{review_round.pk}.xlsx")
 
 
 def results_workbook(review_round: ReviewRound) -> Workbook:

@@ -9,8 +9,6 @@ everyone else gets a 404. Writes go through `rounds` and `assigning`.
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -23,6 +21,7 @@ from openpyxl import Workbook
 
 from ciic.contests.models import Contest, Round, Station
 from ciic.contests.selectors import current_contest
+from ciic.core.responses import flash_errors, xlsx_response
 from ciic.entrants.exports import beijing_time, write_sheet
 from ciic.projects.models import Project
 from ciic.projects.views import _errors
@@ -71,10 +70,7 @@ def _round(request: HttpRequest, pk: int) -> ReviewRound:
     return review_round
 
 
-def _refused(request: HttpRequest, exc: ValidationError) -> None:
-    for field_errors in _errors(exc).values():
-        for error in field_errors:
-            messages.error(request, error["message"])
+_refused = flash_errors
 
 
 def _int(value: str | None) -> int | None:
@@ -334,12 +330,7 @@ def round_assignment_remove(request: HttpRequest, pk: int, assignment_pk: int) -
 def round_assignments_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The assignments as an Excel sheet, and each expert's load and progress on a second."""
     review_round = _round(request, pk)
-    buffer = io.BytesIO()
-    assignments_workbook(review_round).save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="assignments-{review_round.pk}.xlsx"'
-    return response
+    return xlsx_response(assignments_workbook(review_round), f"assignments-{review_round.pk}.xlsx")
 
 
 def assignments_workbook(review_round: ReviewRound) -> Workbook:

@@ -1,0 +1,35 @@
+"""Small response helpers shared by the apps' views."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def stamped(stem: str) -> str:
+    """`stem-YYYYmmdd-HHMM.xlsx` in the server's local (Beijing) time: exports of a list at
+    different moments do not overwrite each other in the downloads folder."""
+    return f"{stem}-{timezone.localtime().strftime('%Y%m%d-%H%M')}.xlsx"
+
+
+def xlsx_response(workbook, filename: str) -> HttpResponse:
+    """An openpyxl workbook as a download; never cached (exports may hold masked personal data)."""
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def flash_errors(request: HttpRequest, exc: ValidationError) -> None:
+    """A service's refusal as one message per error, for pages that redirect back."""
+    for errors in exc.error_dict.values():
+        for error in errors:
+            messages.error(request, error.messages[0])
