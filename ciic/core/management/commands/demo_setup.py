@@ -32,6 +32,7 @@ class Command(BaseCommand):
         from ciic.review.demo import seed_review
 
         review = seed_review(contest)
+        project_count = contest.projects.count()  # the review demo gives one station's every team a project
         codes = {login: (secret, code) for login, secret, code in demo_totp_codes()}
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(
