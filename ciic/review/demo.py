@@ -155,14 +155,20 @@ def _pool(contest: Contest, station, office, fake: Faker, rng: random.Random, n:
     kinds = list(ExpertKind)
     keywords = ["边缘计算", "数字孪生", "工业大数据", "预测性维护", "5G+工业互联网", "标识解析", "工业软件",
                 "能耗优化", "质量检测", "供应链协同", "安全生产", "机器视觉"]
+    team = Team.objects.filter(contest=contest, station=station).select_related("organization").order_by("pk").first()
+    entrant = team.organization if team is not None else None
     made = []
     for i in range(n):
         kind = kinds[i % len(kinds)]
         email = f"expert@{DEMO_DOMAIN}" if i == 0 else f"expert{i}@{DEMO_DOMAIN}"
         name = "王建国" if i == 0 else fake.name()
+        employer, code = f"{fake.city_name()}{EMPLOYER_SUFFIX[kind]}", ""
+        if i == 1 and entrant is not None:
+            # Works for one of the station's entrants: a conflict the platform detects (R-P8).
+            kind, employer, code = ExpertKind.ENTERPRISE, entrant.name, entrant.credit_code
         _staff(email, Role.EXPERT, name)  # an account with a demo TOTP device, linked below
         made.append(add_expert(contest=contest, actor=office, data=ExpertInput(
-            name=name, employer=f"{fake.city_name()}{EMPLOYER_SUFFIX[kind]}", kind=kind, email=email,
+            name=name, employer=employer, employer_credit_code=code, kind=kind, email=email,
             directions=directions, keywords="、".join(rng.sample(keywords, 3)),
             profile=f"长期从事{rng.choice(keywords)}与{rng.choice(keywords)}研究和产业化工作。",
             station_id=station.pk)))

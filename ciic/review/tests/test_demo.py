@@ -26,5 +26,13 @@ def test_demo_has_a_reviewed_stage_a_proposal_and_an_open_round(contest):
     assert FinalistList.objects.filter(station=closed.station).exists()
     opened = ReviewRound.objects.get(contest=contest, status=RoundStatus.OPEN)
     assert Assignment.objects.filter(review_round=opened, expert__email="expert@demo.ciic.cn").exists()
+    # One demo expert works for one of the station's entrants (R-P8): detected, never assigned.
+    from ciic.review.conflicts import conflicts_between
+    from ciic.review.models import Expert
+
+    insider = Expert.objects.get(email="expert1@demo.ciic.cn")
+    conflicted = [p for p in contest.projects.all() if conflicts_between(insider, p)]
+    assert conflicted
+    assert not Assignment.objects.filter(expert=insider, project__in=conflicted).exists()
     # Once is enough: a second run adds nothing.
     assert seed_review(contest) == {"rounds": 2}
