@@ -323,3 +323,14 @@ def replace_finalist(*, entry: FinalistEntry, project: Project, reason: str, act
             "position": entry.position, "failed": entry.project_id, "replacement": project.pk,
             "score": offered.score, "reason": reason, "snapshot_sha256": finalist_list.snapshot_sha256})
     return amendment
+
+
+def is_finalist(project: Project) -> bool:
+    """On a confirmed finalist list as it stands (amendments applied) and not failed in due
+    diligence (R-V2, R-P9): the only projects that submit in the finals."""
+    for finalist_list in FinalistList.objects.filter(status=FinalistStatus.CONFIRMED, entries__project=project):
+        for entry in current_entries(finalist_list):
+            if entry.project_id == project.pk:
+                diligence = getattr(entry.project, "due_diligence", None)
+                return diligence is None or diligence.passed is not False
+    return False
