@@ -121,7 +121,9 @@ class ReviewRound(models.Model):
     # The review form: [{"code", "name", "name_en", "weight", "min", "max"}], from the spec.
     form = models.JSONField(_("评分表"), default=list)
     recommendations = models.JSONField(_("推荐意见选项"), default=list, blank=True)
-    blind_until_submitted = models.BooleanField(_("提交本人评分前看不到他人评分"), default=True)
+    # Nobody sees other experts' scores before submitting their own; this says whether
+    # submitting reveals them or only the round's close does.
+    blind_until_submitted = models.BooleanField(_("专家提交本人评分后即可查看他人评分（不勾选则评审结束后才可查看）"), default=True)
     aggregation = models.CharField(_("计分方式"), max_length=20, choices=Aggregation.choices, default=Aggregation.RAW)
     # Set when the first score is seen: the aggregation cannot change afterwards.
     aggregation_locked_at = models.DateTimeField(null=True, blank=True)
