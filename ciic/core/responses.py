@@ -33,3 +33,22 @@ def flash_errors(request: HttpRequest, exc: ValidationError) -> None:
     for errors in exc.error_dict.values():
         for error in errors:
             messages.error(request, error.messages[0])
+
+
+def template_errors(exc: ValidationError, rename=None) -> dict[str, list[dict]]:
+    """A service's errors by field for the templates, each `{"message", "rule"}`. The non-field
+    key `__all__` becomes `form` (templates cannot read names that start with an underscore);
+    `rename` maps other field names a template cannot read (e.g. ones with a dot)."""
+    def key(field: str) -> str:
+        return "form" if field == "__all__" else (rename(field) if rename else field)
+
+    return {key(field): [{"message": e.messages[0], "rule": e.code} for e in errs]
+            for field, errs in exc.error_dict.items()}
+
+
+def parse_number(value: str | None, kind=int):
+    """A number from a form field, or None when empty or not a number (the service then says why)."""
+    try:
+        return kind(value) if value not in (None, "") else None
+    except ValueError:
+        return None

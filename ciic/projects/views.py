@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ciic.contests.models import MaterialType
 from ciic.contests.selectors import current_contest
-from ciic.core.responses import xlsx_response
+from ciic.core.responses import template_errors, xlsx_response
 from ciic.entrants.selectors import teams_for_user
 
 from .enums import ProjectStatus
@@ -35,12 +35,7 @@ from .selectors import (
 )
 from .services import save_draft, start_project, submit_project
 
-
-def _errors(exc: ValidationError) -> dict[str, list[dict]]:
-    """Errors by field for the templates; the non-field key `__all__` becomes `form`
-    (templates cannot read names that start with an underscore)."""
-    return {("form" if field == "__all__" else field): [{"message": e.messages[0], "rule": e.code} for e in errs]
-            for field, errs in exc.error_dict.items()}
+_errors = template_errors
 
 
 def _require(request: HttpRequest, perm: str, obj) -> None:

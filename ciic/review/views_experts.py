@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ciic.accounts.enums import Role
 from ciic.contests.models import Contest
 from ciic.contests.selectors import current_contest
-from ciic.core.responses import stamped, xlsx_response
+from ciic.core.responses import stamped, template_errors, xlsx_response
 from ciic.entrants.selectors import stations_for_user
 from ciic.projects.selectors import projects_for_user
 
@@ -44,9 +44,7 @@ PAGE_SIZE = 50
 FILTER_KEYS = ("station", "direction", "kind", "active", "q")
 
 
-def _errors(exc: ValidationError) -> dict[str, list[dict]]:
-    return {("form" if field == "__all__" else field): [{"message": e.messages[0], "rule": e.code} for e in errs]
-            for field, errs in exc.error_dict.items()}
+_errors = template_errors
 
 
 def _contest() -> Contest:

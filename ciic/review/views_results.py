@@ -25,7 +25,7 @@ from openpyxl import Workbook
 
 from ciic.contests.models import Contest, Direction, Group
 from ciic.contests.selectors import current_contest
-from ciic.core.responses import flash_errors, xlsx_response
+from ciic.core.responses import flash_errors, parse_number, xlsx_response
 from ciic.entrants.exports import write_sheet
 from ciic.projects.models import Project
 from ciic.projects.views import _errors
@@ -80,11 +80,7 @@ def _round(request: HttpRequest, pk: int) -> ReviewRound:
 _refused = flash_errors
 
 
-def _number(value: str | None, kind=int):
-    try:
-        return kind(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+_number = parse_number
 
 
 # --- the score distribution per expert (server-side SVG) ----------------------------------------

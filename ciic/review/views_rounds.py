@@ -21,7 +21,7 @@ from openpyxl import Workbook
 
 from ciic.contests.models import Contest, Round, Station
 from ciic.contests.selectors import current_contest
-from ciic.core.responses import flash_errors, xlsx_response
+from ciic.core.responses import flash_errors, parse_number, xlsx_response
 from ciic.entrants.exports import beijing_time, write_sheet
 from ciic.projects.models import Project
 from ciic.projects.views import _errors
@@ -73,11 +73,7 @@ def _round(request: HttpRequest, pk: int) -> ReviewRound:
 _refused = flash_errors
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+_int = parse_number
 
 
 # --- the list and creating a round ---------------------------------------------------------

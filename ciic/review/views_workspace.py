@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ciic.contests.models import ApplicationSection
 from ciic.contests.selectors import current_contest
+from ciic.core.responses import template_errors
 from ciic.projects.models import Project
 
 from .conflicts import declare_conflict
@@ -39,13 +40,8 @@ from .selectors import (
 
 
 def _errors(exc: ValidationError) -> dict[str, list[dict]]:
-    """Errors by field; `__all__` becomes `form`, `scores.<code>` becomes `score_<code>`
-    (templates cannot read names with an underscore prefix or a dot)."""
-    def key(field: str) -> str:
-        return "form" if field == "__all__" else field.replace("scores.", "score_")
-
-    return {key(field): [{"message": e.messages[0], "rule": e.code} for e in errs]
-            for field, errs in exc.error_dict.items()}
+    # `scores.<code>` becomes `score_<code>`: templates cannot read names with a dot.
+    return template_errors(exc, rename=lambda field: field.replace("scores.", "score_"))
 
 
 def _label(item: dict) -> str:
