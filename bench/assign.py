@@ -27,7 +27,9 @@ random conflicts.
   no assignment can give its worst project more.
 * ``fair_bound`` is the LP relaxation's upper bound on ``worst`` (valid over all pairs);
   ``int_bound`` the best proven upper bound for integral assignments (the LP's or the
-  counting bound of ``_hall_bound``, whichever is lower).
+  counting bound of ``_hall_bound``, whichever is lower). When ``int_bound`` is below the
+  LP bound, no assignment (by any tool) can come within the LP bound's reach: the worst
+  project is measured against ``int_bound``.
 * ``plain`` (only when asked for) is the reference the engine avoids: one OR-Tools
   ``SimpleMinCostFlow`` over every allowed pair, for its time, memory and total.
 """

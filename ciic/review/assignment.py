@@ -67,7 +67,10 @@ swaps cannot. Two bounds say how far the worst project could still go:
   the number of the group's experts each project needs to reach ``t``; if the projects need
   more than the group can give, no assignment reaches ``t``. The LP cannot see this (it
   splits a review between projects): where a direction has too few experts, every one of its
-  projects must take a review from outside and the LP spreads those fractionally.
+  projects must take a review from outside and the LP spreads those fractionally. The
+  groups tried: experts by LP and flow price, the experts the solution fills, and groups
+  read off the solution (:func:`_solution_groups`: the experts who serve only one direction,
+  and the communities its strong pairs form, so directions are found even when not given).
 
 ``worst_bound`` is the lower of the two; on rounds of at most ``_EXACT_PAIRS`` free pairs the
 two-stage MIP (HiGHS through scipy) replaces the search and the bound is the exact optimum.
@@ -678,7 +681,7 @@ def assign(
             rounds=solved.rounds,
             arcs=solved.arcs.size,
         )
-    chosen, worst_bound, lp_bound, rounds, n_arcs = _fair(rd, solved, seconds=seconds)
+    chosen, worst_bound, lp_bound, rounds, n_arcs = _fair(rd, solved, seconds=seconds, labels=labels)
     return _result(
         rd,
         mode,
@@ -958,6 +961,37 @@ def _price_groups(*prices: np.ndarray, levels: int = 8) -> list[np.ndarray]:
     return groups
 
 
+def _solution_groups(rd: _Round, chosen: np.ndarray, labels) -> list[np.ndarray]:
+    """Groups of experts for :func:`_hall_bound` read off a solution: the experts who review
+    only projects of one label (one direction's own experts, when its projects need all of
+    them), and the experts joined by the solution's strong pairs (value at least the median
+    chosen value), which find the same communities when no labels are given."""
+    P, E = rd.P, rd.E
+    cp, ce = chosen // E, chosen % E
+    groups = []
+    if labels is not None and chosen.size:
+        _, code = np.unique(np.asarray([str(label) for label in labels]), return_inverse=True)
+        first = np.full(E, -1)
+        first[ce[::-1]] = code[cp[::-1]]
+        mixed = np.zeros(E, bool)
+        mixed[ce[code[cp] != first[ce]]] = True
+        for c in np.unique(code):
+            group = np.flatnonzero((first == c) & ~mixed)
+            if group.size:
+                groups.append(group)
+    values = rd.values(chosen)
+    if values.size:
+        strong = values >= np.median(values)
+        graph = sparse.coo_matrix(
+            (np.ones(int(strong.sum())), (cp[strong], P + ce[strong])), shape=(P + E, P + E)
+        )
+        _, component = csgraph.connected_components(graph, directed=False)
+        expert_component = component[P:]
+        for c in np.unique(expert_component[np.bincount(ce[strong], minlength=E) > 0]):
+            groups.append(np.flatnonzero(expert_component == c))
+    return groups
+
+
 def _lp_bound(rd: _Round, arcs: np.ndarray, seconds: float):
     """The max-min LP on the candidate graph (HiGHS interior point through scipy), and a bound
     valid over **all** pairs from its duals: for any ``lambda >= 0`` summing to 1 and prices
@@ -1058,7 +1092,7 @@ def _fair_exact(rd: _Round, seconds: float):
     return free[np.rint(second.x[:n]) == 1]
 
 
-def _fair(rd: _Round, solved: _Solved, *, seconds: float):
+def _fair(rd: _Round, solved: _Solved, *, seconds: float, labels=None):
     """Fair mode. Returns ``(chosen pairs, worst bound, LP bound, rounds, arcs)``."""
     started = time.monotonic()
     deadline = started + seconds
@@ -1070,7 +1104,11 @@ def _fair(rd: _Round, solved: _Solved, *, seconds: float):
     lp_bound, lp_price = _lp_bound(rd, arcs, max(1.0, deadline - time.monotonic()))
     prices = [solved.v] + ([lp_price] if lp_price is not None else [])
     used = np.bincount(chosen % rd.E, minlength=rd.E)
-    groups = [*_price_groups(*prices), np.flatnonzero(used >= rd.cap)]
+    groups = [
+        *_price_groups(*prices),
+        np.flatnonzero(used >= rd.cap),
+        *_solution_groups(rd, chosen, labels),
+    ]
     bound = min(lp_bound, _hall_bound(rd, groups))
     if rd.P * rd.E - rd.banned.size <= _EXACT_PAIRS:
         exact = _fair_exact(rd, max(1.0, deadline - time.monotonic()))
