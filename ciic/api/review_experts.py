@@ -19,6 +19,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from ciic.accounts.enums import Role
+from ciic.accounts.models import User
 from ciic.projects.selectors import projects_for_user
 from ciic.review.conflicts import (
     conflicts_of_contest,
@@ -210,9 +211,10 @@ def post_expert_active(request: HttpRequest, expert_id: int, payload: ActiveIn):
              summary="邀请专家开通账号 / Invite the expert to an account with two-factor login")
 def post_expert_invite(request: HttpRequest, expert_id: int):
     expert = _expert(request, expert_id)
-    had_account = expert.user_id is not None
-    user = invite_expert(expert=expert, actor=request.auth)
-    return {"expert_id": expert.pk, "account_created": not had_account and not user.has_usable_password()}
+    had_account = expert.user_id is not None or (
+        bool(expert.email) and User.objects.filter(email__iexact=expert.email).exists())
+    invite_expert(expert=expert, actor=request.auth)
+    return {"expert_id": expert.pk, "account_created": not had_account}
 
 
 def _conflict_rows(found, experts, projects) -> list[dict]:

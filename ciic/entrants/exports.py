@@ -45,6 +45,10 @@ def write_sheet(ws: Worksheet, title: str, columns: Sequence[tuple[str, int]], r
         ws.append(list(row))
     for row in ws.iter_rows(min_row=2):
         for cell in row:
+            if cell.data_type == "f":
+                # openpyxl writes any text starting with "=" as a formula: a name such as
+                # =HYPERLINK(...) would run in the reader's Excel. Keep it the text it is.
+                cell.data_type = "s"
             if isinstance(cell.value, dt.datetime):
                 cell.number_format = DATETIME_FORMAT
             elif isinstance(cell.value, str) and "\n" in cell.value:

@@ -77,7 +77,8 @@ def _seed_review(contest: Contest, *, experts: int, seed: int) -> dict[str, int]
     set_aggregation(review_round=online, aggregation="least_squares", actor=officer)
     execute_solve(start_solve(review_round=online, mode="max_total", actor=officer).pk)
     open_round(review_round=online, actor=officer)
-    quality = {e.project_id: rng.gauss(70, 10) for e in online.entries.all()}
+    # In a fixed order: each project must draw the same quality on every run.
+    quality = {e.project_id: rng.gauss(70, 10) for e in online.entries.order_by("project_id")}
     leniency = {e.pk: rng.uniform(-8, 8) for e in pool}
     criteria = online.form
     for assignment in Assignment.objects.filter(review_round=online).select_related("expert__user"):

@@ -11,6 +11,7 @@ but never written to the audit trail (`has_email` is recorded instead).
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -102,15 +103,17 @@ def clean_expert(*, contest: Contest, actor, data: ExpertInput, existing: Expert
     elif limit := _limit(employer, "employer"):
         errors.add("employer", _("工作单位不能超过 %(limit)s 个字符") % {"limit": limit}, "R-P8")
     code = ""
-    if (data.employer_credit_code or "").strip():
+    # NFKC: codes and addresses typed with a Chinese input method come full-width (９１…, ＠).
+    raw_code = unicodedata.normalize("NFKC", data.employer_credit_code or "").strip()
+    if raw_code:
         try:
-            code = uscc.validate(uscc.compact(data.employer_credit_code))
+            code = uscc.validate(uscc.compact(raw_code))
         except Exception:  # stdnum's own ValidationError subclasses
             errors.add("employer_credit_code", _("统一社会信用代码无效：应为 18 位，且校验位正确"), "R-P8")
     if data.kind not in ExpertKind.values:
         errors.add("kind", _("单位类型应为：%(kinds)s") % {
             "kinds": "、".join(str(label) for label in ExpertKind.labels)}, "R-V5")
-    email = (data.email or "").strip().lower()
+    email = unicodedata.normalize("NFKC", data.email or "").strip().lower()
     if email:
         try:
             validate_email(email)
@@ -249,21 +252,24 @@ def invite_expert(*, expert: Expert, actor) -> User:
     Inviting again re-sends the link while no password has been set. Audited."""
     if not can_manage(actor, expert):
         raise PermissionDenied
-    errors = Errors()
-    if not expert.email:
-        errors.add("email", _("请先填写专家的邮箱"), "R-V5")
-    if not expert.active:
-        errors.add("__all__", _("专家已停用，不能邀请"), "R-V5")
-    user = expert.user
-    if user is None and expert.email:
-        user = User.objects.filter(email__iexact=expert.email).first()
-    if user is not None and expert.user_id is None:
-        if user.role != Role.EXPERT:
-            errors.add("email", _("该邮箱已注册为其他角色的账号，请使用专家的另一个邮箱"), "R-V5")
-        elif Expert.objects.filter(user=user).exclude(pk=expert.pk).exists():
-            errors.add("email", _("该邮箱的账号已关联另一位专家"), "R-V5")
-    errors.raise_if_any()
+    given = expert
     with transaction.atomic():
+        # Locked and re-read: two staff inviting at once must not both create an account.
+        expert = Expert.objects.select_for_update().get(pk=given.pk)
+        errors = Errors()
+        if not expert.email:
+            errors.add("email", _("请先填写专家的邮箱"), "R-V5")
+        if not expert.active:
+            errors.add("__all__", _("专家已停用，不能邀请"), "R-V5")
+        user = expert.user
+        if user is None and expert.email:
+            user = User.objects.filter(email__iexact=expert.email).first()
+        if user is not None and expert.user_id is None:
+            if user.role != Role.EXPERT:
+                errors.add("email", _("该邮箱已注册为其他角色的账号，请使用专家的另一个邮箱"), "R-V5")
+            elif Expert.objects.filter(user=user).exclude(pk=expert.pk).exists():
+                errors.add("email", _("该邮箱的账号已关联另一位专家"), "R-V5")
+        errors.raise_if_any()
         created = user is None
         if created:
             user = User.objects.create_user(email=expert.email, password=None, full_name=expert.name,
@@ -281,6 +287,7 @@ def invite_expert(*, expert: Expert, actor) -> User:
             path = set_password_path(user)
             address, name, contest_name = user.email, expert.name, expert.contest.name
             transaction.on_commit(lambda: _send_invitation(address, name, contest_name, path))
+    given.user = user
     return user
 
 
@@ -295,5 +302,6 @@ def _send_invitation(address: str, name: str, contest_name: str, path: str) -> N
     message.attach_alternative(html, "text/html")
     try:
         message.send()
-    except Exception:  # a mail outage must not undo the invitation; staff can invite again
-        log.exception("expert invitation email failed")
+    except Exception as exc:  # a mail outage must not undo the invitation; staff can invite again
+        # Not log.exception: SMTP errors carry the recipient's address, which is not logged.
+        log.error("expert invitation email failed: %s", type(exc).__name__)

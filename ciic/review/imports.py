@@ -9,19 +9,28 @@ A row whose email is already in the contest's pool **updates that expert** (so a
 edited, can be imported again); a row without an email, or with a new one, adds an expert.
 A station officer imports into their own station and cannot update another station's experts.
 The station of an existing expert is kept.
+
+Headers and kinds are matched in every language of the site (a file filled in the Chinese
+interface imports in the English one); cells are read NFKC-normalized where that cannot change
+meaning (emails, credit codes, direction numbers). A file over MAX_BYTES or with more than
+MAX_ROWS rows is refused without being read whole.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
+from stdnum.cn import uscc
 
 from ciic.audit.services import record
 from ciic.contests.models import Contest
@@ -45,8 +54,10 @@ COLUMNS = [
 ]
 REQUIRED_HEADERS = {"name", "employer", "kind"}
 MAX_ROWS = 2000
+MAX_COLUMNS = 50  # a sheet whose declared width is huge is read only this far
+MAX_BYTES = 5 * 1024 * 1024  # 2,000 rows of text fit in well under 1 MB
 _SPLIT = re.compile(r"[、,，;；\n]+")
-_NUMBERED = re.compile(r"^(\d+)(?:\s*[.．]\s*.*)?$")
+_NUMBERED = re.compile(r"^(\d+)(?:\s*[.．、]\s*(.*))?$")
 
 
 @dataclass
@@ -81,6 +92,22 @@ def template_workbook(contest: Contest) -> Workbook:
     return wb
 
 
+def _in_every_language(label) -> set[str]:
+    """A lazily translated label in each of the site's languages, normalized (NFKC, no
+    whitespace, case folded): a file filled in the Chinese interface imports in the English
+    one and the other way round."""
+    found = {normalize_name(str(label))}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            found.add(normalize_name(str(label)))
+    return found
+
+
+def _header_fields() -> dict[str, str]:
+    """Normalized header text -> ExpertInput field: every language's header and the field name."""
+    return {text: f for h, f, _w in COLUMNS for text in _in_every_language(h) | {f}}
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -90,19 +117,26 @@ def _text(value) -> str:
 
 
 def _kind(value: str) -> str:
-    by_label = {normalize_name(str(label)): code for code, label in ExpertKind.choices}
-    return value if value in ExpertKind.values else by_label.get(normalize_name(value), value or "")
+    """The kind's code from its code or its label in any of the site's languages."""
+    by_label = {text: code for code, label in ExpertKind.choices for text in _in_every_language(label) | {code}}
+    return by_label.get(normalize_name(value), value or "")
 
 
 def _directions(contest: Contest, value: str) -> tuple[list[int], list[str]]:
-    """Direction ids from numbers ("3"), "3.名称" or names; and the tokens that match none."""
+    """Direction ids from numbers ("3"), "3.名称" (the name must be that direction's, as an
+    export writes it) or names; and the tokens that match none."""
     directions = list(contest.directions.all())
     by_number = {d.number: d.pk for d in directions}
     by_name = {normalize_name(n): d.pk for d in directions for n in (d.name, d.name_en, d.code) if n}
     ids, unknown = [], []
-    for token in (t.strip() for t in _SPLIT.split(value or "") if t.strip()):
+    for token in (t.strip() for t in _SPLIT.split(unicodedata.normalize("NFKC", value or "")) if t.strip()):
         numbered = _NUMBERED.match(token)
-        pk = by_number.get(int(numbered.group(1))) if numbered else by_name.get(normalize_name(token))
+        if numbered:
+            pk = by_number.get(int(numbered.group(1)))
+            if numbered.group(2) and by_name.get(normalize_name(numbered.group(2))) != pk:
+                pk = None  # "3.智能制造" where 3 is another direction, or "3.5": which one was meant?
+        else:
+            pk = by_name.get(normalize_name(token))
         if pk is None:
             unknown.append(token)
         elif pk not in ids:
@@ -110,15 +144,38 @@ def _directions(contest: Contest, value: str) -> tuple[list[int], list[str]]:
     return ids, unknown
 
 
-def _read(stream: BinaryIO) -> list[tuple[int, list]] | None:
+def _size(stream: BinaryIO) -> int:
+    size = getattr(stream, "size", None)
+    if size is None:
+        position = stream.tell()
+        size = stream.seek(0, 2)
+        stream.seek(position)
+    return size
+
+
+def _blank(values) -> bool:
+    return not any(_text(v) for v in values)
+
+
+def _read(stream: BinaryIO) -> tuple[list, list[tuple[int, list]], bool] | None:
+    """The header row, the non-blank rows after it (numbered as in the sheet) and whether there
+    were more than MAX_ROWS of them. Reading stops there: a huge sheet is never loaded whole."""
     try:
         wb = load_workbook(stream, read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+        header, body, too_many = None, [], False
+        for number, values in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+            if header is None:
+                header = list(values)
+            elif not _blank(values):
+                if len(body) == MAX_ROWS:
+                    too_many = True
+                    break
+                body.append((number, list(values)))
+        wb.close()
     except Exception:  # not an xlsx file, or a damaged one
         return None
-    ws = wb.worksheets[0]
-    rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
-    wb.close()
-    return rows
+    return header or [], body, too_many
 
 
 def import_experts(*, contest: Contest, actor, stream: BinaryIO) -> ImportResult:
@@ -127,38 +184,62 @@ def import_experts(*, contest: Contest, actor, stream: BinaryIO) -> ImportResult
     if not actor.has_perm("review.manage_experts"):
         raise PermissionDenied
     result = ImportResult()
-    rows = _read(stream)
-    if rows is None:
+    if _size(stream) > MAX_BYTES:
+        result.errors.append(RowError(0, "", "R-V5", _("文件过大：导入文件不能超过 %(mb)s MB") % {
+            "mb": MAX_BYTES // (1024 * 1024)}))
+        return result
+    read = _read(stream)
+    if read is None:
         result.errors.append(RowError(0, "", "R-V5", _("无法读取文件：请上传由模板填写的 .xlsx 文件")))
         return result
-    header = [_text(v) for v in rows[0][1]] if rows else []
-    wanted = {str(h): f for h, f, _w in COLUMNS}
-    positions = {wanted[h]: i for i, h in enumerate(header) if h in wanted}
+    header, body, too_many = read
+    column_of = {f: str(h) for h, f, _w in COLUMNS}
+    wanted = _header_fields()
+    positions: dict[str, int] = {}
+    for i, text in enumerate(_text(v) for v in header):
+        f = wanted.get(normalize_name(text))
+        if f is None:
+            continue
+        if f in positions:
+            result.errors.append(RowError(1, column_of[f], "R-V5", _("该列出现了不止一次")))
+        positions[f] = i
     missing = [str(h) for h, f, _w in COLUMNS if f in REQUIRED_HEADERS and f not in positions]
     if missing:
         result.errors.append(RowError(1, "、".join(missing), "R-V5", _("缺少必需的列：请使用导入模板")))
+    if result.errors:
         return result
-    body = [(n, r) for n, r in rows[1:] if any(_text(v) for v in r)]
     if not body:
         result.errors.append(RowError(0, "", "R-V5", _("文件中没有专家数据")))
         return result
-    if len(body) > MAX_ROWS:
+    if too_many:
         result.errors.append(RowError(0, "", "R-V5", _("一次最多导入 %(limit)s 行") % {"limit": MAX_ROWS}))
         return result
 
-    column_of = {f: str(h) for h, f, _w in COLUMNS}
     existing = {e.email.lower(): e for e in Expert.objects.filter(contest=contest).exclude(email="")}
-    seen_emails: set[str] = set()
+    first_row_of: dict[str, int] = {}  # email -> the first row that has it
     planned = []
     for number, values in body:
-        cell = {f: _text(values[i]) if i < len(values) else "" for f, i in positions.items()}
+        raw = {f: values[i] if i < len(values) else None for f, i in positions.items()}
+        cell = {f: _text(v) for f, v in raw.items()}
         direction_ids, unknown = _directions(contest, cell.get("directions", ""))
-        email = cell.get("email", "").lower()
+        email = unicodedata.normalize("NFKC", cell.get("email", "")).strip().lower()
         current = existing.get(email) if email else None
         row_errors: list[RowError] = []
         if unknown:
             row_errors.append(RowError(number, column_of["directions"], "R-V5",
                                        _("无法识别的方向：%(items)s") % {"items": "、".join(unknown)}))
+        if isinstance(raw.get("employer_credit_code"), int | float) and not uscc.is_valid(
+                cell["employer_credit_code"]):
+            # Excel keeps 15 significant digits: an 18-digit code typed as a number has lost its last ones.
+            row_errors.append(RowError(number, column_of["employer_credit_code"], "R-P8",
+                                       _("统一社会信用代码被 Excel 存成了数字，末几位可能已丢失：请把该列设为文本格式后重新填写")))
+            cell["employer_credit_code"] = ""
+        duplicate_of = first_row_of.get(email) if email else None
+        if duplicate_of is not None:
+            row_errors.append(RowError(number, column_of["email"], "R-V5",
+                                       _("与第 %(row)s 行的邮箱重复") % {"row": duplicate_of}))
+        elif email:
+            first_row_of[email] = number
         if current is not None and not can_manage(actor, current):
             row_errors.append(RowError(number, column_of["email"], "R-V5",
                                        _("该邮箱属于其他赛站的专家，不能更新")))
@@ -167,15 +248,12 @@ def import_experts(*, contest: Contest, actor, stream: BinaryIO) -> ImportResult
                            employer_credit_code=cell.get("employer_credit_code", ""), directions=direction_ids,
                            keywords=cell.get("keywords", ""), profile=cell.get("profile", ""),
                            station_id=current.station_id if current is not None else None)
-        clean, errors = clean_expert(contest=contest, actor=actor, data=data, existing=current,
-                                     taken_emails=seen_emails)
+        clean, errors = clean_expert(contest=contest, actor=actor, data=data, existing=current)
         for fld, errs in errors.by_field.items():
-            if fld == "directions" and unknown:
-                continue  # already said which tokens
+            if (fld == "directions" and unknown) or (fld == "email" and duplicate_of is not None):
+                continue  # already said which tokens, or which row
             for err in errs:
                 row_errors.append(RowError(number, column_of.get(fld, fld), err.code, err.messages[0]))
-        if email:
-            seen_emails.add(email)
         result.errors.extend(row_errors)
         if not row_errors:
             planned.append((clean, current))

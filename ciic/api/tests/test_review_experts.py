@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ciic.accounts.enums import Role
+from ciic.accounts.models import User
 from ciic.core.testing.personas import make_user
 from ciic.review.enums import ConflictSource
 from ciic.review.models import ConflictDeclaration, Expert, TeamAvoidance
@@ -76,6 +77,11 @@ def test_invite_through_the_api(as_bearer, secretariat, contest, mailoutbox, dja
         r = as_bearer(secretariat).post(f"/experts/{pooled.pk}/invite")
     assert r.status_code == 200 and r.json() == {"expert_id": pooled.pk, "account_created": True}
     assert mailoutbox[0].to == ["p@example.com"]
+    # An expert account that exists without a password yet is linked, not created.
+    User.objects.create_user(email="q@example.com", password=None, full_name="已有", role=Role.EXPERT)
+    linked = make_expert(contest, "已有账号", "单位", email="q@example.com")
+    r = as_bearer(secretariat).post(f"/experts/{linked.pk}/invite")
+    assert r.status_code == 200 and r.json() == {"expert_id": linked.pk, "account_created": False}
     no_email = make_expert(contest, "无邮箱", "单位")
     r = as_bearer(secretariat).post(f"/experts/{no_email.pk}/invite")
     assert r.status_code == 422 and ("email", "R-V5") in _errors(r)

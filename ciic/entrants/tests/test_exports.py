@@ -110,3 +110,18 @@ def test_entrant_and_anonymous_cannot_export(client, team_lead, team):
     client.force_login(team_lead)
     assert client.get(reverse("entrants:team_export")).status_code == 403
     assert client.get(reverse("entrants:organization_export")).status_code == 403
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text():
+    """A cell such as =HYPERLINK(...) (a name, a profile) must not run in the reader's Excel."""
+    from openpyxl import Workbook, load_workbook
+
+    from ciic.entrants.exports import write_sheet
+
+    wb = Workbook()
+    write_sheet(wb.active, "t", [("name", 10), ("n", 5)], [['=HYPERLINK("http://x","y")', 3]])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    cell = load_workbook(io.BytesIO(buffer.getvalue())).active["A2"]
+    assert cell.data_type == "s"
+    assert cell.value == '=HYPERLINK("http://x","y")'

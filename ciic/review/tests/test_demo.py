@@ -36,3 +36,43 @@ def test_demo_has_a_reviewed_stage_a_proposal_and_an_open_round(contest):
     assert not Assignment.objects.filter(expert=insider, project__in=conflicted).exists()
     # Once is enough: a second run adds nothing.
     assert seed_review(contest) == {"rounds": 2}
+
+
+def _fingerprint(contest) -> dict:
+    """What a newcomer sees of the seeded review, without database ids (they differ between runs)."""
+    from ciic.review.models import Expert, FinalistEntry
+
+    closed = ReviewRound.objects.get(contest=contest, status=RoundStatus.CLOSED)
+    return {
+        "experts": list(Expert.objects.filter(contest=contest).order_by("email").values_list(
+            "email", "name", "employer", "kind", "keywords")),
+        "reviews": sorted(Review.objects.filter(assignment__review_round__contest=contest).values_list(
+            "assignment__project__name", "assignment__expert__email", "total", "recommendation")),
+        "ranking": list(RoundResult.objects.filter(review_round=closed).order_by(
+            "project__team__direction__number", "project__team__organization__group__order", "rank",
+            "project__name").values_list("project__name", "rank", "advanced")),
+        "finalists": sorted(FinalistEntry.objects.filter(finalist_list__station=closed.station).values_list(
+            "finalist_list__group__code", "position", "project__name")),
+    }
+
+
+def test_demo_review_is_the_same_on_every_run_with_rankings_and_a_proposal(contest):
+    """`make run` shows every newcomer the same pool, scores, ranking and finalist proposal
+    (seeded random numbers, a fixed iteration order)."""
+    from django.db import transaction
+
+    ensure_demo_accounts(contest)
+    seed_entrants(contest, teams=12)
+    seed_projects(contest, projects=4)
+    runs = []
+    for _run in range(2):
+        with transaction.atomic():
+            seed_review(contest, experts=8)
+            runs.append(_fingerprint(contest))
+            transaction.set_rollback(True)
+    first, second = runs
+    assert first == second
+    ranks = [rank for _name, rank, _advanced in first["ranking"]]
+    assert ranks and all(rank is not None and rank >= 1 for rank in ranks)
+    assert any(advanced for _n, _r, advanced in first["ranking"])
+    assert first["finalists"] and first["reviews"]
