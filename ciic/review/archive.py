@@ -14,7 +14,8 @@ decided; afterwards its advancement rules and decisions are final (`results.py`)
 
 Personal data: entrants appear by project, team and organization name only; no
 representative's ID number, mobile or e-mail goes in (experts appear by name and employer,
-as reviewers of record).
+as reviewers of record; staff who decided a tie by account number and name, never by their
+e-mail or mobile, which `str(user)` falls back to).
 """
 
 from __future__ import annotations
@@ -97,23 +98,31 @@ def _conflicts(review_round: ReviewRound) -> Part:
 
 
 def _reviews(review_round: ReviewRound) -> Part:
+    """Every review of the round, kept as a record (R-V3); `counted` says whether it entered the
+    result: reviews by an expert conflicted with the project never do (R-P8), and `conflicted`
+    says which those are."""
     counted = {r.pk for r in counting_reviews(review_round).reviews}
     codes = [c["code"] for c in review_round.form]
+    reviews = list(Review.objects.filter(assignment__review_round=review_round)
+                   .select_related("assignment__expert", "assignment__project")
+                   .order_by("assignment__project_id", "assignment__expert_id"))
+    conflicted = conflicts_for(expert_ids={r.assignment.expert_id for r in reviews},
+                               project_ids={r.assignment.project_id for r in reviews})
     rows = []
-    for r in (Review.objects.filter(assignment__review_round=review_round)
-              .select_related("assignment__expert", "assignment__project").order_by("assignment__project_id",
-                                                                                     "assignment__expert_id")):
+    for r in reviews:
         row = {"expert_id": r.assignment.expert_id, "expert": r.assignment.expert.name,
                "project_id": r.assignment.project_id, "project": r.assignment.project.name}
         row.update({f"score_{c}": r.scores.get(c) for c in codes})
         row.update({"total": r.total, "recommendation": r.recommendation, "comment": r.comment,
-                    "submitted_at": _iso(r.submitted_at), "counted": r.pk in counted})
+                    "submitted_at": _iso(r.submitted_at), "counted": r.pk in counted,
+                    "conflicted": (r.assignment.expert_id, r.assignment.project_id) in conflicted})
         rows.append(row)
     columns = [("expert_id", _("专家编号"), 10), ("expert", _("专家"), 14), ("project_id", _("项目编号"), 10),
                ("project", _("项目"), 36)]
     columns += [(f"score_{c['code']}", c.get("name", c["code"]), 10) for c in review_round.form]
     columns += [("total", _("加权总分"), 10), ("recommendation", _("推荐意见"), 12), ("comment", _("评语"), 50),
-                ("submitted_at", _("提交时间"), 24), ("counted", _("计入结果"), 10)]
+                ("submitted_at", _("提交时间"), 24), ("counted", _("计入结果"), 10),
+                ("conflicted", _("利益冲突"), 10)]
     return Part("reviews", _("评分与评语"), columns, rows)
 
 
@@ -159,12 +168,14 @@ def _ties(review_round: ReviewRound) -> Part:
     rows = [{"id": d.pk, "direction": d.direction.code, "group": d.group.code,
              "tied": ",".join(str(p) for p in d.tied),
              "advancing": ",".join(str(p.pk) for p in sorted(d.advancing.all(), key=lambda p: p.pk)),
-             "reason": d.reason, "decided_by": str(d.decided_by), "decided_at": _iso(d.decided_at)}
+             "reason": d.reason, "decided_by_id": d.decided_by_id, "decided_by": d.decided_by.full_name,
+             "decided_at": _iso(d.decided_at)}
             for d in TieDecision.objects.filter(review_round=review_round)
             .select_related("direction", "group", "decided_by").prefetch_related("advancing").order_by("pk")]
     return Part("tie_decisions", _("并列决定"), [
         ("id", _("编号"), 8), ("direction", _("方向"), 14), ("group", _("组别"), 10), ("tied", _("并列项目"), 20),
-        ("advancing", _("晋级项目"), 20), ("reason", _("理由"), 50), ("decided_by", _("决定人"), 14),
+        ("advancing", _("晋级项目"), 20), ("reason", _("理由"), 50), ("decided_by_id", _("决定人编号"), 10),
+        ("decided_by", _("决定人"), 14),
         ("decided_at", _("决定时间"), 24)], rows)
 
 

@@ -14,13 +14,16 @@ What a solve does (`execute_solve`, run by the task `tasks.solve_assignment`):
    result, and stores the run's figures (total, LP bound and gap, worst project, ceiling,
    seconds, summaries). An infeasible round stores the engine's explanation instead, in the
    round's terms: which directions' projects need how many reviews and how many the experts
-   eligible for them can give.
+   eligible for them can give. A round edited while the solve ran (`round_signature` differs)
+   keeps its assignments, and the run fails saying so.
 
 Progress (0–100) is written on the run as it goes; the round page polls it with HTMX.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -103,6 +106,33 @@ class RoundInput:
     forbidden: list[tuple[int, int]]
     pinned: list[tuple[int, int]]  # PairConstraint pins
     kept: dict[tuple[int, int], int]  # (row, column) -> id of an assignment that stays
+    signature: str = ""  # `round_signature` when read: the store refuses if it changed meanwhile
+
+
+def round_signature(review_round: ReviewRound, conflicts: dict | None = None) -> str:
+    """A digest of everything a solve depends on: the round's state, k and default load, its
+    projects, its panel and their loads, the pinned and forbidden pairs, the assignments that
+    stay (started reviews, manual edits) and the conflicts. A solve stores its result only if
+    this is the same at the end as when it read the round: a round edited while it was solving
+    (a conflict declared, an expert removed, k changed, the round closed, the task delivered
+    after a later edit) keeps its assignments as they are, and staff solve again."""
+    state = ReviewRound.objects.filter(pk=review_round.pk).values_list(
+        "status", "experts_per_project", "max_load").get()
+    if conflicts is None:
+        conflicts = round_conflicts(review_round)
+    fixed = Assignment.objects.filter(review_round=review_round).filter(
+        Q(review__isnull=False) | Q(source=AssignmentSource.MANUAL))
+    parts = {
+        "state": list(state),
+        "projects": sorted(review_round.entries.values_list("project_id", flat=True)),
+        "panel": sorted(review_round.panel.values_list("expert_id", "max_load")),
+        "rules": sorted(PairConstraint.objects.filter(review_round=review_round)
+                        .values_list("expert_id", "project_id", "rule")),
+        "fixed": sorted(fixed.values_list("expert_id", "project_id")),
+        "conflicts": sorted(conflicts),
+    }
+    data = json.dumps(parts, sort_keys=True, default=list, separators=(",", ":")).encode()
+    return hashlib.sha256(data).hexdigest()
 
 
 def read_round(review_round: ReviewRound) -> RoundInput:
@@ -115,11 +145,13 @@ def read_round(review_round: ReviewRound) -> RoundInput:
     expert_ids = [m.expert_id for m in members]
     row = {p: i for i, p in enumerate(project_ids)}
     col = {e: j for j, e in enumerate(expert_ids)}
+    reasons = round_conflicts(review_round)
+    signature = round_signature(review_round, reasons)
     texts = []
     for entry in entries:
         texts.append(submission_text(entry.submission, order) if entry.submission_id else entry.project.name)
     loads_by_expert = expert_loads(review_round)
-    conflicts = [(row[p], col[e]) for (e, p) in round_conflicts(review_round) if p in row and e in col]
+    conflicts = [(row[p], col[e]) for (e, p) in reasons if p in row and e in col]
     forbidden, pinned = [], []
     for rule in PairConstraint.objects.filter(review_round=review_round):
         if rule.project_id in row and rule.expert_id in col:
@@ -138,7 +170,7 @@ def read_round(review_round: ReviewRound) -> RoundInput:
         expert_directions=[{d.pk for d in m.expert.directions.all()} for m in members],
         k=review_round.experts_per_project,
         loads=np.array([loads_by_expert[e] for e in expert_ids], dtype=np.int64),
-        conflicts=conflicts, forbidden=forbidden, pinned=pinned, kept=kept)
+        conflicts=conflicts, forbidden=forbidden, pinned=pinned, kept=kept, signature=signature)
 
 
 def affinity_matrix(data: RoundInput) -> np.ndarray:
@@ -221,7 +253,7 @@ def execute_solve(run_id: int) -> AssignmentRun:
         _progress(run, 85)
         figures = _figures(data, a, result, seconds=time.perf_counter() - started)
         with transaction.atomic():
-            stored = _store(run, data, a, result)
+            stored = _store(run, data, a, result)  # raises _Refused if the round changed meanwhile
             figures["stored"] = stored
             AssignmentRun.objects.filter(pk=run.pk).update(status=JobStatus.DONE, progress=100, figures=figures,
                                                            finished_at=timezone.now(), message="")
@@ -325,6 +357,11 @@ def _store(run: AssignmentRun, data: RoundInput, a: np.ndarray, result: engine.A
     result; kept ones get their new affinity. Returns the counts."""
     review_round = run.review_round
     ReviewRound.objects.select_for_update().order_by().filter(pk=review_round.pk).first()  # edits wait for the store
+    if round_signature(review_round) != data.signature:
+        # Edited while solving (R-V5: a conflict declared meanwhile must not be assigned; a
+        # closed round gets no new assignments, R-V3): the result no longer fits the round.
+        raise _Refused(_("计算期间本轮已有变化（状态、每个项目的专家数、专家组或上限、指定或禁止、利益冲突、"
+                         "手工分配或已开始的评审），本次结果未保存，原有分配不变。请重新分配。"), {"stale": True})
     replaced, _by_model = Assignment.objects.filter(
         review_round=review_round, source__in=[AssignmentSource.SOLVER, AssignmentSource.PINNED],
         review__isnull=True).delete()

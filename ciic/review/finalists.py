@@ -248,7 +248,13 @@ def record_due_diligence(*, project: Project, actor, checks: Mapping[str, Mappin
         errors.add("checks", _("未知的核查项：%(items)s") % {"items": "、".join(sorted(unknown))}, "R-P9")
     checklist = []
     for item in current.checklist:
-        given = checks.get(item["code"], {})
+        given = checks.get(item["code"]) or {}
+        if not isinstance(given, Mapping):
+            errors.add("checks", _("核查项“%(item)s”的格式不正确：应为含 ok 与 note 的对象") % {"item": item["name"]},
+                       "R-P9")
+            given = {}
+        if not any(given.get("ok") is v for v in (None, True, False)):  # 1 == True, but 1 is no verdict
+            errors.add("checks", _("核查项“%(item)s”的结论只能是属实、有问题或未核查") % {"item": item["name"]}, "R-P9")
         ok = given.get("ok", item.get("ok"))
         note = str(given.get("note", item.get("note", "")) or "").strip()[:REASON_LIMIT]
         checklist.append({"code": item["code"], "name": item["name"], "ok": ok if ok in (True, False) else None,
@@ -299,24 +305,25 @@ def replace_finalist(*, entry: FinalistEntry, project: Project, reason: str, act
     finalist failed and is still on the list, and `project` is the next in line. Audited."""
     errors = Errors()
     reason = (reason or "").strip()
-    finalist_list = entry.finalist_list
-    if finalist_list.status != FinalistStatus.CONFIRMED:
-        errors.add("__all__", _("名单尚未确认：请修改推荐名单"), "R-P9")
-    dd = DueDiligence.objects.filter(project_id=entry.project_id).first()
-    if dd is None or dd.passed is not False:
-        errors.add("__all__", _("只有尽职调查未通过的项目才能被递补"), "R-P9")
-    if entry.pk not in {e.pk for e in current_entries(finalist_list)}:
-        errors.add("__all__", _("该项目已被递补"), "R-P9")
-    offered = next_in_line(finalist_list)
-    if offered is None or offered.project_id != project.pk:
-        errors.add("project", _("递补须按排名顺序：应递补的是下一位候补项目"), "R-P9")
     if not reason:
         errors.add("reason", _("请写明递补决定的理由"), "R-P9")
     elif len(reason) > REASON_LIMIT:
         errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, "R-P9")
-    errors.raise_if_any()
     with transaction.atomic():
-        FinalistList.objects.select_for_update().get(pk=finalist_list.pk)
+        # Checked under the list's lock: a double-submitted decision, or two staff deciding at
+        # once, cannot both replace the same finalist (the list would exceed its quota, R-V2).
+        finalist_list = FinalistList.objects.select_for_update().get(pk=entry.finalist_list_id)
+        if finalist_list.status != FinalistStatus.CONFIRMED:
+            errors.add("__all__", _("名单尚未确认：请修改推荐名单"), "R-P9")
+        dd = DueDiligence.objects.filter(project_id=entry.project_id).first()
+        if dd is None or dd.passed is not False:
+            errors.add("__all__", _("只有尽职调查未通过的项目才能被递补"), "R-P9")
+        if entry.pk not in {e.pk for e in current_entries(finalist_list)}:
+            errors.add("__all__", _("该项目已被递补"), "R-P9")
+        offered = next_in_line(finalist_list)
+        if offered is None or offered.project_id != project.pk:
+            errors.add("project", _("递补须按排名顺序：应递补的是下一位候补项目"), "R-P9")
+        errors.raise_if_any()
         amendment = FinalistEntry.objects.create(finalist_list=finalist_list, project=project,
                                                  position=entry.position, replaces=entry)
         record(actor=actor, action="review.finalists.replace", target=finalist_list, after={

@@ -34,10 +34,19 @@ from ciic.projects.models import Project, Submission
 from ciic.projects.selectors import submission_window
 
 from .conflicts import conflict_reasons, conflicts_between
-from .enums import AssignmentSource, PairRule, RoundStatus
-from .models import Assignment, Expert, PairConstraint, ReviewRound, RoundExpert, RoundProject
+from .enums import AssignmentSource, JobStatus, PairRule, RoundStatus
+from .models import (
+    Assignment,
+    AssignmentRun,
+    Expert,
+    PairConstraint,
+    ReviewRound,
+    RoundExpert,
+    RoundProject,
+)
 
 REASON_LIMIT = 1000
+SOLVING = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 # --- conflicts of interest -----------------------------------------------------------------
@@ -119,6 +128,11 @@ def create_round(*, spec_round: Round, station: Station | None, actor, experts_p
     if previous is not None:
         if previous.station_id != (station.pk if station else None) and not wide:
             errors.add("previous", _("上一轮须是同一赛站的评审轮"), "R-V1")
+        elif previous.status != RoundStatus.CLOSED:
+            # Results of an open round are a preview that can still change: only the closed
+            # round's frozen result says who advances (R-V2).
+            errors.add("previous", _("上一轮（%(round)s）尚未结束，晋级项目尚未确定") % {"round": previous.round.name},
+                       "R-V2")
         elif not previous.results.exists():
             errors.add("previous", _("上一轮（%(round)s）尚无评审结果，无法确定晋级项目") % {"round": previous.round.name},
                        "R-V2")
@@ -131,6 +145,13 @@ def create_round(*, spec_round: Round, station: Station | None, actor, experts_p
     errors.raise_if_any()
     form = spec_round.review_form or {}
     with transaction.atomic():
+        # Two requests creating the same round: the second waits here and is refused. The unique
+        # constraint does not cover the finals (station NULL: NULLs are distinct in SQL).
+        Round.objects.select_for_update().order_by().filter(pk=spec_round.pk).first()
+        if ReviewRound.objects.filter(round=spec_round, station=station).exists():
+            errors.add("__all__", _("%(where)s的%(round)s已创建") % {
+                "where": station.name if station else _("全国"), "round": spec_round.name}, "R-V1")
+            errors.raise_if_any()
         review_round = ReviewRound.objects.create(
             contest=contest, round=spec_round, station=station, previous=previous, experts_per_project=k,
             max_load=load, form=list(form.get("criteria", [])), recommendations=list(form.get("recommendations", [])),
@@ -176,6 +197,13 @@ def _check_times(errors: Errors, opens_at, closes_at) -> None:
         errors.add("closes_at", _("截止时间须晚于开始时间"), "R-V1")
 
 
+def _lock(review_round: ReviewRound) -> ReviewRound:
+    """The round's row, locked until the transaction ends: writes to one round go one at a time,
+    and a state read here is current. (No ordering: the default one joins a nullable FK, which
+    PostgreSQL refuses to lock.)"""
+    return ReviewRound.objects.select_for_update().order_by().get(pk=review_round.pk)
+
+
 def _not_closed(review_round: ReviewRound, errors: Errors) -> None:
     if review_round.status == RoundStatus.CLOSED:
         errors.add("__all__", _("本轮评审已结束，不能再修改"), "R-V3")
@@ -187,15 +215,17 @@ def update_round(*, review_round: ReviewRound, actor, experts_per_project: int, 
     """Change k, the default load, the times and blindness of a round that is not closed. k
     changes only before the round opens (experts are already reviewing after). Audited."""
     errors = Errors()
-    _not_closed(review_round, errors)
     _check_sizes(errors, experts_per_project, max_load)
     _check_times(errors, opens_at, closes_at)
-    if review_round.status != RoundStatus.DRAFT and experts_per_project != review_round.experts_per_project:
-        errors.add("experts_per_project", _("评审开始后不能再改每个项目的专家数"), "R-V1")
-    errors.raise_if_any()
     fields = ["experts_per_project", "max_load", "opens_at", "closes_at", "blind_until_submitted"]
     with transaction.atomic():
-        locked = ReviewRound.objects.select_for_update().order_by().get(pk=review_round.pk)
+        # The state is checked on the locked row: the round may have been opened or closed since
+        # the caller read it.
+        locked = _lock(review_round)
+        _not_closed(locked, errors)
+        if locked.status != RoundStatus.DRAFT and experts_per_project != locked.experts_per_project:
+            errors.add("experts_per_project", _("评审开始后不能再改每个项目的专家数"), "R-V1")
+        errors.raise_if_any()
         before = {f: getattr(locked, f) for f in fields}
         locked.experts_per_project, locked.max_load = experts_per_project, max_load
         locked.opens_at, locked.closes_at = opens_at, closes_at
@@ -222,25 +252,31 @@ def eligible_experts(review_round: ReviewRound) -> QuerySet[Expert]:
 def set_panel(*, review_round: ReviewRound, experts: Iterable[Expert], actor) -> list[RoundExpert]:
     """Make `experts` the round's panel. New members are added with the round's default load;
     a member who leaves loses the assignments whose review has not started (and is refused if
-    one has). Refused: an expert not eligible (inactive, another contest or station), a closed
-    round. Audited with the panel before and after (R-V5)."""
+    one has). Refused: a new member not eligible (inactive, another contest or station; a
+    member deactivated since joining may stay), a closed round. Audited with the panel before
+    and after (R-V5)."""
     experts = list({e.pk: e for e in experts}.values())
     errors = Errors()
-    _not_closed(review_round, errors)
-    eligible = set(eligible_experts(review_round).filter(pk__in=[e.pk for e in experts]).values_list("pk", flat=True))
-    for expert in experts:
-        if expert.pk not in eligible:
-            errors.add("experts", _("%(name)s不能参加本轮评审（未启用，或不属于本赛站）") % {"name": expert.name}, "R-V5")
     wanted = {e.pk for e in experts}
-    current = {m.expert_id: m for m in review_round.panel.all()}
-    leaving = [pk for pk in current if pk not in wanted]
-    started = (Assignment.objects.filter(review_round=review_round, expert_id__in=leaving, review__isnull=False)
-               .select_related("expert"))
-    for assignment in started:
-        errors.add("experts", _("%(name)s已开始评审，不能移出专家组") % {"name": assignment.expert.name}, "R-V3")
-        break
-    errors.raise_if_any()
     with transaction.atomic():
+        _not_closed(_lock(review_round), errors)
+        current = {m.expert_id: m for m in review_round.panel.all()}
+        # Only a new member must be eligible now: a member deactivated since joining stays until
+        # staff take them off (saving the panel must not drop them, nor their assignments, silently).
+        joining = [e for e in experts if e.pk not in current]
+        eligible = set(eligible_experts(review_round).filter(pk__in=[e.pk for e in joining])
+                       .values_list("pk", flat=True))
+        for expert in joining:
+            if expert.pk not in eligible:
+                errors.add("experts", _("%(name)s不能参加本轮评审（未启用，或不属于本赛站）") % {"name": expert.name},
+                           "R-V5")
+        leaving = [pk for pk in current if pk not in wanted]
+        started = (Assignment.objects.filter(review_round=review_round, expert_id__in=leaving, review__isnull=False)
+                   .select_related("expert"))
+        for assignment in started:
+            errors.add("experts", _("%(name)s已开始评审，不能移出专家组") % {"name": assignment.expert.name}, "R-V3")
+            break
+        errors.raise_if_any()
         removed = list(Assignment.objects.filter(review_round=review_round, expert_id__in=leaving)
                        .values_list("expert_id", "project_id"))
         Assignment.objects.filter(review_round=review_round, expert_id__in=leaving).delete()
@@ -258,15 +294,16 @@ def set_expert_load(*, member: RoundExpert, max_load: int | None, actor) -> Roun
     """One panel member's own maximum load (None: the round's). Refused below the number of
     projects already assigned to them. Audited."""
     errors = Errors()
-    _not_closed(member.review_round, errors)
     if max_load is not None and (not isinstance(max_load, int) or max_load < 0):
         errors.add("max_load", _("最多评审项目数不能为负"), "R-V1")
-    assigned = Assignment.objects.filter(review_round_id=member.review_round_id, expert_id=member.expert_id).count()
-    if isinstance(max_load, int) and max_load < assigned:
-        errors.add("max_load", _("该专家已分配 %(n)s 个项目，上限不能低于此数") % {"n": assigned}, "R-V1")
-    errors.raise_if_any()
     with transaction.atomic():
-        before = member.max_load
+        _not_closed(_lock(member.review_round), errors)
+        assigned = Assignment.objects.filter(review_round_id=member.review_round_id,
+                                             expert_id=member.expert_id).count()
+        if isinstance(max_load, int) and max_load < assigned:
+            errors.add("max_load", _("该专家已分配 %(n)s 个项目，上限不能低于此数") % {"n": assigned}, "R-V1")
+        errors.raise_if_any()
+        before = RoundExpert.objects.filter(pk=member.pk).values_list("max_load", flat=True).first()
         RoundExpert.objects.filter(pk=member.pk).update(max_load=max_load)
         member.max_load = max_load
         record(actor=actor, action="review.round.expert_load", target=member.review_round,
@@ -292,7 +329,6 @@ def set_pair_rule(*, review_round: ReviewRound, expert: Expert, project: Project
     Forbidding removes the pair's assignment if its review has not started (refused if it
     has). Replaces an earlier rule on the pair. Audited."""
     errors = Errors()
-    _not_closed(review_round, errors)
     reason = (reason or "").strip()
     if rule not in PairRule.values:
         errors.add("rule", _("请选择指定或禁止"), "R-V1")
@@ -303,25 +339,28 @@ def set_pair_rule(*, review_round: ReviewRound, expert: Expert, project: Project
     if not review_round.entries.filter(project=project).exists():
         errors.add("project", _("项目不在本轮评审中"), "R-V1")
     errors.raise_if_any()
-    pins = PairConstraint.objects.filter(review_round=review_round, rule=PairRule.PIN).exclude(
-        expert=expert, project=project)
-    if rule == PairRule.PIN:
-        reasons = pair_conflicts(expert, project)
-        if reasons:
-            errors.add("expert", _("%(name)s与该项目存在利益冲突（%(reasons)s），不能指定") % {
-                "name": expert.name, "reasons": "；".join(reasons)}, "R-V5")
-        if pins.filter(project=project).count() >= review_round.experts_per_project:
-            errors.add("project", _("该项目已指定 %(k)s 位专家，达到每个项目的专家数") % {
-                "k": review_round.experts_per_project}, "R-V1")
-        load = expert_loads(review_round).get(expert.pk, review_round.max_load)
-        if pins.filter(expert=expert).count() >= load:
-            errors.add("expert", _("%(name)s的指定项目已达上限 %(load)s") % {"name": expert.name, "load": load}, "R-V1")
-    else:
-        if Assignment.objects.filter(review_round=review_round, expert=expert, project=project,
-                                     review__isnull=False).exists():
-            errors.add("expert", _("该专家已开始评审此项目，不能禁止"), "R-V3")
-    errors.raise_if_any()
     with transaction.atomic():
+        # Checked on the locked round: two pins posted at once cannot both take the last place.
+        locked = _lock(review_round)
+        _not_closed(locked, errors)
+        pins = PairConstraint.objects.filter(review_round=review_round, rule=PairRule.PIN).exclude(
+            expert=expert, project=project)
+        if rule == PairRule.PIN:
+            reasons = pair_conflicts(expert, project)
+            if reasons:
+                errors.add("expert", _("%(name)s与该项目存在利益冲突（%(reasons)s），不能指定") % {
+                    "name": expert.name, "reasons": "；".join(reasons)}, "R-V5")
+            if pins.filter(project=project).count() >= locked.experts_per_project:
+                errors.add("project", _("该项目已指定 %(k)s 位专家，达到每个项目的专家数") % {
+                    "k": locked.experts_per_project}, "R-V1")
+            load = expert_loads(locked).get(expert.pk, locked.max_load)
+            if pins.filter(expert=expert).count() >= load:
+                errors.add("expert", _("%(name)s的指定项目已达上限 %(load)s") % {"name": expert.name, "load": load},
+                           "R-V1")
+        elif Assignment.objects.filter(review_round=review_round, expert=expert, project=project,
+                                       review__isnull=False).exists():
+            errors.add("expert", _("该专家已开始评审此项目，不能禁止"), "R-V3")
+        errors.raise_if_any()
         old = PairConstraint.objects.filter(review_round=review_round, expert=expert, project=project).first()
         before = {"rule": old.rule, "reason": old.reason} if old else None
         item, _created = PairConstraint.objects.update_or_create(
@@ -340,9 +379,9 @@ def set_pair_rule(*, review_round: ReviewRound, expert: Expert, project: Project
 def remove_pair_rule(*, pair_rule: PairConstraint, actor) -> None:
     """Drop a pin or a forbid (the assignment a pin produced stays until the next solve). Audited."""
     errors = Errors()
-    _not_closed(pair_rule.review_round, errors)
-    errors.raise_if_any()
     with transaction.atomic():
+        _not_closed(_lock(pair_rule.review_round), errors)
+        errors.raise_if_any()
         record(actor=actor, action="review.round.pair_rule.remove", target=pair_rule.review_round,
                before={"expert": pair_rule.expert_id, "project": pair_rule.project_id, "rule": pair_rule.rule,
                        "reason": pair_rule.reason})
@@ -360,27 +399,30 @@ def add_assignment(*, review_round: ReviewRound, expert: Expert, project: Projec
     for the project is allowed (an extra review, e.g. for a disagreement) and shown on the
     round page. Audited."""
     errors = Errors()
-    _not_closed(review_round, errors)
     if not review_round.panel.filter(expert=expert).exists():
         errors.add("expert", _("%(name)s不在本轮专家组中") % {"name": expert.name}, "R-V5")
     if not review_round.entries.filter(project=project).exists():
         errors.add("project", _("项目不在本轮评审中"), "R-V1")
     errors.raise_if_any()
-    reasons = pair_conflicts(expert, project)
-    if reasons:
-        errors.add("expert", _("%(name)s与该项目存在利益冲突（%(reasons)s），不能分配") % {
-            "name": expert.name, "reasons": "；".join(reasons)}, "R-V5")
-    if PairConstraint.objects.filter(review_round=review_round, expert=expert, project=project,
-                                     rule=PairRule.FORBID).exists():
-        errors.add("expert", _("该专家与此项目已被禁止分配"), "R-V1")
-    if Assignment.objects.filter(review_round=review_round, expert=expert, project=project).exists():
-        errors.add("expert", _("该专家已分配此项目"), "R-V1")
-    load = expert_loads(review_round).get(expert.pk, review_round.max_load)
-    if Assignment.objects.filter(review_round=review_round, expert=expert).count() >= load:
-        errors.add("expert", _("%(name)s已分配 %(load)s 个项目，达到上限") % {"name": expert.name, "load": load}, "R-V1")
-    errors.raise_if_any()
     with transaction.atomic():
-        ReviewRound.objects.select_for_update().order_by().filter(pk=review_round.pk).first()  # one edit at a time
+        # Every check below is made under the round's lock: a double-submitted form or two
+        # staff adding at once cannot both pass the "already assigned" and load checks.
+        locked = _lock(review_round)
+        _not_closed(locked, errors)
+        reasons = pair_conflicts(expert, project)
+        if reasons:
+            errors.add("expert", _("%(name)s与该项目存在利益冲突（%(reasons)s），不能分配") % {
+                "name": expert.name, "reasons": "；".join(reasons)}, "R-V5")
+        if PairConstraint.objects.filter(review_round=review_round, expert=expert, project=project,
+                                         rule=PairRule.FORBID).exists():
+            errors.add("expert", _("该专家与此项目已被禁止分配"), "R-V1")
+        if Assignment.objects.filter(review_round=review_round, expert=expert, project=project).exists():
+            errors.add("expert", _("该专家已分配此项目"), "R-V1")
+        load = expert_loads(locked).get(expert.pk, locked.max_load)
+        if Assignment.objects.filter(review_round=review_round, expert=expert).count() >= load:
+            errors.add("expert", _("%(name)s已分配 %(load)s 个项目，达到上限") % {"name": expert.name, "load": load},
+                       "R-V1")
+        errors.raise_if_any()
         assignment = Assignment.objects.create(review_round=review_round, expert=expert, project=project,
                                                source=AssignmentSource.MANUAL)
         record(actor=actor, action="review.assignment.add", target=review_round, after={
@@ -392,11 +434,11 @@ def remove_assignment(*, assignment: Assignment, actor, reason: str = "") -> Non
     """Take a project away from an expert by hand; refused once the review has started (it is
     a record, R-V3) or the round is closed. Audited."""
     errors = Errors()
-    _not_closed(assignment.review_round, errors)
-    if Assignment.objects.filter(pk=assignment.pk, review__isnull=False).exists():
-        errors.add("__all__", _("专家已开始评审该项目，不能取消分配"), "R-V3")
-    errors.raise_if_any()
     with transaction.atomic():
+        _not_closed(_lock(assignment.review_round), errors)
+        if Assignment.objects.filter(pk=assignment.pk, review__isnull=False).exists():
+            errors.add("__all__", _("专家已开始评审该项目，不能取消分配"), "R-V3")
+        errors.raise_if_any()
         record(actor=actor, action="review.assignment.remove", target=assignment.review_round, before={
             "expert": assignment.expert_id, "project": assignment.project_id, "source": assignment.source,
             "affinity": assignment.affinity}, after={"reason": (reason or "").strip()[:REASON_LIMIT]})
@@ -417,52 +459,72 @@ def short_projects(review_round: ReviewRound) -> list[tuple[int, int]]:
 
 def open_round(*, review_round: ReviewRound, actor, now: dt.datetime | None = None) -> ReviewRound:
     """Draft -> open: experts see their assigned projects and score them. Refused unless every
-    project has its k experts. Audited."""
-    errors = Errors()
-    if review_round.status != RoundStatus.DRAFT:
-        errors.add("__all__", _("本轮评审%(status)s") % {"status": review_round.get_status_display()}, "R-V1")
-    else:
-        short = short_projects(review_round)
+    project has its k experts, and while a solve is queued or running (its result would replace
+    assignments experts already see). Idempotent: a second request that finds the round opened
+    meanwhile (a double submission) changes nothing. Audited."""
+
+    def check(locked: ReviewRound, errors: Errors) -> None:
+        short = short_projects(locked)
         if short:
             errors.add("__all__", _("%(n)s 个项目的评审专家不足 %(k)s 位，请先完成分配") % {
-                "n": len(short), "k": review_round.experts_per_project}, "R-V1")
-    errors.raise_if_any()
-    return _transition(review_round, RoundStatus.OPEN, actor, now=now, action="review.round.open")
+                "n": len(short), "k": locked.experts_per_project}, "R-V1")
+        if AssignmentRun.objects.filter(review_round=locked, status__in=SOLVING).exists():
+            errors.add("__all__", _("分配计算尚未完成，请等计算结束后再开始评审"), "R-V1")
+
+    return _transition(review_round, RoundStatus.OPEN, actor, now=now, action="review.round.open",
+                       source=RoundStatus.DRAFT, check=check)
 
 
 def close_round(*, review_round: ReviewRound, actor, force: bool = False, reason: str = "",
                 now: dt.datetime | None = None) -> ReviewRound:
     """Open -> closed: reviews can no longer be revised (R-V3). Refused while an assigned
     review is not submitted, unless `force` with a reason; the unsubmitted pairs and the
-    reason are recorded. Audited."""
-    errors = Errors()
+    reason are recorded. Idempotent like `open_round`. Locks the aggregation. Audited."""
     reason = (reason or "").strip()
-    if review_round.status != RoundStatus.OPEN:
-        errors.add("__all__", _("本轮评审%(status)s") % {"status": review_round.get_status_display()}, "R-V1")
-    errors.raise_if_any()
-    pending = list(Assignment.objects.filter(review_round=review_round).filter(
-        Q(review__isnull=True) | Q(review__submitted_at__isnull=True)).values_list("expert_id", "project_id"))
-    if pending and not force:
-        errors.add("__all__", _("还有 %(n)s 份评分未提交；如确需结束，请选择强制结束并写明理由") % {"n": len(pending)}, "R-V3")
-    if pending and force and not reason:
-        errors.add("reason", _("强制结束须写明理由"), "R-V3")
-    if len(reason) > REASON_LIMIT:
-        errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, "R-V3")
-    errors.raise_if_any()
-    closed = _transition(review_round, RoundStatus.CLOSED, actor, now=now, action="review.round.close",
-                         extra={"unsubmitted": pending, "forced": bool(pending), "reason": reason})
-    # The results are about to be read: the aggregation chosen before scores were seen holds (R-V2).
-    from .results import lock_aggregation
+    extra: dict = {}
 
-    return lock_aggregation(review_round=closed, actor=actor)
+    def check(locked: ReviewRound, errors: Errors) -> None:
+        pending = list(Assignment.objects.filter(review_round=locked).filter(
+            Q(review__isnull=True) | Q(review__submitted_at__isnull=True)).values_list("expert_id", "project_id"))
+        if pending and not force:
+            errors.add("__all__", _("还有 %(n)s 份评分未提交；如确需结束，请选择强制结束并写明理由") % {"n": len(pending)},
+                       "R-V3")
+        if pending and force and not reason:
+            errors.add("reason", _("强制结束须写明理由"), "R-V3")
+        if len(reason) > REASON_LIMIT:
+            errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, "R-V3")
+        extra.update({"unsubmitted": pending, "forced": bool(pending), "reason": reason})
+
+    def after(locked: ReviewRound) -> None:
+        # The results are about to be read: the aggregation chosen before scores were seen holds (R-V2).
+        from .results import lock_aggregation
+
+        lock_aggregation(review_round=locked, actor=actor)
+
+    return _transition(review_round, RoundStatus.CLOSED, actor, now=now, action="review.round.close",
+                       source=RoundStatus.OPEN, check=check, extra=extra, after=after)
 
 
-def _transition(review_round: ReviewRound, status: str, actor, *, now, action: str,
-                extra: dict | None = None) -> ReviewRound:
+def _transition(review_round: ReviewRound, status: str, actor, *, now, action: str, source: str,
+                check, extra: dict | None = None, after=None) -> ReviewRound:
+    """The round's one state machine: draft -> open -> closed. Moves the locked round from
+    `source` to `status` after `check(locked, errors)` found nothing, and audits it. A round
+    already in `status` when the caller still saw it in `source` was moved by a concurrent
+    identical request: nothing happens (idempotent). Any other state is refused."""
     now = now or timezone.now()
+    errors = Errors()
+    seen = review_round.status
     with transaction.atomic():
-        locked = ReviewRound.objects.select_for_update().order_by().get(pk=review_round.pk)
+        locked = _lock(review_round)
         before = locked.status
+        if before == status and seen == source:
+            _copy_state(review_round, locked)
+            return review_round
+        if before != source:
+            errors.add("__all__", _("本轮评审%(status)s") % {"status": locked.get_status_display()}, "R-V1")
+            errors.raise_if_any()
+        check(locked, errors)
+        errors.raise_if_any()
         locked.status = status
         fields = ["status"]
         if status == RoundStatus.OPEN and locked.opens_at is None:
@@ -474,7 +536,13 @@ def _transition(review_round: ReviewRound, status: str, actor, *, now, action: s
         locked.save(update_fields=fields)
         record(actor=actor, action=action, target=locked, before={"status": before},
                after={"status": status, **(extra or {})})
-    review_round.status = locked.status
-    review_round.opens_at, review_round.closes_at = locked.opens_at, locked.closes_at
+        if after is not None:
+            after(locked)
+    _copy_state(review_round, locked)
     return review_round
 
+
+def _copy_state(review_round: ReviewRound, locked: ReviewRound) -> None:
+    review_round.status = locked.status
+    review_round.opens_at, review_round.closes_at = locked.opens_at, locked.closes_at
+    review_round.aggregation_locked_at = locked.aggregation_locked_at

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -21,10 +22,9 @@ from openpyxl import Workbook
 
 from ciic.contests.models import Contest, Round, Station
 from ciic.contests.selectors import current_contest
-from ciic.core.responses import flash_errors, parse_number, xlsx_response
+from ciic.core.responses import flash_errors, parse_number, template_errors, xlsx_response
 from ciic.entrants.exports import beijing_time, write_sheet
 from ciic.projects.models import Project
-from ciic.projects.views import _errors
 
 from .assigning import ACTIVE, start_solve
 from .assignment import FAIR, MAX_TOTAL
@@ -74,9 +74,22 @@ _refused = flash_errors
 
 
 _int = parse_number
+_errors = template_errors
 
 
 # --- the list and creating a round ---------------------------------------------------------
+
+
+def _not_whole_numbers(posted, fields) -> dict:
+    """Errors for the fields filled with something that is not a whole number of at least 1."""
+    errors: dict = {}
+    for field in fields:
+        raw = (posted.get(field) or "").strip()
+        value = _int(raw)
+        if raw and (value is None or value < 1):
+            label = ReviewRound._meta.get_field(field).verbose_name
+            errors[field] = [{"message": _("%(field)s须为不小于 1 的整数") % {"field": label}, "rule": "R-V1"}]
+    return errors
 
 
 def _stations(request: HttpRequest, contest: Contest):
@@ -117,6 +130,8 @@ def round_create(request: HttpRequest) -> HttpResponse:
             errors = {"round": [{"message": _("请选择评审轮次"), "rule": "R-V1"}]}
         elif not request.user.has_perm("review.manage_round", probe):
             errors = {"station": [{"message": _("只能为本赛站创建评审轮"), "rule": "R-V1"}]}
+        elif bad := _not_whole_numbers(posted, ("experts_per_project", "max_load")):
+            errors = bad  # not the defaults in their place, silently
         else:
             try:
                 review_round = create_round(
@@ -180,27 +195,49 @@ def round_settings(request: HttpRequest, pk: int) -> HttpResponse:
 def round_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the eligible experts with the panel ticked; POST: the new panel, and loads."""
     review_round = _round(request, pk)
-    eligible = list(eligible_experts(review_round).select_related("station").prefetch_related("directions"))
     current = {m.expert_id: m for m in review_round.panel.all()}
+    eligible = list(eligible_experts(review_round).select_related("station").prefetch_related("directions"))
+    # Members no longer eligible (deactivated since joining) are listed too: saving the page
+    # must not take them off the panel, with their assignments, without staff seeing it.
+    shown = {e.pk for e in eligible}
+    eligible += list(Expert.objects.filter(pk__in=[pk for pk in current if pk not in shown])
+                     .select_related("station").prefetch_related("directions").order_by("pk"))
     errors: dict = {}
     if request.method == "POST":
         chosen = {int(x) for x in request.POST.getlist("experts") if x.isdigit()}
-        try:
-            set_panel(review_round=review_round, experts=[e for e in eligible if e.pk in chosen], actor=request.user)
-            for member in review_round.panel.all():
-                wanted = _int(request.POST.get(f"load-{member.expert_id}"))
-                if wanted != member.max_load:
-                    set_expert_load(member=member, max_load=wanted, actor=request.user)
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
-            messages.success(request, _("专家组已保存。"))
-            return redirect("review:round_detail", pk=review_round.pk)
+        loads, errors = _panel_loads(request, [e for e in eligible if e.pk in chosen])
+        if not errors:
+            try:
+                with transaction.atomic():  # the panel and the loads together, or nothing
+                    set_panel(review_round=review_round, experts=[e for e in eligible if e.pk in chosen],
+                              actor=request.user)
+                    for member in review_round.panel.all():
+                        if loads.get(member.expert_id) != member.max_load:
+                            set_expert_load(member=member, max_load=loads.get(member.expert_id), actor=request.user)
+            except ValidationError as exc:
+                errors = _errors(exc)
+            else:
+                messages.success(request, _("专家组已保存。"))
+                return redirect("review:round_detail", pk=review_round.pk)
     for expert in eligible:
         member = current.get(expert.pk)
         expert.on_panel, expert.own_load = member is not None, member.max_load if member else None
     return render(request, "review/round_panel.html", {"review_round": review_round, "experts": eligible,
                                                        "errors": errors})
+
+
+def _panel_loads(request: HttpRequest, experts: list[Expert]) -> tuple[dict[int, int | None], dict]:
+    """Each chosen expert's own load from the form (empty: the round's). A value that is not a
+    whole number is an error naming the expert, not a silent reset to the round's load."""
+    loads: dict[int, int | None] = {}
+    errors: dict = {}
+    for expert in experts:
+        raw = (request.POST.get(f"load-{expert.pk}") or "").strip()
+        loads[expert.pk] = _int(raw)
+        if raw and (loads[expert.pk] is None or loads[expert.pk] < 0):
+            errors.setdefault("max_load", []).append({
+                "message": _("%(name)s的个人上限须为不小于 0 的整数") % {"name": expert.name}, "rule": "R-V1"})
+    return loads, errors
 
 
 @login_required

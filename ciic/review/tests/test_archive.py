@@ -113,3 +113,36 @@ def test_a_round_is_archived_once_and_decisions_are_then_final(contest, station,
         set_advancement_rule(review_round=review_round, direction=station.directions.first(),
                              group=group(contest, "newcomer"), count=3, actor=secretariat)
     assert RoundArchive.objects.count() == 1
+
+
+def test_archive_names_staff_by_account_not_by_email_or_mobile(contest, station, closed_round, secretariat):
+    """R-V3: a tie decided by staff without a name on file is recorded by account number, not by
+    the e-mail or mobile `str(user)` falls back to (personal data the archive does not need)."""
+    from ciic.accounts.enums import Role
+    from ciic.core.testing.personas import make_user
+
+    review_round, (_a, b, _c) = closed_round
+    nameless = make_user("deputy.office@example.com", role=Role.SECRETARIAT)
+    _settle(review_round, station, contest, b, nameless)
+    archive = build_archive(review_round=review_round, actor=secretariat)
+    zf = zipfile.ZipFile(io.BytesIO(archive.file.open("rb").read()))
+    [tie] = json.loads(zf.read("tie_decisions.json"))["rows"]
+    assert tie["decided_by_id"] == nameless.pk
+    for name in zf.namelist():
+        assert b"deputy.office@example.com" not in zf.read(name), name
+
+
+def test_archived_reviews_mark_the_conflicted_ones_which_never_count(contest, station, closed_round, secretariat):
+    """R-P8, R-V3: the conflicted expert's review stays in the record, marked conflicted and
+    not counted; calibration is computed without it."""
+    review_round, (_a, b, c) = closed_round
+    _settle(review_round, station, contest, b, secretariat)
+    archive = build_archive(review_round=review_round, actor=secretariat)
+    zf = zipfile.ZipFile(io.BytesIO(archive.file.open("rb").read()))
+    reviews = json.loads(zf.read("reviews.json"))["rows"]
+    [conflicted] = [r for r in reviews if r["conflicted"]]
+    assert conflicted["project_id"] == c.pk and conflicted["counted"] is False
+    declared = ConflictDeclaration.objects.get(project=c)
+    assert conflicted["expert_id"] == declared.expert_id
+    calibration = {r["expert_id"]: r for r in json.loads(zf.read("calibration.json"))["rows"]}
+    assert calibration[declared.expert_id]["reviews"] == 2  # three reviews, one conflicted

@@ -176,3 +176,68 @@ def test_assigned_expert_downloads_conflicted_and_unassigned_do_not(review_round
     assert verified(users[1]).get(url).status_code == 404
     assert verified(users[2]).get(url).status_code == 404
     assert assigned_unconflicted(experts[0], project) and not assigned_unconflicted(experts[1], project)
+
+
+# --- the round edited while a solve runs ----------------------------------------------------
+
+
+@pytest.fixture
+def while_solving(monkeypatch):
+    """while_solving(edit): `edit()` runs once, during the next solve, as another staff member's
+    request would, between the solve reading the round and storing its result. The solver
+    itself runs unchanged."""
+    from ciic.review import assigning
+
+    def install(edit):
+        real = assigning.engine.assign
+        pending = [edit]
+
+        def assign(*args, **kwargs):
+            result = real(*args, **kwargs)
+            while pending:  # the next solve only: later ones run undisturbed
+                pending.pop()()
+            return result
+
+        monkeypatch.setattr(assigning.engine, "assign", assign)
+
+    return install
+
+
+def test_a_conflict_declared_while_solving_is_never_assigned(review_round, experts, projects, secretariat, solve,
+                                                             while_solving):
+    """R-V5: a conflict declared after the solve read the round must not be stored; the run
+    fails saying the round changed, and the assignments stay as they were."""
+    first = solve(review_round, secretariat)
+    assert first.status == JobStatus.DONE, first.message
+    before = pairs(review_round)
+    expert_id, project_id = sorted(before)[0]
+    while_solving(lambda: declare(experts[[e.pk for e in experts].index(expert_id)],
+                                  next(p for p in projects if p.pk == project_id), secretariat))
+    second = solve(review_round, secretariat, mode="fair")
+    assert second.status == JobStatus.FAILED
+    assert "计算期间本轮已有变化" in second.message and second.figures["stale"] is True
+    assert pairs(review_round) == before  # nothing replaced: staff solve again with the conflict known
+    assert AuditEntry.objects.filter(action="review.assign.failed").count() == 1
+    third = solve(review_round, secretariat)
+    assert third.status == JobStatus.DONE, third.message
+    assert (expert_id, project_id) not in pairs(review_round)
+
+
+def test_a_round_closed_while_solving_gets_no_new_assignments(review_round, experts, projects, secretariat, solve,
+                                                               while_solving):
+    """R-V3: once closed, a round's assignments are a record; a solve finishing afterwards stores nothing."""
+    while_solving(lambda: ReviewRound.objects.filter(pk=review_round.pk).update(status=RoundStatus.CLOSED))
+    run = solve(review_round, secretariat)
+    assert run.status == JobStatus.FAILED
+    assert not Assignment.objects.exists()
+
+
+def test_k_changed_while_solving_is_not_stored_with_the_old_k(review_round, experts, projects, secretariat, solve,
+                                                               while_solving):
+    from ciic.review.rounds import update_round
+
+    while_solving(lambda: update_round(review_round=ReviewRound.objects.get(pk=review_round.pk), actor=secretariat,
+                                       experts_per_project=1, max_load=3))
+    run = solve(review_round, secretariat)
+    assert run.status == JobStatus.FAILED
+    assert not Assignment.objects.exists()

@@ -164,3 +164,39 @@ def test_last_round_must_be_closed(contest, station, local_result, station_offic
     with pytest.raises(ValidationError):
         propose_finalists(station=station, group=group(contest, "newcomer"), actor=station_officer,
                           projects=[local_result["新锐90"]])
+
+
+def test_next_in_line_stays_in_the_failed_finalists_group(contest, station, local_result, station_officer,
+                                                          secretariat):
+    """R-V2, R-P9: 新锐组 and 领军组 advance separately, so a newcomer's freed place goes to the
+    next newcomer (here one the round did not advance), never to a leader with a higher score."""
+    newcomer = group(contest, "newcomer")
+    set_quota(station, newcomer, 4)
+    lst = confirm_finalists(finalist_list=propose_finalists(
+        station=station, group=newcomer, actor=station_officer,
+        projects=[local_result[n] for n in ("新锐90", "新锐80", "新锐70", "新锐60")]), actor=secretariat)
+    record_due_diligence(project=local_result["新锐60"], actor=secretariat, findings="资质证明不实",
+                         checks={"qualification": {"ok": False, "note": ""}}, passed=False)
+    assert next_in_line(lst).project == local_result["新锐50"]
+    [failed_entry] = [e for e in current_entries(lst) if e.project == local_result["新锐60"]]
+    with pytest.raises(ValidationError) as exc:
+        replace_finalist(entry=failed_entry, project=local_result["领军70"], reason="分数更高", actor=secretariat)
+    assert "project" in exc.value.message_dict
+    replace_finalist(entry=failed_entry, project=local_result["新锐50"], reason="按排名递补", actor=secretariat)
+    assert len(current_entries(lst)) == 4  # the quota holds after the replacement
+
+
+@pytest.mark.parametrize("checks", [{"finance": "ok"}, {"finance": {"ok": "yes"}}, {"finance": {"ok": 1}}])
+def test_a_malformed_check_is_refused_naming_the_field(contest, station, local_result, station_officer,
+                                                       secretariat, checks):
+    """R-P9: a check must be an object whose verdict is true, false or null; anything else is
+    refused on `checks` (it used to crash, or be stored as an unchecked or a truthy item)."""
+    newcomer = group(contest, "newcomer")
+    set_quota(station, newcomer, 1)
+    confirm_finalists(finalist_list=propose_finalists(
+        station=station, group=newcomer, actor=station_officer, projects=[local_result["新锐90"]]), actor=secretariat)
+    with pytest.raises(ValidationError) as exc:
+        record_due_diligence(project=local_result["新锐90"], actor=secretariat, checks=checks, findings="",
+                             passed=None)
+    assert "财务数据" in " ".join(exc.value.message_dict["checks"])
+    assert not AuditEntry.objects.filter(action="review.due_diligence.record").exists()

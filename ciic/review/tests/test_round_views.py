@@ -205,3 +205,59 @@ def test_another_station_officer_cannot_create_here(contest, station, projects, 
     response = verified(officer).post(reverse("review:round_create"), {"round": spec_round(contest).pk,
                                                                        "station": station.pk})
     assert response.status_code == 200 and not ReviewRound.objects.exists()
+
+
+def test_a_load_that_is_not_a_number_is_refused_naming_the_expert(review_round, experts, verified, secretariat):
+    """A mistyped personal load used to reset the expert to the round's load silently; now the
+    page refuses it, names the expert, and saves nothing (the panel and loads go together)."""
+    from ciic.review.rounds import set_expert_load
+
+    set_expert_load(member=review_round.panel.get(expert=experts[0]), max_load=2, actor=secretariat)
+    office = verified(secretariat)
+    data = {"experts": [e.pk for e in experts[:3]], f"load-{experts[0].pk}": "两个"}
+    response = office.post(reverse("review:round_panel", args=[review_round.pk]), data)
+    assert response.status_code == 200
+    assert experts[0].name in response.context["errors"]["max_load"][0]["message"]
+    assert review_round.panel.get(expert=experts[0]).max_load == 2
+    assert review_round.panel.count() == 4  # experts[3] not removed either
+    assert AuditEntry.objects.filter(action="review.round.panel").count() == 1  # the fixture's only
+
+
+def test_a_refused_load_leaves_the_panel_as_it_was(review_round, experts, projects, verified, secretariat):
+    """Atomic: the panel change and the loads are saved together or not at all."""
+    for project in projects[:2]:
+        add_assignment(review_round=review_round, expert=experts[0], project=project, actor=secretariat)
+    office = verified(secretariat)
+    data = {"experts": [e.pk for e in experts[:3]], f"load-{experts[0].pk}": "1"}  # below the 2 assigned
+    response = office.post(reverse("review:round_panel", args=[review_round.pk]), data)
+    assert response.status_code == 200 and "max_load" in response.context["errors"]
+    assert review_round.panel.count() == 4
+
+
+def test_saving_the_panel_keeps_a_member_deactivated_since_joining(review_round, experts, projects, verified,
+                                                                   secretariat):
+    """R-V5: the page lists a member who is no longer active, so saving it for another reason
+    does not drop them, nor their assignments, without anyone seeing it."""
+    add_assignment(review_round=review_round, expert=experts[1], project=projects[0], actor=secretariat)
+    experts[1].active = False
+    experts[1].save(update_fields=["active"])
+    office = verified(secretariat)
+    page = office.get(reverse("review:round_panel", args=[review_round.pk]))
+    assert experts[1].pk in [e.pk for e in page.context["experts"]]
+    response = office.post(reverse("review:round_panel", args=[review_round.pk]),
+                           {"experts": [e.pk for e in experts]})
+    assert response.status_code == 302
+    assert review_round.panel.filter(expert=experts[1]).exists()
+    assert Assignment.objects.filter(expert=experts[1], project=projects[0]).exists()
+    response = office.post(reverse("review:round_panel", args=[review_round.pk]),  # taken off on purpose
+                           {"experts": [e.pk for e in experts if e != experts[1]]})
+    assert response.status_code == 302 and not review_round.panel.filter(expert=experts[1]).exists()
+
+
+def test_creating_a_round_refuses_a_k_that_is_not_a_number(contest, station, projects, verified, secretariat):
+    """Bad input is an error on the field, not the default k in its place."""
+    response = verified(secretariat).post(reverse("review:round_create"), {
+        "round": spec_round(contest).pk, "station": station.pk, "experts_per_project": "五", "max_load": "10"})
+    assert response.status_code == 200
+    assert "experts_per_project" in response.context["errors"]
+    assert not ReviewRound.objects.exists()

@@ -40,6 +40,7 @@ from ciic.review.rounds import (
     set_expert_load,
     set_pair_rule,
     set_panel,
+    update_round,
 )
 
 pytestmark = pytest.mark.django_db
@@ -217,6 +218,7 @@ def test_a_round_is_created_once(contest, station, local_round, secretariat):
 def test_next_round_judges_the_projects_the_previous_one_advanced(contest, station, local_round, beijing_projects,
                                                                    secretariat):
     second = spec_round(contest, "local", "online_roadshow")
+    ReviewRound.objects.filter(pk=local_round.pk).update(status=RoundStatus.CLOSED)
     with pytest.raises(ValidationError, match="尚无评审结果"):
         create_round(spec_round=second, station=station, actor=secretariat)
     for i, project in enumerate(beijing_projects):
@@ -224,6 +226,31 @@ def test_next_round_judges_the_projects_the_previous_one_advanced(contest, stati
     review_round = create_round(spec_round=second, station=station, actor=secretariat)
     assert review_round.previous == local_round
     assert sorted(review_round.entries.values_list("project_id", flat=True)) == [p.pk for p in beijing_projects[:2]]
+
+
+@pytest.mark.parametrize("status", [RoundStatus.DRAFT, RoundStatus.OPEN])
+def test_next_round_waits_for_the_previous_round_to_close(contest, station, local_round, beijing_projects,
+                                                          secretariat, status):
+    """R-V2: results computed while a round is open are a preview that can still change; only
+    the closed round's result decides which projects the next round judges."""
+    ReviewRound.objects.filter(pk=local_round.pk).update(status=status)
+    for i, project in enumerate(beijing_projects):
+        RoundResult.objects.create(review_round=local_round, project=project, rank=i + 1, advanced=i < 2)
+    with pytest.raises(ValidationError) as exc:
+        create_round(spec_round=spec_round(contest, "local", "online_roadshow"), station=station, actor=secretariat)
+    assert "尚未结束" in " ".join(exc.value.message_dict["previous"])
+    assert ReviewRound.objects.count() == 1
+
+
+def test_the_finals_round_is_created_once_although_its_station_is_null(contest, secretariat):
+    """R-V4: the finals round has no station, which the database's unique constraint does not
+    cover (NULLs are distinct); the service refuses the second one."""
+    make_project(contest, 1, stage="finals")
+    finals = spec_round(contest, "finals", "roadshow_defense")
+    create_round(spec_round=finals, station=None, actor=secretariat)
+    with pytest.raises(ValidationError, match="已创建"):
+        create_round(spec_round=finals, station=None, actor=secretariat)
+    assert ReviewRound.objects.filter(round=finals).count() == 1
 
 
 # --- panel, pins, edits --------------------------------------------------------------------
@@ -335,3 +362,48 @@ def test_close_with_every_review_submitted(local_round, panel, beijing_projects,
 def test_review_round_is_listed_by_station(local_round):
     assert ReviewRound.objects.get() == local_round
     assert str(local_round).startswith(local_round.station.name)
+
+
+def test_a_double_submitted_close_closes_once(local_round, panel, beijing_projects, secretariat):
+    """Two requests that both saw the round open (a double click): the second finds it closed
+    under the lock and changes nothing, with no second audit entry."""
+    _fill(local_round, panel, beijing_projects, secretariat)
+    open_round(review_round=local_round, actor=secretariat)
+    first, second = ReviewRound.objects.get(pk=local_round.pk), ReviewRound.objects.get(pk=local_round.pk)
+    close_round(review_round=first, actor=secretariat, force=True, reason="专家未能按时完成")
+    closed_at = ReviewRound.objects.get(pk=local_round.pk).closes_at
+    again = close_round(review_round=second, actor=secretariat, force=True, reason="专家未能按时完成")
+    assert again.status == RoundStatus.CLOSED and again.closes_at == closed_at
+    assert AuditEntry.objects.filter(action="review.round.close").count() == 1
+    with pytest.raises(ValidationError, match="已结束"):  # asked again knowing it is closed: refused
+        close_round(review_round=ReviewRound.objects.get(pk=local_round.pk), actor=secretariat, force=True,
+                    reason="再次")
+
+
+def test_a_stale_round_cannot_skip_a_state(local_round, panel, beijing_projects, secretariat):
+    """The state is read on the locked row, not on the caller's copy: a draft copy of a round
+    closed meanwhile cannot open it again."""
+    _fill(local_round, panel, beijing_projects, secretariat)
+    stale = ReviewRound.objects.get(pk=local_round.pk)
+    open_round(review_round=local_round, actor=secretariat)
+    close_round(review_round=local_round, actor=secretariat, force=True, reason="测试")
+    with pytest.raises(ValidationError, match="已结束"):
+        open_round(review_round=stale, actor=secretariat)
+    with pytest.raises(ValidationError, match="已结束"):
+        update_round(review_round=stale, actor=secretariat, experts_per_project=2, max_load=4)
+    assert ReviewRound.objects.get(pk=local_round.pk).status == RoundStatus.CLOSED
+    assert AuditEntry.objects.filter(action="review.round.open").count() == 1
+
+
+def test_a_round_does_not_open_while_a_solve_is_running(local_round, panel, beijing_projects, secretariat):
+    """R-V1: the solve's result would replace assignments the experts already see."""
+    from ciic.review.enums import JobStatus
+    from ciic.review.models import AssignmentRun
+
+    _fill(local_round, panel, beijing_projects, secretariat)
+    run = AssignmentRun.objects.create(review_round=local_round, status=JobStatus.RUNNING)
+    with pytest.raises(ValidationError, match="分配计算尚未完成"):
+        open_round(review_round=local_round, actor=secretariat)
+    assert ReviewRound.objects.get(pk=local_round.pk).status == RoundStatus.DRAFT
+    AssignmentRun.objects.filter(pk=run.pk).update(status=JobStatus.DONE)
+    assert open_round(review_round=local_round, actor=secretariat).status == RoundStatus.OPEN
