@@ -138,7 +138,12 @@ class ReviewRound(models.Model):
         verbose_name = _("评审轮")
         verbose_name_plural = _("评审轮")
         ordering = ["contest", "round__stage__order", "round__order", "station__order", "id"]
-        constraints = [models.UniqueConstraint(fields=["round", "station"], name="review_round_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "station"], name="review_round_unique"),
+            # NULLs are distinct in a unique constraint: the contest-wide round (the finals) needs its own.
+            models.UniqueConstraint(fields=["round"], condition=models.Q(station__isnull=True),
+                                    name="review_round_contest_wide_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.station or ''}{self.round}"
@@ -351,7 +356,9 @@ class RoundResult(models.Model):
 
 class FinalistList(models.Model):
     """A station's recommended finalists for one group (R-V2): proposed within the quota by the
-    station officer, confirmed by the secretariat, then frozen as a snapshot."""
+    station officer, confirmed by the secretariat, then frozen as a snapshot. Once confirmed,
+    the database refuses to change the list or its entries (migration 0004); a due-diligence
+    replacement (R-P9) only adds an entry."""
 
     contest = models.ForeignKey("contests.Contest", on_delete=models.PROTECT, related_name="finalist_lists")
     station = models.ForeignKey("contests.Station", on_delete=models.PROTECT, related_name="finalist_lists")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
 
 from ciic.audit.models import AuditEntry
 from ciic.contests.models import StationQuota
@@ -21,7 +22,7 @@ from ciic.review.finalists import (
     replace_finalist,
     verify_snapshot,
 )
-from ciic.review.models import FinalistEntry, ReviewRound
+from ciic.review.models import FinalistEntry, FinalistList, ReviewRound
 from ciic.review.results import compute_results, set_advancement_rule
 
 from .test_results import group, make_entry, make_experts, rule_codes, scored_round
@@ -99,6 +100,32 @@ def test_a_confirmed_list_is_frozen(contest, station, local_result, station_offi
     set_quota(station, newcomer, 4)  # a later quota change does not touch it either
     lst.refresh_from_db()
     assert canonical_json(lst.snapshot) == frozen_bytes and verify_snapshot(lst)
+    assert [e.project.name for e in current_entries(lst)] == ["新锐90", "新锐80"]
+
+
+def test_the_database_refuses_to_change_a_confirmed_list(contest, station, local_result, station_officer,
+                                                         secretariat):
+    """R-V2: whatever code runs, a confirmed list's row and entries cannot be updated (nor, on
+    PostgreSQL, deleted): the database triggers of migration 0004 refuse."""
+    newcomer = group(contest, "newcomer")
+    set_quota(station, newcomer, 2)
+    lst = propose_finalists(station=station, group=newcomer, actor=station_officer,
+                            projects=[local_result["新锐90"], local_result["新锐80"]])
+    entry = lst.entries.get(position=1)
+    FinalistEntry.objects.filter(pk=entry.pk).update(position=1)  # a proposal may still change
+    lst = confirm_finalists(finalist_list=lst, actor=secretariat)
+    attempts = [
+        lambda: FinalistList.objects.filter(pk=lst.pk).update(snapshot_sha256="0" * 64),
+        lambda: FinalistList.objects.filter(pk=lst.pk).update(status=FinalistStatus.PROPOSED),
+        lambda: FinalistEntry.objects.filter(pk=entry.pk).update(project=local_result["新锐70"]),
+    ]
+    if connection.vendor == "postgresql":
+        attempts.append(lambda: FinalistEntry.objects.filter(pk=entry.pk).delete())
+    for attempt in attempts:
+        with pytest.raises(DatabaseError, match="frozen"), transaction.atomic():
+            attempt()
+    lst.refresh_from_db()
+    assert lst.status == FinalistStatus.CONFIRMED and verify_snapshot(lst)
     assert [e.project.name for e in current_entries(lst)] == ["新锐90", "新锐80"]
 
 
