@@ -34,6 +34,7 @@ from ciic.review.models import FinalistEntry, ReviewRound, RoundArchive
 from ciic.review.results import (
     aggregation_locked,
     compute_results,
+    conflicted_rounds,
     decide_tie,
     group_cuts,
     lock_aggregation,
@@ -165,6 +166,8 @@ class ReplaceIn(Schema):
 def _round(request: HttpRequest, round_id: int) -> ReviewRound:
     review_round = get_object_or_404(result_rounds_for_user(request.auth, get_contest()), pk=round_id)
     if not request.auth.has_perm("review.manage_results", review_round):
+        raise Http404
+    if conflicted_rounds(request.auth, [review_round]):  # staff who are also a conflicted expert
         raise Http404
     return review_round
 

@@ -17,7 +17,9 @@ What a solve does (`execute_solve`, run by the task `tasks.solve_assignment`):
    eligible for them can give. A round edited while the solve ran (`round_signature` differs)
    keeps its assignments, and the run fails saying so.
 
-Progress (0–100) is written on the run as it goes; the round page polls it with HTMX.
+Progress (0–100) is written on the run as it goes; the round page polls it with HTMX. Staff
+can cancel a run that is queued or running (`cancel_solve`: a worker that died would otherwise
+block the round); a worker still computing it then stores nothing.
 """
 
 from __future__ import annotations
@@ -73,6 +75,29 @@ def start_solve(*, review_round: ReviewRound, mode: str, actor) -> AssignmentRun
         record(actor=actor, action="review.assign.start", target=locked, after={"run": run.pk, "mode": mode})
         transaction.on_commit(lambda: _enqueue(run.pk))
     return run
+
+
+def cancel_solve(*, run: AssignmentRun, actor, reason: str = "") -> AssignmentRun:
+    """Stop waiting for a queued or running solve (a worker that died leaves it so, and it
+    would block new solves and opening the round). The run is marked failed with who cancelled
+    and why; if a worker is still computing it, its result is discarded when it tries to store
+    it (`_store` checks the run is still running). Audited ("review.assign.cancel")."""
+    errors = Errors()
+    reason = (reason or "").strip()[:500]
+    with transaction.atomic():
+        locked = AssignmentRun.objects.select_for_update().select_related("review_round").get(pk=run.pk)
+        if locked.status not in ACTIVE:
+            errors.add("__all__", _("这次分配计算已经结束，无需取消"), "R-V1")
+        errors.raise_if_any()
+        message = _("已由%(name)s取消") % {"name": getattr(actor, "full_name", "") or _("工作人员")}
+        if reason:
+            message += _("：%(reason)s") % {"reason": reason}
+        AssignmentRun.objects.filter(pk=locked.pk).update(status=JobStatus.FAILED, finished_at=timezone.now(),
+                                                          message=message)
+        record(actor=actor, action="review.assign.cancel", target=locked.review_round,
+               before={"run": locked.pk, "status": locked.status}, after={"reason": reason})
+    locked.refresh_from_db()
+    return locked
 
 
 def _enqueue(run_id: int) -> None:
@@ -229,7 +254,7 @@ class _Refused(Exception):
 
 
 def _progress(run: AssignmentRun, percent: int) -> None:
-    AssignmentRun.objects.filter(pk=run.pk).update(progress=percent)
+    AssignmentRun.objects.filter(pk=run.pk, status=JobStatus.RUNNING).update(progress=percent)
 
 
 def execute_solve(run_id: int) -> AssignmentRun:
@@ -274,8 +299,10 @@ def execute_solve(run_id: int) -> AssignmentRun:
 
 def _fail(run: AssignmentRun, message: str, figures: dict) -> None:
     with transaction.atomic():
-        AssignmentRun.objects.filter(pk=run.pk).update(status=JobStatus.FAILED, finished_at=timezone.now(),
-                                                       message=message, figures=figures)
+        # A run cancelled meanwhile keeps the cancellation as its message.
+        if not AssignmentRun.objects.filter(pk=run.pk, status=JobStatus.RUNNING).update(
+                status=JobStatus.FAILED, finished_at=timezone.now(), message=message, figures=figures):
+            return
         record(actor=None, action="review.assign.failed", target=run.review_round,
                after={"run": run.pk, "mode": run.mode, "message": message})
 
@@ -340,6 +367,7 @@ def _figures(data: RoundInput, a: np.ndarray, result: engine.Assignment, *, seco
         "lp_gap": round(result.gap * 100, 6),  # percent
         "worst": round(result.worst, 6),
         "worst_bound": round(result.worst_bound, 6) if result.worst_bound is not None else None,
+        "worst_lp_bound": round(result.worst_lp_bound, 6) if result.worst_lp_bound is not None else None,
         "ceiling": round(top, 6),
         "worst_of_ceiling": round(result.worst / top * 100, 2) if top > 0 else None,
         "conflicts": len(data.conflicts), "forbidden": len(data.forbidden), "pinned": len(data.pinned),
@@ -357,6 +385,8 @@ def _store(run: AssignmentRun, data: RoundInput, a: np.ndarray, result: engine.A
     result; kept ones get their new affinity. Returns the counts."""
     review_round = run.review_round
     ReviewRound.objects.select_for_update().order_by().filter(pk=review_round.pk).first()  # edits wait for the store
+    if not AssignmentRun.objects.select_for_update().filter(pk=run.pk, status=JobStatus.RUNNING).exists():
+        raise _Refused(_("这次分配计算已被取消，结果未保存。"), {"cancelled": True})
     if round_signature(review_round) != data.signature:
         # Edited while solving (R-V5: a conflict declared meanwhile must not be assigned; a
         # closed round gets no new assignments, R-V3): the result no longer fits the round.

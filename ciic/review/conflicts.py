@@ -13,7 +13,14 @@ An expert conflicts with a project when
 
 Organizations are matched by unified social credit code when both sides have one, else by
 normalized name (whitespace, full-width punctuation and case folded). Every conflict carries a
-human-readable reason in Chinese, the language of the record.
+human-readable reason (translated: Chinese msgids, the interface's default language).
+
+A team naming a *person* may add the employer, "张伟（清华大学）": then only the experts of that
+name whose employer matches (one name containing the other) conflict. A bare name, "张伟",
+matches every expert of that name, since the team cannot tell them apart and missing the right
+one would break R-P8, while excluding a namesake from one project costs one candidate. Such a
+match is marked `possible` and its reason says it was matched by name only, so staff can see it
+may be a namesake (common Chinese names are shared by many people).
 
 `conflicts_for(experts, projects)` is the batch form for a round: a constant number of queries,
 the contest's organization graph loaded once and an index from credit code / name to the
@@ -24,6 +31,7 @@ agree (tested on random sets).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -39,7 +47,7 @@ from ciic.entrants.models import Organization
 from ciic.projects.models import Project
 
 from .enums import AvoidanceKind, ConflictSource
-from .models import ConflictDeclaration, Expert, TeamAvoidance
+from .models import Assignment, ConflictDeclaration, Expert, TeamAvoidance
 
 Pair = tuple[int, int]  # (expert_id, project_id)
 
@@ -48,6 +56,9 @@ Pair = tuple[int, int]  # (expert_id, project_id)
 class Conflict:
     source: str  # a ConflictSource value
     reason: str
+    # True when the match may be wrong: a team named a person by name only, and an expert of
+    # that name is in the pool (perhaps a namesake). Still a conflict (see the module's notes).
+    possible: bool = False
 
     def __str__(self) -> str:
         return self.reason
@@ -124,21 +135,44 @@ class _Graph:
 
 def _relation(level: int) -> str:
     if level == 1:
-        return "母公司"
+        return _("母公司")
     if level > 1:
-        return f"上级单位（向上第 {level} 级，控股公司/母公司）"
+        return _("上级单位（向上第 %(n)s 级，控股公司/母公司）") % {"n": level}
     if level == -1:
-        return "子公司或分公司"
-    return f"下属单位（向下第 {-level} 级，子公司/分公司）"
+        return _("子公司或分公司")
+    return _("下属单位（向下第 %(n)s 级，子公司/分公司）") % {"n": -level}
 
 
 def _org_reason(expert_employer: str, member: _Org, level: int, entrant: str) -> Conflict:
     if level == 0:
-        return Conflict(ConflictSource.EMPLOYER, f"专家任职单位“{expert_employer}”即参赛单位“{entrant}”")
+        return Conflict(ConflictSource.EMPLOYER, _("专家任职单位“%(employer)s”即参赛单位“%(entrant)s”") % {
+            "employer": expert_employer, "entrant": entrant})
+    values = {"employer": expert_employer, "entrant": entrant, "relation": _relation(level), "member": member.name}
+    if normalize_name(member.name) == normalize_name(expert_employer):
+        return Conflict(ConflictSource.FAMILY, _("专家任职单位“%(employer)s”是参赛单位“%(entrant)s”的%(relation)s")
+                        % values)
     return Conflict(ConflictSource.FAMILY,
-                    f"专家任职单位“{expert_employer}”是参赛单位“{entrant}”的{_relation(level)}"
-                    + ("" if normalize_name(member.name) == normalize_name(expert_employer)
-                       else f"“{member.name}”"))
+                    _("专家任职单位“%(employer)s”是参赛单位“%(entrant)s”的%(relation)s“%(member)s”") % values)
+
+
+# "张伟（清华大学）", "张伟(清华大学)", "张伟，清华大学", "张伟/清华大学", once normalized.
+_PERSON_AT = re.compile(r"^(?P<person>[^(),/]+?)(?:\((?P<in_parens>[^()]+)\)|[,/](?P<after>.+))$")
+
+
+def person_and_employer(name: str) -> tuple[str, str]:
+    """A person named in a team's avoidance, normalized, and the employer the team gave with
+    it ("" when none): "张伟（清华大学）" -> ("张伟", "清华大学")."""
+    key = normalize_name(name)
+    found = _PERSON_AT.match(key)
+    if found is None:
+        return key, ""
+    return found["person"], found["in_parens"] or found["after"]
+
+
+def _same_employer(given: str, employer: str) -> bool:
+    """The team's employer text against the expert's (both normalized): one contains the other,
+    so "清华大学" matches "清华大学自动化系" and a short form "清华" matches "清华大学"."""
+    return bool(given and employer) and (given in employer or employer in given)
 
 
 # --- the batch check -------------------------------------------------------------------
@@ -202,12 +236,23 @@ def _detect(experts: list[Expert], projects: list[Project]) -> dict[Pair, list[C
         by_person[normalize_name(expert.name)].append(expert)
     contest_of = {p.pk: p.contest_id for p in projects}
     for a in TeamAvoidance.objects.filter(project_id__in=project_ids).order_by("declared_at", "id"):
-        index = by_employer if a.kind == AvoidanceKind.ORGANIZATION else by_person
-        for expert in index.get(normalize_name(a.name), []):
-            if expert.contest_id == contest_of[a.project_id]:
-                what = "专家任职单位" if a.kind == AvoidanceKind.ORGANIZATION else "专家"
-                found[(expert.pk, a.project_id)].append(Conflict(
-                    ConflictSource.TEAM, f"团队申报回避{what}“{a.name}”：{a.reason}"))
+        values = {"name": a.name, "reason": a.reason}
+        if a.kind == AvoidanceKind.ORGANIZATION:
+            matches = [(e, False) for e in by_employer.get(normalize_name(a.name), [])]
+        else:
+            person, employer = person_and_employer(a.name)
+            matches = [(e, not employer) for e in by_person.get(person, [])
+                       if not employer or _same_employer(employer, normalize_name(e.employer))]
+        for expert, possible in matches:
+            if expert.contest_id != contest_of[a.project_id]:
+                continue
+            if a.kind == AvoidanceKind.ORGANIZATION:
+                reason = _("团队申报回避专家任职单位“%(name)s”：%(reason)s") % values
+            elif possible:
+                reason = _("团队申报回避专家“%(name)s”：%(reason)s（仅按姓名匹配，可能是同名的另一位专家，请核实）") % values
+            else:
+                reason = _("团队申报回避专家“%(name)s”：%(reason)s") % values
+            found[(expert.pk, a.project_id)].append(Conflict(ConflictSource.TEAM, reason, possible=possible))
 
     for rule in RULES:
         for expert_id, project_id, conflict in rule(experts, projects):
@@ -216,9 +261,13 @@ def _detect(experts: list[Expert], projects: list[Project]) -> dict[Pair, list[C
 
 
 def _declared_reason(source: str, reason: str) -> str:
-    who = {ConflictSource.EXPERT: "专家申报", ConflictSource.TEAM: "团队申报",
-           ConflictSource.STAFF: "工作人员认定"}.get(source, "申报")
-    return f"{who}：{reason}"
+    if source == ConflictSource.EXPERT:
+        return _("专家申报：%(reason)s") % {"reason": reason}
+    if source == ConflictSource.TEAM:
+        return _("团队申报：%(reason)s") % {"reason": reason}
+    if source == ConflictSource.STAFF:
+        return _("工作人员认定：%(reason)s") % {"reason": reason}
+    return _("申报：%(reason)s") % {"reason": reason}
 
 
 def conflicts_for(*, expert_ids: Iterable[int], project_ids: Iterable[int]) -> dict[Pair, list[Conflict]]:
@@ -284,8 +333,15 @@ def _declare(*, expert: Expert, project: Project, source: str, reason: str, acto
     with transaction.atomic():
         item = ConflictDeclaration.objects.create(expert=expert, project=project, source=source, reason=reason,
                                                   declared_by=actor)
+        # A conflict declared after assigning: the assignment and any review stay on record
+        # (R-V3) but count for nothing from now on (the selectors and results leave them out);
+        # the entry names them so staff can see which rounds lost a reviewer.
+        affected = [{"round": round_id, "review": review_id, "submitted": submitted_at is not None}
+                    for round_id, review_id, submitted_at in Assignment.objects.filter(expert=expert, project=project)
+                    .order_by("review_round_id").values_list("review_round_id", "review__id", "review__submitted_at")]
         record(actor=actor, action=f"conflict.declare.{source}", target=item,
-               after={"expert": expert.pk, "project": project.pk, "source": source, "reason": reason})
+               after={"expert": expert.pk, "project": project.pk, "source": source, "reason": reason,
+                      "assignments": affected})
     return item
 
 

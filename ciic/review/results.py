@@ -11,31 +11,45 @@ The numbers come from `scoring.py` (pure); this module reads the round's reviews
 - **What counts**: submitted reviews only, and never one by an expert conflicted with the
   project (a conflict declared after scoring voids the review, R-P8).
 - **Results** (`compute_results`): recomputed as often as staff like while the round is open;
-  once it is closed, the first computation is the round's result and is never recomputed
-  (reviews cannot change after closing, so it is the result at closing).
+  once it is closed, the first computation *after closing* is the round's result and is never
+  recomputed (reviews cannot change after closing, so it is the result at closing; one
+  computed while the round was open may miss the last reviews, `results_frozen`). An
+  archived round is never recomputed (R-V3).
 - **Rankings** are per direction × group (R-G1); the key of a project is
-  `(team.direction_id, team.organization.group_id)`.
+  `(team.direction_id, team.organization.group_id)`. Projects are ranked by their score as
+  shown (`SCORE_DECIMALS` decimals, half up, as the pages, the export and `floatformat` show
+  it): two projects that show the same score are tied, so nobody advances over a project
+  displayed with the same score without a recorded decision. A withdrawn or disqualified
+  project keeps its scores (its reviews still calibrate its experts) but is not ranked and
+  takes no seat.
 - **Advancement** (`set_advancement_rule`, `decide_tie`): a count or a proportion per
   direction × group (R-V2). A tie block straddling the cut is shown and stays unresolved
   (nobody in it advances) until staff record a `TieDecision` naming who takes the seats left.
   Rules and decisions are final once the round is archived (R-V3).
 - **Stability**: from `bootstrap_advancement`, B resamples (1000) seeded with the round's id
   so the figure is reproducible: the probability that a project belongs above its group's cut.
+  The resamples draw from every counting review of the round, so a calibration sees the same
+  experts' reviews as the scores shown; each resample's scores are rounded as shown.
+- **Conflicts**: a staff member who is also a conflicted expert of one of the round's projects
+  never sees its results (`conflicted_rounds`: the pages and the API answer 404).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ciic.audit.models import AuditEntry
 from ciic.audit.services import record
 from ciic.contests.models import Direction, Group
 from ciic.core.validation import Errors
+from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import Project
 
 from . import scoring
@@ -43,6 +57,8 @@ from .conflicts import conflicts_for
 from .enums import Aggregation, RoundStatus
 from .models import (
     AdvancementRule,
+    Assignment,
+    Expert,
     Review,
     ReviewRound,
     RoundArchive,
@@ -53,7 +69,8 @@ from .models import (
 
 RESAMPLES = 1000
 ROUNDING = "half_up"  # a proportion's seats: 0.3 × 25 = 7.5 -> 8 (scoring.seats)
-TIE_TOLERANCE = 1e-6  # scores closer than this are tied (floating-point noise, not a judgement)
+SCORE_DECIMALS = 2  # scores are shown with 2 decimals; ranks compare the scores as shown
+TIE_TOLERANCE = 1e-9  # between shown scores: equal shown scores are tied, different ones differ by 0.01
 REASON_LIMIT = 1000
 
 GroupKey = tuple[int, int | None]  # (direction id, group id)
@@ -115,6 +132,7 @@ class CountingReviews:
     table: scoring.ReviewTotals
     keys: dict[int, GroupKey]
     projects: list[Project]
+    competing: set[int] = field(default_factory=set)  # active projects: ranked, may take a seat
 
 
 def counting_reviews(review_round: ReviewRound) -> CountingReviews:
@@ -140,7 +158,25 @@ def counting_reviews(review_round: ReviewRound) -> CountingReviews:
                                              [r.assignment.expert_id for r in rows],
                                              [r.total for r in rows],
                                              [r.recommendation or None for r in rows])
-    return CountingReviews(rows, table, keys, projects)
+    competing = {p.pk for p in projects if p.status == ProjectStatus.ACTIVE}
+    return CountingReviews(rows, table, keys, projects, competing)
+
+
+# --- scores as shown, and the ranking on them ----------------------------------------------------
+
+
+def shown_score(score: float) -> float:
+    """The score as the pages and the export show it: `SCORE_DECIMALS` decimals, half up, from
+    its shortest decimal form (as Django's `floatformat` rounds)."""
+    exponent = Decimal(1).scaleb(-SCORE_DECIMALS)
+    return float(Decimal(repr(float(score))).quantize(exponent, rounding=ROUND_HALF_UP))
+
+
+def rank_shown(scores: Mapping[int, float], keys: Mapping[int, GroupKey]) -> dict[GroupKey, list]:
+    """Rank per direction × group (R-G1) on the scores as shown: projects that show the same
+    score are tied and share a rank (R-V2: only a recorded decision separates them)."""
+    return scoring.rank_by_group({pid: shown_score(v) for pid, v in scores.items()},
+                                 {pid: keys[pid] for pid in scores}, tolerance=TIE_TOLERANCE)
 
 
 # --- computing ----------------------------------------------------------------------------------
@@ -155,6 +191,9 @@ def _rules(review_round: ReviewRound) -> dict[GroupKey, AdvancementRule]:
     return {(r.direction_id, r.group_id): r for r in AdvancementRule.objects.filter(review_round=review_round)}
 
 
+_OUTSIDE = ("outside",)  # the bootstrap's group for projects that compete for no seat
+
+
 def stability(data: CountingReviews, method: str, rules: dict[GroupKey, AdvancementRule], *, seed: int,
               b: int = RESAMPLES) -> dict[int, float]:
     """Per project of a group with an advancement rule: the bootstrap probability of being
@@ -164,19 +203,20 @@ def stability(data: CountingReviews, method: str, rules: dict[GroupKey, Advancem
         return {}
     sizes: dict[GroupKey, int] = {}
     for pid in table.projects:
-        sizes[data.keys[pid]] = sizes.get(data.keys[pid], 0) + 1
-    n = _seats_by_group(rules, sizes)
-    mask = [data.keys[table.projects[p]] in n for p in table.project.tolist()]
-    if not any(mask):
+        if pid in data.competing:
+            sizes[data.keys[pid]] = sizes.get(data.keys[pid], 0) + 1
+    n: dict = _seats_by_group(rules, sizes)
+    groups = {pid: data.keys[pid] if pid in data.competing and data.keys[pid] in n else _OUTSIDE
+              for pid in table.projects}
+    if all(g == _OUTSIDE for g in groups.values()):
         return {}
-    idx = [i for i, keep in enumerate(mask) if keep]
-    sub = scoring.ReviewTotals.from_arrays([table.projects[table.project[i]] for i in idx],
-                                           [table.experts[table.expert[i]] for i in idx],
-                                           [float(table.total[i]) for i in idx])
-    groups = {pid: data.keys[pid] for pid in sub.projects}
-    result = scoring.bootstrap_advancement(sub, groups, count={k: v for k, v in n.items()}, method=method, b=b,
-                                           seed=seed, tolerance=TIE_TOLERANCE)
-    return {pid: p for pid, p in result.probability.items() if not math.isnan(p)}
+    # Every review stays in the resamples, also those of projects outside a ruled group: a
+    # calibration estimates each expert's leniency from all their reviews, as the scores shown
+    # do. The projects outside compete for no seat.
+    n[_OUTSIDE] = 0
+    result = scoring.bootstrap_advancement(table, groups, count=n, method=method, b=b, seed=seed,
+                                           tolerance=TIE_TOLERANCE, decimals=SCORE_DECIMALS)
+    return {pid: p for pid, p in result.probability.items() if groups[pid] != _OUTSIDE and not math.isnan(p)}
 
 
 def compute_results(*, review_round: ReviewRound, actor, b: int = RESAMPLES) -> list[RoundResult]:
@@ -184,19 +224,15 @@ def compute_results(*, review_round: ReviewRound, actor, b: int = RESAMPLES) -> 
     round's aggregation, the number of reviews, their spread and the disagreement flag
     (spread above `disagreement_spread`: needs an extra review), its rank in its direction ×
     group (R-G1), its stability, and who advances (R-V2). Locks the aggregation. Refused for a
-    draft round, and for a closed round whose result is already stored (frozen). Audited."""
-    errors = Errors()
-    if review_round.status == RoundStatus.DRAFT:
-        errors.add("__all__", _("本轮评审尚未开始"), "R-V1")
-    elif review_round.status == RoundStatus.CLOSED and review_round.results.exists():
-        errors.add("__all__", _("本轮评审已结束，结果已固定，不能重新计算"), "R-V3")
-    errors.raise_if_any()
+    draft round, an archived round, and a closed round whose result was computed after it
+    closed (frozen, R-V3). Audited, with the round's status."""
+    _refuse_compute(review_round)
     lock_aggregation(review_round=review_round, actor=actor)
     data = counting_reviews(review_round)
     method = review_round.aggregation
     aggregates = scoring.aggregate(data.table, disagreement_threshold=review_round.disagreement_spread)
     scores = scoring.project_scores(data.table, method=method) if data.table.projects else {}
-    ranking = scoring.rank_by_group(scores, {pid: data.keys[pid] for pid in scores}, tolerance=TIE_TOLERANCE)
+    ranking = rank_shown({pid: v for pid, v in scores.items() if pid in data.competing}, data.keys)
     rank = {e.project_id: e.rank for entries in ranking.values() for e in entries}
     probability = stability(data, method, _rules(review_round), seed=review_round.pk, b=b)
     rows = []
@@ -208,15 +244,38 @@ def compute_results(*, review_round: ReviewRound, actor, b: int = RESAMPLES) -> 
             spread=agg.spread if agg else None, disagreement=bool(agg and agg.disagreement),
             stability=probability.get(project.pk)))
     with transaction.atomic():
-        ReviewRound.objects.select_for_update().get(pk=review_round.pk)
+        locked = ReviewRound.objects.select_for_update().get(pk=review_round.pk)
+        _refuse_compute(locked)  # again under the lock: closed or archived meanwhile
         RoundResult.objects.filter(review_round=review_round).delete()
         RoundResult.objects.bulk_create(rows)
         cuts = _apply_advancement(review_round)
         record(actor=actor, action="review.results.compute", target=review_round, after={
             "aggregation": method, "projects": len(rows), "reviews": len(data.reviews), "resamples": b,
-            "seed": review_round.pk, "disagreements": sum(r.disagreement for r in rows),
+            "seed": review_round.pk, "status": locked.status, "disagreements": sum(r.disagreement for r in rows),
             "pending_ties": [c.label_ids for c in cuts if c.pending]})
     return list(RoundResult.objects.filter(review_round=review_round).order_by("pk"))
+
+
+def results_frozen(review_round: ReviewRound) -> bool:
+    """Whether the closed round's result is final: it was computed after the round closed
+    (reviews cannot change after closing, so that computation is the result at closing). A
+    result computed while the round was open is not: reviews may have come in since."""
+    if review_round.status != RoundStatus.CLOSED:
+        return False
+    mine = AuditEntry.objects.filter(object_type=ReviewRound._meta.label_lower, object_id=str(review_round.pk))
+    closed_at = mine.filter(action="review.round.close").order_by("-seq").values_list("seq", flat=True).first()
+    return mine.filter(action="review.results.compute", seq__gt=closed_at or 0).exists()
+
+
+def _refuse_compute(review_round: ReviewRound) -> None:
+    errors = Errors()
+    if review_round.status == RoundStatus.DRAFT:
+        errors.add("__all__", _("本轮评审尚未开始"), "R-V1")
+    elif RoundArchive.objects.filter(review_round=review_round).exists():
+        errors.add("__all__", _("本轮已归档，结果不能重新计算"), "R-V3")
+    elif results_frozen(review_round):
+        errors.add("__all__", _("本轮评审已结束，结果已固定，不能重新计算"), "R-V3")
+    errors.raise_if_any()
 
 
 # --- the cut and ties -------------------------------------------------------------------------
@@ -252,12 +311,13 @@ class GroupCut:
         return [r for r in self.results if r.project_id in self.tied]
 
 
-def _matching_decision(decisions: list[TieDecision], tied: Iterable[int]) -> TieDecision | None:
-    """The latest decision taken on exactly this tie block (a recomputation that changes the
-    block leaves older decisions behind)."""
+def _matching_decision(decisions: list[TieDecision], tied: Iterable[int], seats: int) -> TieDecision | None:
+    """The latest decision taken on exactly this tie block with this many seats left (a
+    recomputation that changes the block, or a rule that changes the seats, leaves older
+    decisions behind: they chose a different number of projects)."""
     wanted = sorted(tied)
     for decision in decisions:
-        if sorted(decision.tied) == wanted:
+        if sorted(decision.tied) == wanted and len(decision.advancing.all()) == seats:
             return decision
     return None
 
@@ -279,19 +339,19 @@ def group_cuts(review_round: ReviewRound) -> list[GroupCut]:
         team = r.project.team
         key = (team.direction_id, team.organization.group_id)
         cut = by_key.setdefault(key, GroupCut(team.direction, team.organization.group, []))
-        (cut.results if r.score is not None else cut.unranked).append(r)
+        (cut.results if r.score is not None and r.rank is not None else cut.unranked).append(r)
     for key, cut in by_key.items():
         cut.rule = rules.get(key)
         if cut.rule is None or cut.group is None:
             continue
-        ranking = scoring.rank_by_group({r.project_id: r.score for r in cut.results},
-                                        {r.project_id: key for r in cut.results}, tolerance=TIE_TOLERANCE)
+        ranking = rank_shown({r.project_id: r.score for r in cut.results}, dict.fromkeys(
+            (r.project_id for r in cut.results), key))
         entries = ranking.get(key, [])
         adv = scoring.advancement_cut(entries, count=cut.rule.count, proportion=cut.rule.proportion,
                                       rounding=ROUNDING)
         cut.seats, cut.advancing, cut.tied, cut.seats_for_tied = adv.seats, adv.advancing, adv.tied, adv.seats_for_tied
         if cut.tied:
-            cut.decision = _matching_decision(decisions.get(key, []), cut.tied)
+            cut.decision = _matching_decision(decisions.get(key, []), cut.tied, cut.seats_for_tied)
     return sorted(by_key.values(), key=lambda c: (c.direction.number, c.group.order if c.group else 1 << 30,
                                                   c.group.pk if c.group else 0))
 
@@ -340,10 +400,11 @@ def set_advancement_rule(*, review_round: ReviewRound, direction: Direction, gro
         errors.add("count", _("晋级数须为非负整数"), "R-V2")
     if proportion is not None and not (isinstance(proportion, int | float) and 0 < proportion <= 1):
         errors.add("proportion", _("晋级比例须大于 0 且不超过 1"), "R-V2")
-    _decisions_final(review_round, errors)
     errors.raise_if_any()
     with transaction.atomic():
         ReviewRound.objects.select_for_update().get(pk=review_round.pk)
+        _decisions_final(review_round, errors)  # under the lock: archived meanwhile
+        errors.raise_if_any()
         rule = AdvancementRule.objects.filter(review_round=review_round, direction=direction, group=group).first()
         before = {"count": rule.count, "proportion": rule.proportion} if rule else None
         if count is None and proportion is None:
@@ -379,28 +440,30 @@ def decide_tie(*, review_round: ReviewRound, direction: Direction, group: Group,
     """Settle the tie block at a group's cut (R-V2): staff choose which tied projects take the
     seats left (exactly that many), with a reason. Write-once: a tie already decided is
     refused. Re-marks who advances. Audited."""
-    errors = Errors()
     reason = (reason or "").strip()
     chosen = sorted({p.pk for p in advancing})
-    cut = next((c for c in group_cuts(review_round)
-                if c.direction.pk == direction.pk and c.group is not None and c.group.pk == group.pk), None)
-    if cut is None or not cut.tied:
-        errors.add("__all__", _("该组别在晋级线处没有并列"), "R-V2")
-    elif cut.decision is not None:
-        errors.add("__all__", _("该并列已有决定，不能更改"), "R-V2")
-    else:
-        if not set(chosen) <= set(cut.tied):
-            errors.add("advancing", _("只能从并列的项目中选择"), "R-V2")
-        if len(chosen) != cut.seats_for_tied:
-            errors.add("advancing", _("须恰好选择 %(n)s 个项目晋级") % {"n": cut.seats_for_tied}, "R-V2")
-    if not reason:
-        errors.add("reason", _("请写明理由"), "R-V2")
-    elif len(reason) > REASON_LIMIT:
-        errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, "R-V2")
-    _decisions_final(review_round, errors)
-    errors.raise_if_any()
     with transaction.atomic():
+        # The checks run under the round's lock: two staff deciding the same tie at once must
+        # not both succeed (write-once), nor decide on a cut another rule change just moved.
         ReviewRound.objects.select_for_update().get(pk=review_round.pk)
+        errors = Errors()
+        cut = next((c for c in group_cuts(review_round)
+                    if c.direction.pk == direction.pk and c.group is not None and c.group.pk == group.pk), None)
+        if cut is None or not cut.tied:
+            errors.add("__all__", _("该组别在晋级线处没有并列"), "R-V2")
+        elif cut.decision is not None:
+            errors.add("__all__", _("该并列已有决定，不能更改"), "R-V2")
+        else:
+            if not set(chosen) <= set(cut.tied):
+                errors.add("advancing", _("只能从并列的项目中选择"), "R-V2")
+            if len(chosen) != cut.seats_for_tied:
+                errors.add("advancing", _("须恰好选择 %(n)s 个项目晋级") % {"n": cut.seats_for_tied}, "R-V2")
+        if not reason:
+            errors.add("reason", _("请写明理由"), "R-V2")
+        elif len(reason) > REASON_LIMIT:
+            errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, "R-V2")
+        _decisions_final(review_round, errors)
+        errors.raise_if_any()
         decision = TieDecision.objects.create(review_round=review_round, direction=direction, group=group,
                                               tied=sorted(cut.tied), reason=reason, decided_by=actor)
         decision.advancing.set(chosen)
@@ -413,6 +476,23 @@ def decide_tie(*, review_round: ReviewRound, direction: Direction, group: Group,
 
 def pending_ties(review_round: ReviewRound) -> list[GroupCut]:
     return [c for c in group_cuts(review_round) if c.pending]
+
+
+def conflicted_rounds(user, rounds: Iterable[ReviewRound]) -> set[int]:
+    """The ids of these rounds whose ranking the user may not see because, as an expert of the
+    pool, they are conflicted with one of the round's projects (R-P8): a conflicted expert is
+    shown nothing about the project, and a ranking shows it next to its rivals. A constant
+    number of queries."""
+    ids = [r.pk for r in rounds]
+    if not ids or not getattr(user, "is_authenticated", False):
+        return set()
+    expert_ids = list(Expert.objects.filter(user=user).values_list("pk", flat=True))
+    if not expert_ids:
+        return set()
+    pairs = set(RoundProject.objects.filter(review_round_id__in=ids).values_list("review_round_id", "project_id"))
+    pairs |= set(Assignment.objects.filter(review_round_id__in=ids).values_list("review_round_id", "project_id"))
+    conflicted = {pid for _eid, pid in conflicts_for(expert_ids=expert_ids, project_ids={p for _r, p in pairs})}
+    return {rid for rid, pid in pairs if pid in conflicted}
 
 
 # --- calibration per expert (pages and archive) ------------------------------------------------------
@@ -454,6 +534,16 @@ def expert_figures(review_round: ReviewRound, data: CountingReviews | None = Non
         std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
         out.append(ExpertFigures(eid, names[eid], sorted(values), mean, std, bias.get(eid)))
     return sorted(out, key=lambda f: (f.name, f.expert_id))
+
+
+def review_graph_parts(data: CountingReviews) -> int:
+    """In how many parts the round's counting reviews split the experts and projects (no
+    expert reviewed projects of two parts). Above 1, least squares estimates the experts'
+    leniency within each part only, and scores of different parts are comparable only if the
+    parts' experts are, on average, equally lenient."""
+    if not data.table.projects:
+        return 0
+    return len(scoring.calibrate_least_squares(data.table).components)
 
 
 def round_projects_without_reviews(review_round: ReviewRound) -> list[int]:

@@ -32,6 +32,7 @@ from .conflicts import is_conflicted
 from .enums import RoundStatus
 from .models import (
     Assignment,
+    Expert,
     ReviewRevision,
     ReviewRound,
     RoadshowSlot,
@@ -130,9 +131,11 @@ def save_review(*, assignment: Assignment, actor, scores: Mapping[str, object] |
                 recommendation: str = "", submit: bool, now: dt.datetime | None = None) -> ReviewModel:
     """Save the expert's review of one assigned project, as a draft or submitted (R-V1).
 
-    - Only the assigned expert, never while conflicted with the project (R-P8: refused as
-      PermissionDenied, though views never let a conflicted expert get this far).
-    - Only while the round accepts scores (open, before `closes_at`).
+    - Only the assigned expert, still active in the pool and still assigned, never while
+      conflicted with the project (R-P8: refused as PermissionDenied, though views never let a
+      conflicted, deactivated or unassigned expert get this far).
+    - Only while the round accepts scores (open, before `closes_at`), checked again on the
+      locked round row, so a save cannot slip in after the round's close.
     - Each score numeric and within its criterion's range; a draft may leave criteria out, a
       submission needs all of them and one of the round's recommendations.
     - A submitted review stays submitted: later changes are re-submissions, each one a new
@@ -145,6 +148,8 @@ def save_review(*, assignment: Assignment, actor, scores: Mapping[str, object] |
     expert = assignment.expert
     if actor is None or not actor.is_authenticated or expert.user_id != actor.pk:
         raise PermissionDenied(_("只有分配到该项目的专家本人可以评分"))
+    if not expert.active:
+        raise PermissionDenied(_("该专家已停止参与评审"))
     if is_conflicted(expert, assignment.project):
         raise PermissionDenied(_("存在利益冲突的专家不能评审该项目"))
     review_round = assignment.review_round
@@ -167,8 +172,21 @@ def save_review(*, assignment: Assignment, actor, scores: Mapping[str, object] |
     form = round_form(review_round)
     total = scoring.weighted_total(scores, form) if not scoring.validate_scores(scores, form) else None
     with transaction.atomic():
-        # Serialize saves of one assignment (two tabs, a page and a script).
-        list(Assignment.objects.select_for_update().filter(pk=assignment.pk).order_by().values_list("pk"))
+        # The round's row first (the order `close_round` and the assignment edits lock in), then
+        # the assignment's: a save and the round's close are serialized, and the checks above,
+        # made on rows read before the transaction, are made again on the locked ones. A round
+        # closed, an assignment removed or an expert deactivated meanwhile refuses the save.
+        locked_round = ReviewRound.objects.select_for_update().order_by().filter(pk=review_round.pk).first()
+        still_assigned = list(Assignment.objects.select_for_update().filter(pk=assignment.pk).order_by()
+                              .values_list("pk"))
+        if not still_assigned:
+            raise PermissionDenied(_("该评审分配已取消"))
+        if not Expert.objects.filter(pk=expert.pk, active=True).exists():
+            raise PermissionDenied(_("该专家已停止参与评审"))
+        if locked_round is None or not round_accepts_scores(locked_round, now):
+            closed = Errors()
+            closed.add("__all__", _("本轮评审未开放或已结束，不能再评分"), "R-V1")
+            closed.raise_if_any()
         review = ReviewModel.objects.filter(assignment=assignment).first()
         if review is not None and review.submitted_at is not None and not submit:
             again = Errors()

@@ -91,10 +91,12 @@ def avoidances_of_project(project: Project) -> QuerySet[TeamAvoidance]:
 
 
 def expert_for_user(user) -> Expert | None:
-    """The user's expert profile, or None (not an expert, or not logged in)."""
+    """The user's expert profile while it may take part in review (`active`), or None (not an
+    expert, deactivated, or not logged in). A deactivated expert's workspace is empty and their
+    projects are 404s; the reviews they submitted stay on record."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return Expert.objects.filter(user=user).select_related("contest").first()
+    return Expert.objects.filter(user=user, active=True).select_related("contest").first()
 
 
 def review_of(assignment: Assignment) -> Review | None:
@@ -107,7 +109,8 @@ def review_of(assignment: Assignment) -> Review | None:
 
 def _workspace_queryset(expert: Expert) -> QuerySet[Assignment]:
     return (Assignment.objects.filter(expert=expert, review_round__status__in=[RoundStatus.OPEN, RoundStatus.CLOSED])
-            .select_related("review_round__round__stage", "review_round__station", "project__team__direction",
+            .select_related("review_round__contest", "review_round__round__stage", "review_round__station",
+                            "project__team__direction",
                             "project__team__organization__group", "review"))
 
 
@@ -226,9 +229,9 @@ def roadshow_rows(review_round: ReviewRound) -> list[RoundProject]:
 
 def assigned_unconflicted(expert: Expert | None, project: Project) -> bool:
     """Whether `expert` reviews `project`: an assignment in an open or closed round (a draft
-    round's assignments are not shown yet) and no conflict of interest (R-P8). The permission
-    behind an expert's access to a project's materials."""
-    if expert is None or project is None:
+    round's assignments are not shown yet), no conflict of interest (R-P8), and the expert still
+    active in the pool. The permission behind an expert's access to a project's materials."""
+    if expert is None or project is None or not expert.active:
         return False
     assigned = Assignment.objects.filter(expert=expert, project=project,
                                          review_round__status__in=[RoundStatus.OPEN, RoundStatus.CLOSED]).exists()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("rounds/<int:pk>/pairs/<int:rule_pk>/remove/", views.round_pair_rule_remove, name="round_pair_rule_remove"),
     path("rounds/<int:pk>/solve/", views.round_solve, name="round_solve"),
     path("rounds/<int:pk>/runs/<int:run_pk>/progress/", views.round_run_progress, name="round_run_progress"),
+    path("rounds/<int:pk>/runs/<int:run_pk>/cancel/", views.round_run_cancel, name="round_run_cancel"),
     path("rounds/<int:pk>/assignments/", views.round_assignments, name="round_assignments"),
     path("rounds/<int:pk>/assignments/add/", views.round_assignment_add, name="round_assignment_add"),
     path("rounds/<int:pk>/assignments/<int:assignment_pk>/remove/", views.round_assignment_remove,

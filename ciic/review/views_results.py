@@ -52,13 +52,17 @@ from .results import (
     ExpertFigures,
     aggregation_locked,
     compute_results,
+    conflicted_rounds,
+    counting_reviews,
     decide_tie,
     expert_figures,
     group_cuts,
     lock_aggregation,
     needs_extra_review,
+    review_graph_parts,
     set_advancement_rule,
     set_aggregation,
+    shown_score,
 )
 from .selectors import finalist_lists_for_user, finalist_stations_for_user, result_rounds_for_user
 
@@ -73,6 +77,8 @@ def _contest(request: HttpRequest, perm: str = "review.manage_rounds") -> Contes
 def _round(request: HttpRequest, pk: int) -> ReviewRound:
     review_round = get_object_or_404(result_rounds_for_user(request.user, _contest(request)), pk=pk)
     if not request.user.has_perm("review.manage_results", review_round):
+        raise Http404
+    if conflicted_rounds(request.user, [review_round]):  # staff who are also a conflicted expert
         raise Http404
     return review_round
 
@@ -135,6 +141,8 @@ def results_list(request: HttpRequest) -> HttpResponse:
     contest = _contest(request)
     rounds = [r for r in result_rounds_for_user(request.user, contest)
               if request.user.has_perm("review.manage_results", r)]
+    hidden = conflicted_rounds(request.user, rounds)
+    rounds = [r for r in rounds if r.pk not in hidden]
     return render(request, "review/results_list.html", {"contest": contest, "rounds": rounds})
 
 
@@ -147,7 +155,11 @@ def round_results(request: HttpRequest, pk: int) -> HttpResponse:
     if has_results:
         lock_aggregation(review_round=review_round, actor=request.user)
     cuts = group_cuts(review_round) if has_results else []
-    figures = expert_figures(review_round) if has_results else []
+    data = counting_reviews(review_round) if has_results else None
+    figures = expert_figures(review_round, data) if data else []
+    # Least squares compares experts only through projects they share: say so when the
+    # reviews split into parts that share none (the scores across parts are not comparable).
+    parts = review_graph_parts(data) if data and review_round.aggregation == Aggregation.LEAST_SQUARES else 0
     groups = list(Group.objects.filter(contest=review_round.contest).order_by("order"))
     directions = Direction.objects.filter(contest=review_round.contest).order_by("number")
     if review_round.station_id:
@@ -160,6 +172,7 @@ def round_results(request: HttpRequest, pk: int) -> HttpResponse:
         "aggregations": Aggregation.choices, "locked": aggregation_locked(review_round),
         "extra_review": needs_extra_review(review_round) if has_results else [],
         "figures": figures, "plot": box_plot(figures), "rule_rows": rule_rows, "archive": archive,
+        "graph_parts": parts if parts > 1 else None,
         "archive_ok": not verify_archive(archive) if archive else None,
     })
 
@@ -241,8 +254,8 @@ def results_workbook(review_round: ReviewRound) -> Workbook:
                (_("晋级稳定性"), 12), (_("晋级线并列"), 10), (_("晋级"), 8)]
     rows = ([c.direction.display_name, c.group.display_name if c.group else "", r.rank, r.project.name,
              r.project.team.name, r.project.team.organization.name,
-             round(r.raw_score, 2) if r.raw_score is not None else None,
-             round(r.score, 2) if r.score is not None else None, r.reviews,
+             shown_score(r.raw_score) if r.raw_score is not None else None,
+             shown_score(r.score) if r.score is not None else None, r.reviews,
              round(r.spread, 2) if r.spread is not None else None, _("是") if r.disagreement else "",
              round(r.stability, 3) if r.stability is not None else None,
              _("是") if r.project_id in c.tied else "", _("是") if r.advanced else ""]

@@ -26,7 +26,7 @@ from ciic.core.responses import flash_errors, parse_number, template_errors, xls
 from ciic.entrants.exports import beijing_time, write_sheet
 from ciic.projects.models import Project
 
-from .assigning import ACTIVE, start_solve
+from .assigning import ACTIVE, cancel_solve, start_solve
 from .assignment import FAIR, MAX_TOTAL
 from .enums import PairRule, RoundStatus
 from .models import Assignment, AssignmentRun, Expert, PairConstraint, ReviewRound
@@ -313,6 +313,20 @@ def round_run_progress(request: HttpRequest, pk: int, run_pk: int) -> HttpRespon
     return response
 
 
+@login_required
+@require_POST
+def round_run_cancel(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse:
+    review_round = _round(request, pk)
+    run = get_object_or_404(AssignmentRun, review_round=review_round, pk=run_pk)
+    try:
+        cancel_solve(run=run, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("分配计算已取消，原有分配不变。"))
+    return redirect("review:round_detail", pk=review_round.pk)
+
+
 # --- the assignment table --------------------------------------------------------------------
 
 
@@ -393,16 +407,26 @@ def assignments_workbook(review_round: ReviewRound) -> Workbook:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def round_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what opening fixes, and a confirmation; POST: open (k is fixed from then on and the
+    experts see their projects)."""
     review_round = _round(request, pk)
-    try:
-        open_round(review_round=review_round, actor=request.user)
-    except ValidationError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("评审已开始，专家可以看到分配给自己的项目。"))
-    return redirect("review:round_detail", pk=review_round.pk)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            open_round(review_round=review_round, actor=request.user)
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("评审已开始，专家可以看到分配给自己的项目。"))
+            return redirect("review:round_detail", pk=review_round.pk)
+    assignments = Assignment.objects.filter(review_round=review_round)
+    return render(request, "review/round_open.html", {
+        "review_round": review_round, "errors": errors,
+        "projects": review_round.entries.count(), "short": len(short_projects(review_round)),
+        "experts": assignments.values("expert_id").distinct().count(), "assignments": assignments.count(),
+        "solving": AssignmentRun.objects.filter(review_round=review_round, status__in=ACTIVE).exists()})
 
 
 @login_required

@@ -190,7 +190,9 @@ def roadshow(request: HttpRequest, round_pk: int) -> HttpResponse:
     errors: dict = {}
     failed_project = None
     if request.method == "POST":
-        project = get_object_or_404(Project, pk=request.POST.get("project") or 0,
+        project_id = request.POST.get("project", "")
+        # A tampered id ("abc") is a project that does not exist here, not a server error.
+        project = get_object_or_404(Project, pk=int(project_id) if project_id.isdigit() else 0,
                                     round_entries__review_round=review_round)
         try:
             if request.POST.get("action") == "clear":

@@ -14,7 +14,7 @@ from django.urls import reverse
 from ciic.accounts.enums import Role
 from ciic.audit.models import AuditEntry
 from ciic.core.testing.personas import make_user
-from ciic.review.assigning import ceiling, execute_solve, start_solve
+from ciic.review.assigning import cancel_solve, ceiling, execute_solve, start_solve
 from ciic.review.enums import AssignmentSource, JobStatus, PairRule, RoundStatus
 from ciic.review.models import Assignment, AssignmentRun, Review, ReviewRound
 from ciic.review.rounds import add_assignment, create_round, set_pair_rule, set_panel
@@ -241,3 +241,30 @@ def test_k_changed_while_solving_is_not_stored_with_the_old_k(review_round, expe
     run = solve(review_round, secretariat)
     assert run.status == JobStatus.FAILED
     assert not Assignment.objects.exists()
+
+
+def test_a_stuck_run_can_be_cancelled_and_the_round_solved_again(review_round, experts, secretariat, solve):
+    """A worker that died leaves its run queued: staff cancel it (audited, with who and why),
+    and the round can be solved again."""
+    stuck = AssignmentRun.objects.create(review_round=review_round, mode="max_total")
+    cancelled = cancel_solve(run=stuck, actor=secretariat, reason="任务进程已重启")
+    assert cancelled.status == JobStatus.FAILED and "任务进程已重启" in cancelled.message
+    assert AuditEntry.objects.get(action="review.assign.cancel").after == {"reason": "任务进程已重启"}
+    with pytest.raises(ValidationError, match="已经结束"):
+        cancel_solve(run=stuck, actor=secretariat)
+    assert solve(review_round, secretariat).status == JobStatus.DONE
+
+
+def test_a_run_cancelled_while_computing_stores_nothing(review_round, experts, projects, secretariat, solve,
+                                                        while_solving):
+    """The cancellation wins over a worker still computing: its result is discarded and the
+    cancellation stays the run's message."""
+    first = solve(review_round, secretariat)
+    before = pairs(review_round)
+    while_solving(lambda: cancel_solve(run=AssignmentRun.objects.get(status=JobStatus.RUNNING), actor=secretariat,
+                                       reason="改用公平模式"))
+    second = solve(review_round, secretariat, mode="fair")
+    assert first.status == JobStatus.DONE and second.status == JobStatus.FAILED
+    assert "改用公平模式" in second.message
+    assert pairs(review_round) == before
+    assert not AuditEntry.objects.filter(action="review.assign.failed").exists()

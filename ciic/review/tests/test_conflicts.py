@@ -191,7 +191,9 @@ def test_team_declares_an_organization_and_a_person_to_avoid(contest, entrant_pr
                       actor=lead)
     assert _only(at_rival, entrant_project) == Conflict(
         ConflictSource.TEAM, "团队申报回避专家任职单位“竞争对手股份有限公司”：直接竞争对手")
-    assert _only(named, entrant_project).reason == "团队申报回避专家“沈 四”：曾有合作纠纷"
+    by_name = _only(named, entrant_project)
+    assert by_name.reason == "团队申报回避专家“沈 四”：曾有合作纠纷（仅按姓名匹配，可能是同名的另一位专家，请核实）"
+    assert by_name.possible
     assert conflicts_between(bystander, entrant_project) == []
     # An expert added to the pool later is caught too.
     later = make_expert(contest, "杨六", "竞争对手股份有限公司")
@@ -258,3 +260,68 @@ def test_batch_query_count_does_not_grow_with_the_round(contest, family, django_
     with django_assert_max_num_queries(6):
         found = conflicts_for(expert_ids=[e.pk for e in experts], project_ids=[p.pk for p in projects])
     assert len(found) == 15
+
+
+# --- a person named by the team: name alone is a *possible* match, name with employer is exact
+
+
+def test_a_bare_person_name_flags_every_namesake_as_a_possible_conflict(contest, entrant_project):
+    """R-P8: the team cannot see the pool, so "张伟" alone flags every 张伟 (excluding a namesake
+    from one project costs one candidate; missing the right one breaks the rule), each marked
+    `possible` with a reason saying it matched by name only."""
+    at_tsinghua = make_expert(contest, "张伟", "清华大学")
+    at_beihang = make_expert(contest, "张伟", "北京航空航天大学")
+    declare_avoidance(project=entrant_project, kind=AvoidanceKind.PERSON, name="张伟", reason="曾有合作纠纷",
+                      actor=entrant_project.team.lead)
+    for namesake in (at_tsinghua, at_beihang):
+        found = _only(namesake, entrant_project)
+        assert found.source == ConflictSource.TEAM and found.possible
+        assert "仅按姓名匹配" in found.reason
+
+
+@pytest.mark.parametrize("named", ["张伟（清华大学）", "张伟 (清华大学)", "张伟，清华大学", "张伟/清华"])
+def test_a_person_named_with_an_employer_flags_only_that_person(contest, entrant_project, named):
+    """R-P8: "张伟（清华大学）" conflicts the 张伟 at 清华大学 (a short or longer form of the
+    employer matches too) and leaves the namesake elsewhere free; the match is not `possible`."""
+    at_tsinghua = make_expert(contest, "张伟", "清华大学自动化系")
+    at_beihang = make_expert(contest, "张伟", "北京航空航天大学")
+    other_at_tsinghua = make_expert(contest, "李娜", "清华大学")
+    declare_avoidance(project=entrant_project, kind=AvoidanceKind.PERSON, name=named, reason="导师",
+                      actor=entrant_project.team.lead)
+    found = _only(at_tsinghua, entrant_project)
+    assert found == Conflict(ConflictSource.TEAM, f"团队申报回避专家“{named}”：导师")
+    assert not found.possible
+    assert conflicts_between(at_beihang, entrant_project) == []
+    assert conflicts_between(other_at_tsinghua, entrant_project) == []
+    batch = conflicts_for(expert_ids=[at_tsinghua.pk, at_beihang.pk, other_at_tsinghua.pk],
+                          project_ids=[entrant_project.pk])
+    assert set(batch) == {(at_tsinghua.pk, entrant_project.pk)}
+
+
+def test_person_and_employer_are_read_from_the_teams_text():
+    assert conflicts.person_and_employer("张伟（清华大学）") == ("张伟", "清华大学")
+    assert conflicts.person_and_employer(" 张 伟 ") == ("张伟", "")
+    assert conflicts.person_and_employer("阿卜杜拉·艾力") == ("阿卜杜拉艾力", "")
+
+
+def test_an_expert_declaring_after_assigning_names_the_affected_reviews_in_the_audit(contest, entrant_project):
+    """R-P8, R-V3: the assignment and review stay on record; the audit entry says which."""
+    from django.utils import timezone
+
+    from ciic.contests.models import Round
+    from ciic.review.enums import RoundStatus
+    from ciic.review.models import Assignment, Review, ReviewRound
+
+    user = make_user("late@example.com", role=Role.EXPERT)
+    expert = make_expert(contest, "迟申报", "无关大学")
+    Expert.objects.filter(pk=expert.pk).update(user=user)
+    expert.refresh_from_db()
+    spec_round = Round.objects.get(stage__contest=contest, stage__code="local", code="online_review")
+    review_round = ReviewRound.objects.create(contest=contest, round=spec_round, station=entrant_project.team.station,
+                                              status=RoundStatus.OPEN)
+    assignment = Assignment.objects.create(review_round=review_round, expert=expert, project=entrant_project)
+    review = Review.objects.create(assignment=assignment, scores={}, submitted_at=timezone.now())
+    declare_conflict(expert=expert, project=entrant_project, reason="后来发现亲属在该单位", actor=user)
+    entry = AuditEntry.objects.get(action="conflict.declare.expert")
+    assert entry.after["assignments"] == [{"round": review_round.pk, "review": review.pk, "submitted": True}]
+    assert Assignment.objects.filter(pk=assignment.pk).exists()  # kept on record

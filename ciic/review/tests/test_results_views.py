@@ -21,7 +21,7 @@ from ciic.review.finalists import DEFAULT_CHECKLIST
 from ciic.review.models import DueDiligence, FinalistEntry, FinalistList, RoundArchive, TieDecision
 from ciic.review.results import compute_results, set_advancement_rule
 
-from .test_results import group, make_entry, make_experts, scored_round
+from .test_results import group, make_entry, make_experts, make_round, score, scored_round
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +172,45 @@ def test_finalists_proposed_confirmed_checked_and_replaced(verified, contest, st
     office.post(reverse("review:finalist_replace", args=[entry.pk]), {"project": b.pk, "reason": "按排名递补"})
     assert FinalistEntry.objects.get(replaces=entry).project == b
     assert b.name in office.get(reverse("review:finalist_index")).content.decode()
+
+
+def test_staff_member_who_is_a_conflicted_expert_never_sees_the_ranking(verified, contest, tied_round,
+                                                                        station_officer, secretariat):
+    """R-P8: a conflicted expert sees nothing about the project, not even its rank, also when
+    the same person manages the round's results (404, the round is not listed)."""
+    from ciic.review.enums import ConflictSource, ExpertKind
+    from ciic.review.models import ConflictDeclaration, Expert
+
+    review_round, (a, *_rest) = tied_round
+    client = verified(station_officer)
+    url = reverse("review:round_results", args=[review_round.pk])
+    assert client.get(url).status_code == 200
+    me = Expert.objects.create(contest=contest, user=station_officer, name="北京赛站", employer="某研究院",
+                               kind=ExpertKind.RESEARCH)
+    assert client.get(url).status_code == 200  # an expert profile alone hides nothing
+    ConflictDeclaration.objects.create(expert=me, project=a, source=ConflictSource.EXPERT, reason="曾任顾问",
+                                       declared_by=secretariat)
+    for name in ("round_results", "round_results_export", "round_archive"):
+        assert client.get(reverse(f"review:{name}", args=[review_round.pk])).status_code == 404, name
+    assert client.post(reverse("review:round_compute", args=[review_round.pk])).status_code == 404
+    assert url not in client.get(reverse("review:results_list")).content.decode()
+    assert url in verified(secretariat).get(reverse("review:results_list")).content.decode()
+
+
+def test_results_page_warns_when_least_squares_scores_come_from_separate_panels(verified, contest, station,
+                                                                                station_officer, secretariat):
+    """Two panels of experts that share no project: least squares cannot compare their
+    leniency, and the page says so (only for that aggregation)."""
+    x, y, u, v = make_experts(contest, 4)
+    a, b, c, d = (make_entry(contest, station=station) for _ in range(4))
+    review_round = make_round(contest, station, [a, b, c, d], aggregation=Aggregation.LEAST_SQUARES)
+    for project, panel, totals in ((a, (x, y), (80, 70)), (b, (x, y), (60, 65)), (c, (u, v), (75, 70)),
+                                   (d, (u, v), (55, 50))):
+        for expert, total in zip(panel, totals, strict=True):
+            score(review_round, expert, project, total)
+    compute_results(review_round=review_round, actor=secretariat)
+    url = reverse("review:round_results", args=[review_round.pk])
+    assert "2 个互不相连的部分" in verified(station_officer).get(url).content.decode()
+    score(review_round, x, c, 72)  # x links the panels
+    compute_results(review_round=review_round, actor=secretariat)
+    assert "互不相连" not in verified(station_officer).get(url).content.decode()

@@ -348,3 +348,52 @@ def test_a_project_outside_the_round_gets_no_slot(contest, station, round_setup,
         schedule_slot(review_round=other, project=round_setup.projects[0], actor=secretariat, starts_at=_at(9),
                       ends_at=_at(10), venue="A 厅")
     assert _codes(exc.value) == {"__all__": {"R-V1"}}
+
+
+# --- state re-checked when writing ---------------------------------------------------------
+
+
+def test_a_round_closed_after_the_page_was_loaded_refuses_the_save(round_setup, expert):
+    """R-V1: revisions stop when the round closes. The assignment (and its round) was read
+    before the close, as a view or an API call does; the save re-reads the locked round."""
+    stale = visible_assignment(expert, round_id=round_setup.round.pk, project_id=round_setup.projects[0].pk)
+    assert stale.review_round.status == RoundStatus.OPEN
+    ReviewRound.objects.filter(pk=round_setup.round.pk).update(status=RoundStatus.CLOSED)
+    audit = AuditEntry.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        save_review(assignment=stale, actor=expert, scores=FULL, recommendation="advance", submit=True)
+    assert _codes(exc.value) == {"__all__": {"R-V1"}}
+    assert not Review.objects.exists() and AuditEntry.objects.count() == audit
+
+
+def test_an_assignment_removed_after_the_page_was_loaded_refuses_the_save(round_setup, expert):
+    stale = visible_assignment(expert, round_id=round_setup.round.pk, project_id=round_setup.projects[1].pk)
+    Assignment.objects.filter(pk=stale.pk).delete()
+    with pytest.raises(PermissionDenied):
+        save_review(assignment=stale, actor=expert, scores=FULL, recommendation="advance", submit=True)
+    assert not Review.objects.exists()
+
+
+def test_a_deactivated_expert_sees_nothing_and_scores_nothing(round_setup, expert, judge):
+    """An expert no longer allowed to take part in review (`active` off) keeps their record but
+    loses the workspace: no projects, no page, no scoring."""
+    save_review(assignment=round_setup.first, actor=expert, scores=FULL, recommendation="advance", submit=True)
+    Expert.objects.filter(pk=judge.pk).update(active=False)
+    assert workspace_rounds(expert) == []
+    assert visible_assignment(expert, round_id=round_setup.round.pk, project_id=round_setup.projects[0].pk) is None
+    round_setup.first.expert.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        save_review(assignment=round_setup.first, actor=expert, scores=FULL | {"team": 1}, recommendation="advance",
+                    submit=True)
+    review = Review.objects.get()
+    assert review.scores == FULL and review.revisions.count() == 1  # the record stays
+
+
+def test_a_deactivated_expert_cannot_download_the_materials(round_setup, expert, judge):
+    from ciic.review.selectors import assigned_unconflicted
+
+    project = round_setup.projects[0]
+    assert assigned_unconflicted(judge, project)
+    Expert.objects.filter(pk=judge.pk).update(active=False)
+    judge.refresh_from_db()
+    assert not assigned_unconflicted(judge, project)

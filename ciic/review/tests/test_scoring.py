@@ -299,6 +299,25 @@ def test_disconnected_review_graph_is_solved_per_component_with_a_warning() -> N
     assert result.scores["b1"] - result.scores["b2"] == pytest.approx(10)
 
 
+def test_resampled_least_squares_solves_each_component_like_the_calibration() -> None:
+    """The bootstrap's iterative solve gives the zero-sum-per-component solution of
+    :func:`calibrate_least_squares`, also on a disconnected review graph and with an expert
+    absent from the draw (no reviews: bias 0, the rest unchanged)."""
+    quality = {"a1": 80, "a2": 70, "a3": 60, "b1": 75, "b2": 65}
+    bias = {"x": 5, "y": -3, "z": 1, "u": 4, "v": 2}
+    panels = {"a1": "xy", "a2": "yz", "a3": "xz", "b1": "uv", "b2": "uv"}
+    pairs = [(p, e) for p, experts in panels.items() for e in experts]
+    table = ReviewTotals.from_arrays(
+        [p for p, _ in pairs], [e for _, e in pairs], [quality[p] + bias[e] for p, e in pairs]
+    )
+    lay = scoring._Layout.of(table)
+    y, e = table.total[lay.order][None, :], table.expert[lay.order][None, :]
+    present = np.ones((1, len(table.projects)), dtype=bool)
+    batch = scoring._least_squares_batch(y, e, present, lay, len(table.experts) + 1, 0.0)[0]
+    exact = calibrate_least_squares(table).scores
+    assert batch == pytest.approx(as_array(exact, table.projects), abs=1e-9)
+
+
 def test_ridge_pulls_a_rarely_seen_expert_towards_zero(planted) -> None:
     table = planted.table
     extra = ReviewTotals.from_arrays(
@@ -328,12 +347,12 @@ def test_resample_scores_match_the_calibrations_on_the_reviews_themselves(plante
     E = len(table.experts)
     raw = scoring._raw_batch(y, present, lay)[0]
     z = scoring._zscore_batch(y, e, present, lay, E, 2)[0]
-    ls = scoring._least_squares_batch(y, e, present, lay, E, 0.0, scoring._pairs(lay))[0]
+    ls = scoring._least_squares_batch(y, e, present, lay, E, 0.0)[0]
     projects = table.projects
     assert raw == pytest.approx(as_array(project_scores(table), projects))
     assert z == pytest.approx(as_array(project_scores(table, method="zscore"), projects))
     assert ls == pytest.approx(
-        as_array(project_scores(table, method="least_squares"), projects), abs=1e-4
+        as_array(project_scores(table, method="least_squares"), projects), abs=1e-6
     )
 
 
@@ -477,3 +496,18 @@ def test_bootstrap_shares_a_seat_between_projects_tied_at_the_cut() -> None:
     )
     result = bootstrap_advancement(table, dict.fromkeys(table.projects, "G"), count=2, b=50)
     assert result.probability == {"best": 1.0, "twin1": 0.5, "twin2": 0.5, "last": 0.0}
+
+
+def test_bootstrap_rounded_to_shown_decimals_shares_the_seat_of_equal_looking_scores() -> None:
+    """80.004 and 79.996 both show as 80.00: rounded as shown they are tied in every resample
+    and share the seat; compared exactly, the first takes it every time."""
+    table = ReviewTotals.from_arrays(
+        ["a", "a", "b", "b", "c", "c"], ["e1", "e2", "e1", "e2", "e1", "e2"],
+        [80.004, 80.004, 79.996, 79.996, 50, 50],
+    )
+    groups = dict.fromkeys(table.projects, "G")
+    exact = bootstrap_advancement(table, groups, count=1, b=20)
+    shown = bootstrap_advancement(table, groups, count=1, b=20, decimals=2)
+    assert exact.probability == {"a": 1.0, "b": 0.0, "c": 0.0}
+    assert shown.probability == {"a": 0.5, "b": 0.5, "c": 0.0}
+    assert scoring._round_half_up(np.array([84.995, 84.994, 80.006]), 2).tolist() == [85.0, 84.99, 80.01]

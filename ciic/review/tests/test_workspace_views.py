@@ -226,3 +226,40 @@ def test_only_staff_of_the_rounds_station_schedule_slots(roadshow_round, round_s
     assert not RoadshowSlot.objects.exists()
     assert verified_client(own_officer).post(url, data).status_code == 302
     assert RoadshowSlot.objects.count() == 1
+
+
+def test_workspace_list_queries_do_not_grow_with_rounds(round_setup, judge, judge_client, contest, station):
+    """Each round's heading shows its closing time in the contest's time zone: the contest is
+    read with the assignments, not once per round."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        judge_client.get(reverse("review:workspace"))
+    for code in ("online_roadshow", "offline_roadshow"):
+        extra = shared._round(contest, station, code=code)
+        Assignment.objects.create(review_round=extra, expert=judge, project=round_setup.projects[0])
+    with CaptureQueriesContext(connection) as three:
+        r = judge_client.get(reverse("review:workspace"))
+    assert r.content.decode().count('class="card round-progress"') == 3
+    assert len(three) == len(one)
+
+
+def test_a_deactivated_expert_gets_404_for_the_project_and_its_score_form(round_setup, judge, judge_client):
+    from ciic.review.models import Expert
+
+    Expert.objects.filter(pk=judge.pk).update(active=False)
+    assert judge_client.get(_url(round_setup, 0)).status_code == 404
+    r = judge_client.post(_url(round_setup, 0, "review:workspace_score"),
+                          _post_scores(FULL, recommendation="advance", action="submit", confirm="on"))
+    assert r.status_code == 404
+    assert not Review.objects.exists()
+    assert "评审项目1" not in judge_client.get(reverse("review:workspace")).content.decode()
+
+
+def test_a_tampered_project_id_on_the_roadshow_page_is_a_404_not_a_server_error(roadshow_round, secretariat):
+    url = reverse("review:roadshow_slots", args=[roadshow_round.pk])
+    data = {"starts_at": "2023-11-20T09:00", "ends_at": "2023-11-20T10:00", "venue": "A 厅"}
+    for bad in ("abc", "", "1.5", "-1"):
+        assert verified_client(secretariat).post(url, {**data, "project": bad}).status_code == 404
+    assert not RoadshowSlot.objects.exists()
