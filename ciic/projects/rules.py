@@ -23,11 +23,10 @@ def is_expert_assigned_to_project(user, project) -> bool:
     round, unless they conflict with it (R-P8: `review.selectors.assigned_unconflicted`)."""
     if project is None or not user.is_authenticated:
         return False
-    expert = getattr(user, "expert_profile", None)
-    if expert is None:
-        return False
+    from ciic.review.models import Expert
     from ciic.review.selectors import assigned_unconflicted
 
+    expert = Expert.objects.filter(user=user, contest_id=project.contest_id).first()
     return assigned_unconflicted(expert, project)
 
 

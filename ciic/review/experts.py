@@ -267,7 +267,7 @@ def invite_expert(*, expert: Expert, actor) -> User:
         if user is not None and expert.user_id is None:
             if user.role != Role.EXPERT:
                 errors.add("email", _("该邮箱已注册为其他角色的账号，请使用专家的另一个邮箱"), "R-V5")
-            elif Expert.objects.filter(user=user).exclude(pk=expert.pk).exists():
+            elif Expert.objects.filter(user=user, contest=expert.contest_id).exclude(pk=expert.pk).exists():
                 errors.add("email", _("该邮箱的账号已关联另一位专家"), "R-V5")
         errors.raise_if_any()
         created = user is None

@@ -33,8 +33,9 @@ from .enums import (
 
 class Expert(models.Model):
     contest = models.ForeignKey("contests.Contest", on_delete=models.PROTECT, related_name="experts")
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="expert_profile")
+    # One account may be an expert in every edition's pool, once per contest.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="expert_profiles")
     name = models.CharField(_("姓名"), max_length=60)
     email = models.EmailField(_("邮箱"), blank=True)
     employer = models.CharField(_("工作单位"), max_length=200)
@@ -56,7 +57,9 @@ class Expert(models.Model):
         verbose_name_plural = _("评审专家")
         ordering = ["contest", "id"]
         constraints = [models.UniqueConstraint(fields=["contest", "email"], condition=~models.Q(email=""),
-                                               name="expert_email_unique")]
+                                               name="expert_email_unique"),
+                       models.UniqueConstraint(fields=["contest", "user"], condition=models.Q(user__isnull=False),
+                                               name="expert_user_unique")]
 
     def __str__(self) -> str:
         return self.name

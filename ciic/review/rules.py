@@ -12,7 +12,9 @@ from ciic.accounts.rules import is_secretariat, is_station_officer
 def is_expert(user) -> bool:
     from ciic.accounts.enums import Role
 
-    return user.is_authenticated and user.role == Role.EXPERT and hasattr(user, "expert_profile")
+    from .models import Expert
+
+    return user.is_authenticated and user.role == Role.EXPERT and Expert.objects.filter(user=user).exists()
 
 
 # Staff manage the expert pool; station officers the experts of their station (see selectors).

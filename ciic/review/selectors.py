@@ -96,7 +96,9 @@ def expert_for_user(user) -> Expert | None:
     projects are 404s; the reviews they submitted stay on record."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return Expert.objects.filter(user=user, active=True).select_related("contest").first()
+    # An account may sit in several editions' pools: the newest edition's profile is the one at work.
+    return (Expert.objects.filter(user=user, active=True).select_related("contest")
+            .order_by("-contest__year", "-contest_id").first())
 
 
 def review_of(assignment: Assignment) -> Review | None:

@@ -276,7 +276,7 @@ def conflict_record(request: HttpRequest) -> HttpResponse:
 def _own_expert(request: HttpRequest) -> Expert:
     if request.user.role != Role.EXPERT:
         raise PermissionDenied
-    expert = Expert.objects.filter(user=request.user).select_related("contest").first()
+    expert = Expert.objects.filter(user=request.user, contest=current_contest()).select_related("contest").first()
     if expert is None:
         raise Http404
     return expert

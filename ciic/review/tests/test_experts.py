@@ -166,3 +166,31 @@ def test_invite_refuses_an_account_of_another_role_and_a_missing_email(contest, 
     no_email = add_expert(contest=contest, actor=secretariat, data=expert_input(email=""))
     with pytest.raises(ValidationError):
         invite_expert(expert=no_email, actor=secretariat)
+
+
+def test_the_same_expert_account_serves_the_next_editions_pool(contest, secretariat, expert_input):
+    """An expert invited again for the next edition keeps their one account (R-V5): a profile
+    per contest, and their workspace is the newest edition's."""
+    import copy
+
+    from ciic.conftest import SPEC
+    from ciic.contests.services import load_contest_spec, read_spec_file
+    from ciic.review.selectors import expert_for_user
+
+    this_year = add_expert(contest=contest, actor=secretariat, data=expert_input())
+    account = invite_expert(expert=this_year, actor=secretariat)
+    data = copy.deepcopy(read_spec_file(SPEC))
+    data["contest"].update(slug="ciic-2024", year=2024, edition=6)
+    next_contest = load_contest_spec(data=data, shift_to_now=True).contest
+    there = [next_contest.directions.order_by("number").first().pk]
+    next_year = add_expert(contest=next_contest, actor=secretariat, data=expert_input(directions=there))
+    assert invite_expert(expert=next_year, actor=secretariat) == account
+    assert set(account.expert_profiles.values_list("contest_id", flat=True)) == {contest.pk, next_contest.pk}
+    assert expert_for_user(account) == next_year
+    twin = add_expert(contest=next_contest, actor=secretariat,
+                      data=expert_input(email="twin@example.com", directions=there))
+    Expert.objects.filter(pk=twin.pk).update(email=account.email.upper())
+    twin.refresh_from_db()
+    with pytest.raises(ValidationError) as caught:  # one profile per account per contest
+        invite_expert(expert=twin, actor=secretariat)
+    assert _codes(caught.value) == {"email": ["R-V5"]}
