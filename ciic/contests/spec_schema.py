@@ -166,7 +166,12 @@ RECOMMENDATION = _object(["code", "name"], {"code": CODE, "name": NAME, "name_en
 
 REVIEW_FORM = _object(
     ["criteria"],
-    {"criteria": _list(FORM_CRITERION, min_items=1), "recommendations": _list(RECOMMENDATION)},
+    {
+        "criteria": _list(FORM_CRITERION, min_items=1),
+        "recommendations": _list(RECOMMENDATION),
+        # R-V2: the decimals a score is shown and ranked with; equal shown scores are tied.
+        "score_decimals": {"type": "integer", "minimum": 0, "maximum": 4},
+    },
 )
 
 ROUND = _object(

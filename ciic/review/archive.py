@@ -27,9 +27,10 @@ import json
 import zipfile
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -40,7 +41,14 @@ from ciic.entrants.exports import write_sheet
 from .conflicts import conflicts_for
 from .enums import RoundStatus
 from .models import AdvancementRule, Assignment, Review, ReviewRound, RoundArchive, TieDecision
-from .results import compute_results, counting_reviews, expert_figures, group_cuts, pending_ties
+from .results import (
+    compute_results,
+    counting_reviews,
+    expert_figures,
+    group_cuts,
+    pending_ties,
+    results_frozen,
+)
 
 MANIFEST = "manifest.json"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed entry times: the bytes depend on the content only
@@ -229,12 +237,13 @@ def build_archive(*, review_round: ReviewRound, actor) -> RoundArchive:
     elif RoundArchive.objects.filter(review_round=review_round).exists():
         errors.add("__all__", _("本轮已归档"), "R-V3")
     errors.raise_if_any()
-    if not review_round.results.exists():
+    if not results_frozen(review_round):  # a result computed while open may miss late reviews
         compute_results(review_round=review_round, actor=actor)
     if pending_ties(review_round):
         errors.add("__all__", _("晋级线处仍有并列未决定，请先作出决定再归档"), "R-V2")
     errors.raise_if_any()
-    data, manifest = build_zip(review_round)
+    with translation.override(settings.LANGUAGE_CODE):  # the record is kept in the contest's language
+        data, manifest = build_zip(review_round)
     digest = sha256(data)
     with transaction.atomic():
         ReviewRound.objects.select_for_update().get(pk=review_round.pk)

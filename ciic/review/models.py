@@ -131,6 +131,8 @@ class ReviewRound(models.Model):
     # Set when the first score is seen: the aggregation cannot change afterwards.
     aggregation_locked_at = models.DateTimeField(null=True, blank=True)
     disagreement_spread = models.FloatField(_("分歧阈值（分）"), default=20.0)
+    # From the spec's review form: scores are shown and ranked with this many decimals (R-V2).
+    score_decimals = models.PositiveSmallIntegerField(_("计分保留小数位"), default=2)
     opens_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     closes_at = models.DateTimeField(_("截止时间"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

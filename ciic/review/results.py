@@ -69,7 +69,7 @@ from .models import (
 
 RESAMPLES = 1000
 ROUNDING = "half_up"  # a proportion's seats: 0.3 × 25 = 7.5 -> 8 (scoring.seats)
-SCORE_DECIMALS = 2  # scores are shown with 2 decimals; ranks compare the scores as shown
+SCORE_DECIMALS = 2  # the default of a round's `score_decimals` (the spec's review form sets it)
 TIE_TOLERANCE = 1e-9  # between shown scores: equal shown scores are tied, different ones differ by 0.01
 REASON_LIMIT = 1000
 
@@ -165,17 +165,18 @@ def counting_reviews(review_round: ReviewRound) -> CountingReviews:
 # --- scores as shown, and the ranking on them ----------------------------------------------------
 
 
-def shown_score(score: float) -> float:
-    """The score as the pages and the export show it: `SCORE_DECIMALS` decimals, half up, from
-    its shortest decimal form (as Django's `floatformat` rounds)."""
-    exponent = Decimal(1).scaleb(-SCORE_DECIMALS)
+def shown_score(score: float, decimals: int = SCORE_DECIMALS) -> float:
+    """The score as the pages and the export show it: the round's `score_decimals`, half up,
+    from its shortest decimal form (as Django's `floatformat` rounds)."""
+    exponent = Decimal(1).scaleb(-decimals)
     return float(Decimal(repr(float(score))).quantize(exponent, rounding=ROUND_HALF_UP))
 
 
-def rank_shown(scores: Mapping[int, float], keys: Mapping[int, GroupKey]) -> dict[GroupKey, list]:
+def rank_shown(scores: Mapping[int, float], keys: Mapping[int, GroupKey], *,
+               decimals: int = SCORE_DECIMALS) -> dict[GroupKey, list]:
     """Rank per direction × group (R-G1) on the scores as shown: projects that show the same
     score are tied and share a rank (R-V2: only a recorded decision separates them)."""
-    return scoring.rank_by_group({pid: shown_score(v) for pid, v in scores.items()},
+    return scoring.rank_by_group({pid: shown_score(v, decimals) for pid, v in scores.items()},
                                  {pid: keys[pid] for pid in scores}, tolerance=TIE_TOLERANCE)
 
 
@@ -195,7 +196,7 @@ _OUTSIDE = ("outside",)  # the bootstrap's group for projects that compete for n
 
 
 def stability(data: CountingReviews, method: str, rules: dict[GroupKey, AdvancementRule], *, seed: int,
-              b: int = RESAMPLES) -> dict[int, float]:
+              b: int = RESAMPLES, decimals: int = SCORE_DECIMALS) -> dict[int, float]:
     """Per project of a group with an advancement rule: the bootstrap probability of being
     above its group's cut (`scoring.bootstrap_advancement`), reproducible for a seed."""
     table = data.table
@@ -215,7 +216,7 @@ def stability(data: CountingReviews, method: str, rules: dict[GroupKey, Advancem
     # do. The projects outside compete for no seat.
     n[_OUTSIDE] = 0
     result = scoring.bootstrap_advancement(table, groups, count=n, method=method, b=b, seed=seed,
-                                           tolerance=TIE_TOLERANCE, decimals=SCORE_DECIMALS)
+                                           tolerance=TIE_TOLERANCE, decimals=decimals)
     return {pid: p for pid, p in result.probability.items() if groups[pid] != _OUTSIDE and not math.isnan(p)}
 
 
@@ -232,9 +233,11 @@ def compute_results(*, review_round: ReviewRound, actor, b: int = RESAMPLES) -> 
     method = review_round.aggregation
     aggregates = scoring.aggregate(data.table, disagreement_threshold=review_round.disagreement_spread)
     scores = scoring.project_scores(data.table, method=method) if data.table.projects else {}
-    ranking = rank_shown({pid: v for pid, v in scores.items() if pid in data.competing}, data.keys)
+    decimals = review_round.score_decimals
+    ranking = rank_shown({pid: v for pid, v in scores.items() if pid in data.competing}, data.keys,
+                         decimals=decimals)
     rank = {e.project_id: e.rank for entries in ranking.values() for e in entries}
-    probability = stability(data, method, _rules(review_round), seed=review_round.pk, b=b)
+    probability = stability(data, method, _rules(review_round), seed=review_round.pk, b=b, decimals=decimals)
     rows = []
     for project in data.projects:
         agg = aggregates.get(project.pk)
@@ -345,7 +348,7 @@ def group_cuts(review_round: ReviewRound) -> list[GroupCut]:
         if cut.rule is None or cut.group is None:
             continue
         ranking = rank_shown({r.project_id: r.score for r in cut.results}, dict.fromkeys(
-            (r.project_id for r in cut.results), key))
+            (r.project_id for r in cut.results), key), decimals=review_round.score_decimals)
         entries = ranking.get(key, [])
         adv = scoring.advancement_cut(entries, count=cut.rule.count, proportion=cut.rule.proportion,
                                       rounding=ROUNDING)
@@ -428,7 +431,8 @@ def _refresh_stability(review_round: ReviewRound) -> None:
     if not review_round.results.exists():
         return
     data = counting_reviews(review_round)
-    probability = stability(data, review_round.aggregation, _rules(review_round), seed=review_round.pk)
+    probability = stability(data, review_round.aggregation, _rules(review_round), seed=review_round.pk,
+                            decimals=review_round.score_decimals)
     rows = list(RoundResult.objects.filter(review_round=review_round))
     for row in rows:
         row.stability = probability.get(row.project_id)

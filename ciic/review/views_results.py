@@ -249,13 +249,14 @@ def round_results_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 def results_workbook(review_round: ReviewRound) -> Workbook:
     wb = Workbook()
+    decimals = review_round.score_decimals
     columns = [(_("方向"), 24), (_("组别"), 10), (_("名次"), 8), (_("项目"), 36), (_("团队"), 20), (_("参赛单位"), 30),
                (_("加权平均分"), 12), (_("计分"), 12), (_("评分数"), 8), (_("极差"), 10), (_("分歧较大"), 10),
                (_("晋级稳定性"), 12), (_("晋级线并列"), 10), (_("晋级"), 8)]
     rows = ([c.direction.display_name, c.group.display_name if c.group else "", r.rank, r.project.name,
              r.project.team.name, r.project.team.organization.name,
-             shown_score(r.raw_score) if r.raw_score is not None else None,
-             shown_score(r.score) if r.score is not None else None, r.reviews,
+             shown_score(r.raw_score, decimals) if r.raw_score is not None else None,
+             shown_score(r.score, decimals) if r.score is not None else None, r.reviews,
              round(r.spread, 2) if r.spread is not None else None, _("是") if r.disagreement else "",
              round(r.stability, 3) if r.stability is not None else None,
              _("是") if r.project_id in c.tied else "", _("是") if r.advanced else ""]
@@ -396,6 +397,8 @@ def diligence(request: HttpRequest, entry_pk: int) -> HttpResponse:
                          "note": request.POST.get(f"note-{code}", "")}
                   for code, _name in checklist_items(contest)}
         try:
+            if verdict not in ("", "pass", "fail"):
+                raise ValidationError({"passed": ValidationError(_("结论只能是通过、不通过或暂存"), code="R-P9")})
             record_due_diligence(project=project, actor=request.user, checks=checks,
                                  findings=request.POST.get("findings", ""),
                                  passed={"pass": True, "fail": False}.get(verdict))

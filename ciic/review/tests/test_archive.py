@@ -146,3 +146,27 @@ def test_archived_reviews_mark_the_conflicted_ones_which_never_count(contest, st
     assert conflicted["expert_id"] == declared.expert_id
     calibration = {r["expert_id"]: r for r in json.loads(zf.read("calibration.json"))["rows"]}
     assert calibration[declared.expert_id]["reviews"] == 2  # three reviews, one conflicted
+
+
+def test_archive_holds_the_result_at_closing_not_one_computed_while_open(contest, station, secretariat):
+    """R-V3: a result computed while the round was open misses a review submitted before the
+    close; archiving computes the result at closing first."""
+    from django.utils import timezone
+
+    from ciic.review.rounds import close_round
+
+    from .test_results import make_round, score
+
+    experts = make_experts(contest, 2)
+    p = make_entry(contest, station=station)
+    review_round = make_round(contest, station, [p])
+    score(review_round, experts[0], p, 80)
+    late = score(review_round, experts[1], p, 40, submitted=False)
+    compute_results(review_round=review_round, actor=secretariat)
+    late.submitted_at = timezone.now()
+    late.save()
+    close_round(review_round=review_round, actor=secretariat)
+    archive = build_archive(review_round=review_round, actor=secretariat)
+    with archive.file.open("rb") as handle, zipfile.ZipFile(io.BytesIO(handle.read())) as zf:
+        [row] = json.loads(zf.read("ranking.json"))["rows"]
+    assert (row["reviews"], row["raw_score"]) == (2, 60.0)

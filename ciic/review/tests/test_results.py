@@ -337,6 +337,23 @@ def test_projects_that_show_the_same_score_are_tied_at_the_cut(contest, station,
     assert set(RoundResult.objects.filter(advanced=True).values_list("project", flat=True)) == {a.pk}
 
 
+def test_the_spec_sets_how_many_decimals_make_a_tie(contest, station, experts, secretariat):
+    """R-V2: with 3 decimals (the round's `score_decimals`, from the spec's review form),
+    80.004 and 79.996 are told apart: no tie, the better one advances."""
+    a, b, c = (make_entry(contest, station=station, name=n) for n in "ABC")
+    review_round = scored_round(contest, station, {a: [80.004] * 3, b: [79.996] * 3, c: [60] * 3}, experts)
+    assert review_round.score_decimals == 2
+    ReviewRound.objects.filter(pk=review_round.pk).update(score_decimals=3)
+    review_round.refresh_from_db()
+    compute_results(review_round=review_round, actor=secretariat)
+    set_advancement_rule(review_round=review_round, direction=station.directions.first(),
+                         group=group(contest, "newcomer"), count=1, actor=secretariat)
+    ranks = dict(RoundResult.objects.values_list("project_id", "rank"))
+    assert (ranks[a.pk], ranks[b.pk], ranks[c.pk]) == (1, 2, 3)
+    [cut] = group_cuts(review_round)
+    assert cut.advancing == (a.pk,) and not cut.tied
+
+
 def test_a_tie_decided_for_one_seat_is_pending_again_when_the_block_gets_two(contest, station, experts,
                                                                            secretariat):
     """R-V2: a decision chose one project of the block; with two seats left for the same block

@@ -165,6 +165,9 @@ def test_finalists_proposed_confirmed_checked_and_replaced(verified, contest, st
     assert officer.get(dd_url).status_code == 404
     form = {"passed": "fail", "findings": "应用证明为虚构", **{f"ok-{code}": "1" for code, _n in DEFAULT_CHECKLIST}}
     form["ok-application"] = "0"
+    refused = office.post(dd_url, {**form, "passed": "maybe"})  # a tampered verdict: refused, nothing stored
+    assert refused.status_code == 200 and "结论只能是通过、不通过或暂存" in refused.content.decode()
+    assert not DueDiligence.objects.filter(project=a).exclude(passed=None).exists()
     office.post(dd_url, form)
     assert DueDiligence.objects.get(project=a).passed is False
     page = office.get(dd_url).content.decode()

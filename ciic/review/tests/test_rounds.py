@@ -141,6 +141,20 @@ def test_a_round_may_have_its_own_form(contest):
     assert spec_round(contest).review_form == data["review_form"]
 
 
+def test_a_round_takes_its_score_decimals_from_the_spec(contest, station, secretariat):
+    """R-V2: how many decimals a score is shown and tied with is data: CIIC 2023 says 2; a
+    round's own form may say otherwise, and the review round copies it; 9 is refused."""
+    assert spec_round(contest).review_form["score_decimals"] == 2
+    data = copy.deepcopy(contest.spec)
+    data["stages"][0]["rounds"][0]["form"] = {**data["review_form"], "score_decimals": 1}
+    load_contest_spec(data=data)
+    make_project(contest, 1)
+    review_round = create_round(spec_round=spec_round(contest), station=station, actor=secretariat)
+    assert review_round.score_decimals == 1
+    data["review_form"]["score_decimals"] = 9
+    assert any(e.startswith("review_form.score_decimals") for e in validate_spec(data))
+
+
 def test_spec_refuses_a_weight_that_is_not_positive_and_an_empty_range(contest):
     data = copy.deepcopy(contest.spec)
     data["review_form"]["criteria"][0]["weight"] = 0
