@@ -1,8 +1,9 @@
-"""Review rounds and assignment in the JSON API (R-V1, R-V5), for staff: list and create
-rounds, set the panel, pin or forbid pairs, start a solve and follow it, list assignments, add
-or remove one by hand, open and close. Every write calls `ciic.review.rounds` or
-`ciic.review.assigning`, as the web pages do. The secretariat manages every round, a station
-officer their station's; a round the user does not manage is a 404; anyone else gets 403."""
+"""Review rounds and assignment in the JSON API (R-V1, R-V5), for staff: list, create and
+change rounds, set the panel, pin or forbid pairs and remove them, start a solve, follow it and
+cancel it, list assignments, add or remove one by hand, open and close. Every write calls
+`ciic.review.rounds` or `ciic.review.assigning`, as the web pages do. The secretariat manages
+every round, a station officer their station's; a round the user does not manage is a 404;
+anyone else gets 403."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from ninja.responses import Status
 
 from ciic.contests.models import Round, Station
 from ciic.projects.models import Project
-from ciic.review.assigning import start_solve
+from ciic.review.assigning import cancel_solve, start_solve
 from ciic.review.models import (
     Assignment,
     AssignmentRun,
@@ -33,9 +34,11 @@ from ciic.review.rounds import (
     create_round,
     open_round,
     remove_assignment,
+    remove_pair_rule,
     set_expert_load,
     set_pair_rule,
     set_panel,
+    update_round,
 )
 from ciic.review.selectors import round_assignment_rows, rounds_for_staff
 
@@ -62,6 +65,8 @@ class RoundOut(Schema):
     expert_ids: list[int]
     opens_at: dt.datetime | None
     closes_at: dt.datetime | None
+    blind_until_submitted: bool = Field(description="专家提交本人评分后即可查看他人评分（否则评审结束后）"
+                                                    " / Experts see others' scores once they submit (else at close)")
 
     @staticmethod
     def resolve_stage(obj) -> str:
@@ -90,6 +95,17 @@ class RoundIn(Schema):
     station: str | None = Field(None, description="赛站代码（全国总决赛不填）/ Station code (none for the finals)")
     experts_per_project: int | None = None
     max_load: int | None = None
+
+
+class RoundPatch(Schema):
+    """Only the fields sent change; an explicit null clears a time."""
+
+    experts_per_project: int | None = Field(None, description="k：每个项目的专家数，评审开始后不能再改 / "
+                                                              "Experts per project, fixed once the round opens")
+    max_load: int | None = Field(None, description="每位专家最多评审项目数 / Default maximum load per expert")
+    opens_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None
+    blind_until_submitted: bool | None = None
 
 
 class PanelMemberIn(Schema):
@@ -169,6 +185,10 @@ class AssignmentIn(Schema):
     reason: str = ""
 
 
+class CancelIn(Schema):
+    reason: str = ""
+
+
 class CloseIn(Schema):
     force: bool = False
     reason: str = ""
@@ -222,6 +242,17 @@ def get_round(request: HttpRequest, round_id: int):
     return _round(request, round_id)
 
 
+@router.patch("/review/rounds/{round_id}", response={200: RoundOut, **REFUSALS},
+              summary="修改评审轮设置 / Change k (before opening), the default load, the times or blindness")
+def patch_round(request: HttpRequest, round_id: int, payload: RoundPatch):
+    review_round = _round(request, round_id)
+    sent = payload.model_fields_set
+    values = {f: getattr(payload if f in sent else review_round, f)
+              for f in ("experts_per_project", "max_load", "opens_at", "closes_at", "blind_until_submitted")}
+    update_round(review_round=review_round, actor=request.auth, **values)
+    return _round(request, round_id)
+
+
 @router.put("/review/rounds/{round_id}/panel", response={200: RoundOut, **REFUSALS},
             summary="专家组 / Set the round's panel and each member's own load (R-V5)")
 def put_panel(request: HttpRequest, round_id: int, payload: PanelIn):
@@ -256,6 +287,15 @@ def list_pair_rules(request: HttpRequest, round_id: int):
     return list(PairConstraint.objects.filter(review_round=review_round).order_by("pk"))
 
 
+@router.delete("/review/rounds/{round_id}/pairs/{pair_id}", response={204: None, **REFUSALS},
+               summary="取消指定或禁止 / Remove a pin or a forbid (a pinned assignment stays until the next solve)")
+def delete_pair_rule(request: HttpRequest, round_id: int, pair_id: int):
+    review_round = _round(request, round_id)
+    remove_pair_rule(pair_rule=get_object_or_404(PairConstraint, review_round=review_round, pk=pair_id),
+                     actor=request.auth)
+    return Status(204, None)
+
+
 @router.post("/review/rounds/{round_id}/solve", response={201: RunOut, **REFUSALS},
              summary="自动分配 / Queue a solve of the round's assignment (max_total or fair)")
 def post_solve(request: HttpRequest, round_id: int, payload: SolveIn):
@@ -270,6 +310,14 @@ def post_solve(request: HttpRequest, round_id: int, payload: SolveIn):
 def get_run(request: HttpRequest, round_id: int, run_id: int):
     review_round = _round(request, round_id)
     return get_object_or_404(AssignmentRun, review_round=review_round, pk=run_id)
+
+
+@router.post("/review/rounds/{round_id}/runs/{run_id}/cancel", response={200: RunOut, **REFUSALS},
+             summary="取消分配计算 / Cancel a queued or running solve; the assignments stay as they were")
+def post_cancel_run(request: HttpRequest, round_id: int, run_id: int, payload: CancelIn):
+    review_round = _round(request, round_id)
+    return cancel_solve(run=get_object_or_404(AssignmentRun, review_round=review_round, pk=run_id),
+                        actor=request.auth, reason=payload.reason)
 
 
 @router.get("/review/rounds/{round_id}/assignments", response={200: list[AssignmentOut], **REFUSALS},

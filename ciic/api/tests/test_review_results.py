@@ -109,3 +109,23 @@ def test_archive_finalists_and_due_diligence(as_staff, setup, station_officer, s
     assert replaced.status_code == 201
     assert [e["project_id"] for e in replaced.json()["entries"]] == [b.pk]
     assert replaced.json()["snapshot_sha256"] == confirmed["snapshot_sha256"]
+
+
+def test_staff_member_who_is_a_conflicted_expert_gets_404(as_staff, setup, station_officer, secretariat, contest):
+    """R-P8: a conflicted expert sees nothing about the project, not even its rank, also when
+    the same person manages the round's results."""
+    from ciic.review.enums import ConflictSource, ExpertKind
+    from ciic.review.models import ConflictDeclaration, Expert
+
+    review_round, (a, *_rest) = setup
+    api = as_staff(station_officer)
+    url = f"/review/rounds/{review_round.pk}/results"
+    assert api.get(url).status_code == 200
+    me = Expert.objects.create(contest=contest, user=station_officer, name="北京赛站", employer="某研究院",
+                               kind=ExpertKind.RESEARCH)
+    assert api.get(url).status_code == 200  # an expert profile alone hides nothing
+    ConflictDeclaration.objects.create(expert=me, project=a, source=ConflictSource.EXPERT, reason="曾任顾问",
+                                       declared_by=secretariat)
+    assert api.get(url).status_code == 404
+    assert api.post(url).status_code == 404
+    assert as_staff(secretariat).get(url).status_code == 200

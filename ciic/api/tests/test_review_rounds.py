@@ -127,3 +127,112 @@ def test_api_outsiders_are_refused(as_bearer, team_lead, expert, anonymous, crea
         assert as_bearer(user).get("/review/rounds").status_code == 403
         assert as_bearer(user).get(f"/review/rounds/{created['id']}/assignments").status_code == 403
     assert anonymous.get("/review/rounds").status_code == 401
+
+
+def test_api_patch_round_changes_only_what_is_sent(office, created):
+    from django.utils.dateparse import parse_datetime
+
+    from ciic.audit.models import AuditEntry
+
+    url = f"/review/rounds/{created['id']}"
+    assert created["blind_until_submitted"] is True and created["opens_at"] is None
+    r = office.patch(url, {"max_load": 5, "blind_until_submitted": False, "closes_at": "2025-06-30T18:00:00+08:00"})
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["max_load"] == 5 and body["blind_until_submitted"] is False
+    assert body["experts_per_project"] == 2 and body["opens_at"] is None  # not sent: kept
+    assert parse_datetime(body["closes_at"]) == parse_datetime("2025-06-30T10:00:00Z")
+    r = office.patch(url, {"experts_per_project": 3})
+    assert r.status_code == 200 and r.json()["experts_per_project"] == 3
+    assert r.json()["max_load"] == 5 and r.json()["blind_until_submitted"] is False
+    assert r.json()["closes_at"] == body["closes_at"]
+
+    r = office.patch(url, {"opens_at": "2025-07-01T09:00:00+08:00", "max_load": 7})  # after closes_at
+    assert r.status_code == 422
+    assert [(e["field"], e["rule"]) for e in r.json()["errors"]] == [("closes_at", "R-V1")]
+    r = office.patch(url, {"max_load": 0})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "max_load"
+    review_round = ReviewRound.objects.get(pk=created["id"])
+    assert (review_round.max_load, review_round.opens_at) == (5, None)
+    assert AuditEntry.objects.filter(action="review.round.update").count() == 2
+
+
+def test_api_patch_round_refuses_k_once_the_round_is_open(office, paneled, django_capture_on_commit_callbacks):
+    from ciic.audit.models import AuditEntry
+
+    round_id = paneled["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert office.post(f"/review/rounds/{round_id}/solve", {"mode": "max_total"}).status_code == 201
+    assert office.post(f"/review/rounds/{round_id}/open").status_code == 200
+    r = office.patch(f"/review/rounds/{round_id}", {"experts_per_project": 3, "max_load": 4})
+    assert r.status_code == 422
+    assert [(e["field"], e["rule"]) for e in r.json()["errors"]] == [("experts_per_project", "R-V1")]
+    review_round = ReviewRound.objects.get(pk=round_id)
+    assert (review_round.experts_per_project, review_round.max_load) == (2, 3)
+    assert not AuditEntry.objects.filter(action="review.round.update").exists()
+    r = office.patch(f"/review/rounds/{round_id}", {"max_load": 4})  # the load still may change
+    assert r.status_code == 200 and r.json()["max_load"] == 4 and r.json()["experts_per_project"] == 2
+
+
+def test_api_remove_pair_rule(office, paneled, experts, projects):
+    from ciic.review.enums import RoundStatus
+    from ciic.review.models import PairConstraint
+
+    round_id = paneled["id"]
+    pins = [office.post(f"/review/rounds/{round_id}/pairs", {"expert_id": experts[i].pk,
+                                                             "project_id": projects[i].pk, "rule": rule}).json()
+            for i, rule in ((0, "pin"), (1, "forbid"))]
+    assert office.delete(f"/review/rounds/{round_id}/pairs/{pins[0]['id']}").status_code == 204
+    assert [p["id"] for p in office.get(f"/review/rounds/{round_id}/pairs").json()] == [pins[1]["id"]]
+    assert office.delete(f"/review/rounds/{round_id}/pairs/{pins[0]['id']}").status_code == 404
+
+    ReviewRound.objects.filter(pk=round_id).update(status=RoundStatus.CLOSED)
+    r = office.delete(f"/review/rounds/{round_id}/pairs/{pins[1]['id']}")
+    assert r.status_code == 422
+    assert [(e["field"], e["rule"]) for e in r.json()["errors"]] == [("__all__", "R-V3")]
+    assert PairConstraint.objects.filter(pk=pins[1]["id"]).exists()
+
+
+def test_api_cancel_run(office, paneled, django_capture_on_commit_callbacks):
+    from ciic.audit.models import AuditEntry
+
+    round_id = paneled["id"]
+    queued = office.post(f"/review/rounds/{round_id}/solve", {"mode": "fair"}).json()  # no worker: stays queued
+    assert queued["status"] == "queued"
+    r = office.post(f"/review/rounds/{round_id}/runs/{queued['id']}/cancel", {"reason": "任务进程已重启"})
+    assert r.status_code == 200, r.content
+    assert r.json()["status"] == "failed" and "任务进程已重启" in r.json()["message"]
+    assert r.json()["finished_at"] is not None
+    assert AuditEntry.objects.get(action="review.assign.cancel").after == {"reason": "任务进程已重启"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = office.post(f"/review/rounds/{round_id}/solve", {"mode": "max_total"}).json()
+    for run in (queued, done):
+        before = office.get(f"/review/rounds/{round_id}/runs/{run['id']}").json()
+        r = office.post(f"/review/rounds/{round_id}/runs/{run['id']}/cancel")
+        assert r.status_code == 422
+        assert [(e["field"], e["rule"]) for e in r.json()["errors"]] == [("__all__", "R-V1")]
+        assert office.get(f"/review/rounds/{round_id}/runs/{run['id']}").json() == before
+    assert before["status"] == "done" and Assignment.objects.count() == 8
+    assert AuditEntry.objects.filter(action="review.assign.cancel").count() == 1
+
+
+def test_api_new_round_writes_are_404_for_another_station(as_bearer, station_officer, contest, paneled, experts,
+                                                          projects):
+    from ciic.review.models import AssignmentRun, PairConstraint
+
+    round_id = paneled["id"]
+    office = as_bearer(station_officer)  # Beijing's officer manages the round
+    pair = office.post(f"/review/rounds/{round_id}/pairs", {"expert_id": experts[0].pk,
+                                                           "project_id": projects[0].pk, "rule": "pin"}).json()
+    run = office.post(f"/review/rounds/{round_id}/solve", {"mode": "fair"}).json()
+    assert office.patch(f"/review/rounds/{round_id}", {"max_load": 4}).status_code == 200
+
+    wuxi = make_user("wuxi-api@example.com", role=Role.STATION_OFFICER, station=contest.stations.get(code="wuxi"))
+    other = as_bearer(wuxi)
+    assert other.patch(f"/review/rounds/{round_id}", {"max_load": 9}).status_code == 404
+    assert other.delete(f"/review/rounds/{round_id}/pairs/{pair['id']}").status_code == 404
+    assert other.post(f"/review/rounds/{round_id}/runs/{run['id']}/cancel", {"reason": "x"}).status_code == 404
+    assert ReviewRound.objects.get(pk=round_id).max_load == 4
+    assert PairConstraint.objects.filter(pk=pair["id"]).exists()
+    assert AssignmentRun.objects.get(pk=run["id"]).status == "queued"
