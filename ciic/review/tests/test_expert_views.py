@@ -7,7 +7,7 @@ import io
 
 import pytest
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from ciic.accounts.enums import Role
 from ciic.core.testing import make_credit_code
@@ -16,6 +16,7 @@ from ciic.review.enums import ConflictSource, ExpertKind
 from ciic.review.models import ConflictDeclaration, Expert, TeamAvoidance
 
 from .test_conflicts import make_expert, make_org, make_project
+from .test_expert_import_edge_cases import _xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -32,19 +33,6 @@ def pool(contest, station, other_station):
         "theirs": make_expert(contest, "外站专家", "某研究院", station=other_station, email="sh@example.com"),
         "national": make_expert(contest, "秘书处专家", "某投资机构", email="nat@example.com"),
     }
-
-
-def _xlsx(rows: list[list]) -> io.BytesIO:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["姓名", "邮箱", "工作单位", "统一社会信用代码", "单位类型", "擅长方向", "关键词", "简介"])
-    for row in rows:
-        ws.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    buffer.seek(0)
-    buffer.name = "experts.xlsx"
-    return buffer
 
 
 # --- the pool list -------------------------------------------------------------------
