@@ -29,6 +29,11 @@ KINDS = {
         _("您已受邀担任%(contest)s评审专家"),
         _("请登录平台（需完成两步验证）查看评审安排并申报利益冲突。"),
     ),
+    # R-P8, R-V1: a conflict recorded after assigning; the round's staff add a replacement.
+    "assignment_conflicted": (
+        _("评审专家存在利益冲突，需替换：%(project)s"),
+        _("%(round)s中已分配评审该项目的 %(n)s 位专家新登记了利益冲突，其评审不计入成绩。请补充评审专家或重新分配。"),
+    ),
     "originality_done": (
         _("原创性检查已完成"),
         _("共比对 %(documents)s 份申报书，发现 %(pairs)s 组相似项目。"),

@@ -8,6 +8,9 @@ What a solve does (`execute_solve`, run by the task `tasks.solve_assignment`):
 2. Builds the affinity matrix (TF-IDF on character n-grams plus direction match).
 3. Fixes what must stay: pinned pairs, assignments whose review has started (they are a
    record, R-V3) and assignments staff added by hand; conflicts and forbidden pairs are masked.
+   A kept assignment conflicted since it was made (R-P8) stays on record but is not fixed nor
+   counted toward the project's k: the solve gives the project a replacement. A panel member
+   deactivated since joining keeps what stays and gets nothing new.
 4. Solves in mode `max_total` (the certified maximum total affinity) or `fair` (first raise
    the worst-served project, then the total).
 5. Replaces the round's solver and pin assignments whose review has not started with the
@@ -28,7 +31,7 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import transaction
@@ -131,6 +134,7 @@ class RoundInput:
     forbidden: list[tuple[int, int]]
     pinned: list[tuple[int, int]]  # PairConstraint pins
     kept: dict[tuple[int, int], int]  # (row, column) -> id of an assignment that stays
+    inactive: list[int] = field(default_factory=list)  # columns of members deactivated since joining: no new assignment
     signature: str = ""  # `round_signature` when read: the store refuses if it changed meanwhile
 
 
@@ -155,6 +159,7 @@ def round_signature(review_round: ReviewRound, conflicts: dict | None = None) ->
                         .values_list("expert_id", "project_id", "rule")),
         "fixed": sorted(fixed.values_list("expert_id", "project_id")),
         "conflicts": sorted(conflicts),
+        "inactive": sorted(review_round.panel.filter(expert__active=False).values_list("expert_id", flat=True)),
     }
     data = json.dumps(parts, sort_keys=True, default=list, separators=(",", ":")).encode()
     return hashlib.sha256(data).hexdigest()
@@ -185,8 +190,18 @@ def read_round(review_round: ReviewRound) -> RoundInput:
     stays = Assignment.objects.filter(review_round=review_round).filter(
         Q(review__isnull=False) | Q(source=AssignmentSource.MANUAL))
     for assignment in stays.values("pk", "project_id", "expert_id"):
+        if (assignment["expert_id"], assignment["project_id"]) in reasons:
+            # Conflicted since it was made (R-P8): it stays on record (R-V3; `_store` deletes
+            # only unstarted solver and pin assignments) but is not one of the project's k, nor
+            # fixed into the solve, which gives the project a replacement instead.
+            continue
         if assignment["project_id"] in row and assignment["expert_id"] in col:
             kept[(row[assignment["project_id"]], col[assignment["expert_id"]])] = assignment["pk"]
+    # A member deactivated since joining (`Expert.active`) keeps what stays (a started review is
+    # a record) but gets nothing new: their load is what they keep.
+    inactive = [j for j, m in enumerate(members) if not m.expert.active]
+    for j in inactive:
+        loads_by_expert[expert_ids[j]] = sum(1 for _p, e in kept if e == j)
     return RoundInput(
         project_ids=project_ids, expert_ids=expert_ids, project_texts=texts,
         project_directions=[e.project.team.direction_id for e in entries],
@@ -195,7 +210,7 @@ def read_round(review_round: ReviewRound) -> RoundInput:
         expert_directions=[{d.pk for d in m.expert.directions.all()} for m in members],
         k=review_round.experts_per_project,
         loads=np.array([loads_by_expert[e] for e in expert_ids], dtype=np.int64),
-        conflicts=conflicts, forbidden=forbidden, pinned=pinned, kept=kept, signature=signature)
+        conflicts=conflicts, forbidden=forbidden, pinned=pinned, kept=kept, inactive=inactive, signature=signature)
 
 
 def affinity_matrix(data: RoundInput) -> np.ndarray:
@@ -314,6 +329,12 @@ def _solve(run: AssignmentRun, data: RoundInput, a: np.ndarray) -> engine.Assign
     if clash:
         p, e = clash[0]
         raise _Refused(_("项目 %(project)s 与专家 %(expert)s 存在利益冲突或被禁止分配，但该组合已指定或已开始评审，请先处理") % {
+            "project": data.project_ids[p], "expert": data.expert_ids[e]})
+    idle = set(data.inactive or ())
+    pinned_idle = [pair for pair in data.pinned if pair[1] in idle and pair not in data.kept]
+    if pinned_idle:
+        p, e = pinned_idle[0]
+        raise _Refused(_("专家 %(expert)s 已停用，不能再分配新项目，但仍被指定评审项目 %(project)s，请先删除该指定") % {
             "project": data.project_ids[p], "expert": data.expert_ids[e]})
     per_project = np.bincount([p for p, _e in fixed], minlength=len(data.project_ids))
     if len(data.project_ids) and per_project.max(initial=0) > data.k:

@@ -229,21 +229,11 @@ def _detect(experts: list[Expert], projects: list[Project]) -> dict[Pair, list[C
     for d in declared:
         found[(d.expert_id, d.project_id)].append(Conflict(d.source, _declared_reason(d.source, d.reason)))
 
-    by_employer: dict[str, list[Expert]] = defaultdict(list)
-    by_person: dict[str, list[Expert]] = defaultdict(list)
-    for expert in experts:
-        by_employer[normalize_name(expert.employer)].append(expert)
-        by_person[normalize_name(expert.name)].append(expert)
+    match = _avoidance_matcher(experts)
     contest_of = {p.pk: p.contest_id for p in projects}
     for a in TeamAvoidance.objects.filter(project_id__in=project_ids).order_by("declared_at", "id"):
         values = {"name": a.name, "reason": a.reason}
-        if a.kind == AvoidanceKind.ORGANIZATION:
-            matches = [(e, False) for e in by_employer.get(normalize_name(a.name), [])]
-        else:
-            person, employer = person_and_employer(a.name)
-            matches = [(e, not employer) for e in by_person.get(person, [])
-                       if not employer or _same_employer(employer, normalize_name(e.employer))]
-        for expert, possible in matches:
+        for expert, possible in match(a):
             if expert.contest_id != contest_of[a.project_id]:
                 continue
             if a.kind == AvoidanceKind.ORGANIZATION:
@@ -258,6 +248,26 @@ def _detect(experts: list[Expert], projects: list[Project]) -> dict[Pair, list[C
         for expert_id, project_id, conflict in rule(experts, projects):
             found[(expert_id, project_id)].append(conflict)
     return found
+
+
+def _avoidance_matcher(experts: list[Expert]) -> Callable[[TeamAvoidance], list[tuple[Expert, bool]]]:
+    """avoidance -> [(expert, possible)]: the experts among `experts` a team's avoidance names
+    (by normalized employer, or by person with the employer when given; `possible` when matched
+    by name only). Contests are not checked here."""
+    by_employer: dict[str, list[Expert]] = defaultdict(list)
+    by_person: dict[str, list[Expert]] = defaultdict(list)
+    for expert in experts:
+        by_employer[normalize_name(expert.employer)].append(expert)
+        by_person[normalize_name(expert.name)].append(expert)
+
+    def match(a: TeamAvoidance) -> list[tuple[Expert, bool]]:
+        if a.kind == AvoidanceKind.ORGANIZATION:
+            return [(e, False) for e in by_employer.get(normalize_name(a.name), [])]
+        person, employer = person_and_employer(a.name)
+        return [(e, not employer) for e in by_person.get(person, [])
+                if not employer or _same_employer(employer, normalize_name(e.employer))]
+
+    return match
 
 
 def _declared_reason(source: str, reason: str) -> str:
@@ -306,6 +316,65 @@ def conflicts_of_contest(contest, *, experts=None, projects=None) -> dict[Pair, 
     return dict(_detect(list(experts), projects))
 
 
+def conflicted_assignments(review_round, *, pairs: Iterable[Pair] | None = None) -> dict[Pair, list[Conflict]]:
+    """The round's assigned (expert_id, project_id) pairs that are conflicted, with their
+    conflicts: mostly a conflict declared or detected after assigning (R-P8). Such an assignment
+    and any review stay on record (R-V3) but count for nothing: not toward the project's k
+    experts (R-V1), not as a pending review, not in any score. `pairs` restricts the check to
+    these pairs (default: every assignment of the round). A constant number of queries."""
+    if pairs is None:
+        pairs = Assignment.objects.filter(review_round=review_round).values_list("expert_id", "project_id")
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    found = conflicts_for(expert_ids={e for e, _p in pairs}, project_ids={p for _e, p in pairs})
+    return {pair: found[pair] for pair in pairs if pair in found}
+
+
+def _tell_round_staff(project: Project, expert_ids: Iterable[int]) -> None:
+    """A conflict was just recorded between these experts and `project`: for every draft or open
+    round where one of them is assigned the project, its staff (the secretariat and the officers
+    of the round's station) are told, once the transaction commits, that the project needs a
+    replacement reviewer (R-P8, R-V1). The notice names the project, the round and how many
+    experts, never who or why: staff read that on the round's assignment page."""
+    from ciic.review.enums import RoundStatus
+
+    expert_ids = list(expert_ids)
+    if not expert_ids:
+        return
+    rows = list(Assignment.objects.filter(project=project, expert_id__in=expert_ids,
+                                          review_round__status__in=[RoundStatus.DRAFT, RoundStatus.OPEN])
+                .select_related("review_round__round", "review_round__station").order_by("review_round_id"))
+    if not rows:
+        return
+    counts: dict[int, int] = defaultdict(int)
+    rounds = {}
+    for assignment in rows:
+        counts[assignment.review_round_id] += 1
+        rounds[assignment.review_round_id] = assignment.review_round
+    name = project.name
+
+    def send() -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models import Q
+        from django.urls import reverse
+
+        from ciic.accounts.enums import Role
+        from ciic.notifications.services import notify
+
+        users = get_user_model().objects.filter(is_active=True)
+        for round_id, review_round in rounds.items():
+            who = Q(role=Role.SECRETARIAT)
+            if review_round.station_id is not None:
+                who |= Q(role=Role.STATION_OFFICER, station_id=review_round.station_id)
+            notify(users.filter(who).order_by("pk"), "assignment_conflicted",
+                   {"project": name, "round": str(review_round), "n": counts[round_id]},
+                   url=reverse("review:round_assignments", args=[round_id]))
+
+    # robust: the conflict is recorded and committed; a failing notice must not turn it into an error.
+    transaction.on_commit(send, robust=True)
+
+
 # --- declarations (writes) -------------------------------------------------------------
 
 REASON_LIMIT = 1000
@@ -342,6 +411,7 @@ def _declare(*, expert: Expert, project: Project, source: str, reason: str, acto
         record(actor=actor, action=f"conflict.declare.{source}", target=item,
                after={"expert": expert.pk, "project": project.pk, "source": source, "reason": reason,
                       "assignments": affected})
+        _tell_round_staff(project, [expert.pk])
     return item
 
 
@@ -389,4 +459,8 @@ def declare_avoidance(*, project: Project, kind: str, name: str, reason: str, ac
         item = TeamAvoidance.objects.create(project=project, kind=kind, name=name, reason=reason, declared_by=actor)
         record(actor=actor, action="conflict.team_avoidance", target=project,
                after={"avoidance": item.pk, "kind": kind, "name": name, "reason": reason})
+        # The experts it names who already review the project (the pool is matched as `_detect` does).
+        assigned = _experts(Assignment.objects.filter(project=project).values_list("expert_id", flat=True))
+        _tell_round_staff(project, [e.pk for e, _possible in _avoidance_matcher(assigned)(item)
+                                    if e.contest_id == project.contest_id])
     return item

@@ -33,7 +33,7 @@ from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import Project, Submission
 from ciic.projects.selectors import submission_window
 
-from .conflicts import conflict_reasons, conflicts_between
+from .conflicts import conflict_reasons, conflicted_assignments, conflicts_between
 from .enums import AssignmentSource, JobStatus, PairRule, RoundStatus
 from .models import (
     Assignment,
@@ -155,6 +155,7 @@ def create_round(*, spec_round: Round, station: Station | None, actor, experts_p
         review_round = ReviewRound.objects.create(
             contest=contest, round=spec_round, station=station, previous=previous, experts_per_project=k,
             max_load=load, form=list(form.get("criteria", [])), recommendations=list(form.get("recommendations", [])),
+            score_decimals=form.get("score_decimals", 2),
             opens_at=opens_at, closes_at=closes_at, created_by=actor)
         RoundProject.objects.bulk_create(
             RoundProject(review_round=review_round, project_id=project_id, submission_id=submission_id)
@@ -448,18 +449,39 @@ def remove_assignment(*, assignment: Assignment, actor, reason: str = "") -> Non
 # --- opening and closing -------------------------------------------------------------------
 
 
-def short_projects(review_round: ReviewRound) -> list[tuple[int, int]]:
-    """(project id, experts assigned) of the projects with fewer than k experts."""
-    from django.db.models import Count
+def counted_experts(review_round: ReviewRound) -> dict[int, int]:
+    """project id -> how many of its assigned experts count toward k: every assignment but the
+    conflicted ones (a conflict declared or detected after assigning, R-P8: kept on record,
+    R-V3, but that expert no longer reviews the project). Every project of the round is present."""
+    pairs = list(Assignment.objects.filter(review_round=review_round).values_list("expert_id", "project_id"))
+    conflicted = conflicted_assignments(review_round, pairs=pairs)
+    counts = dict.fromkeys(review_round.entries.values_list("project_id", flat=True), 0)
+    for pair in pairs:
+        if pair not in conflicted and pair[1] in counts:
+            counts[pair[1]] += 1
+    return counts
 
-    rows = (review_round.entries.annotate(n=Count("project__assignments", filter=Q(
-        project__assignments__review_round=review_round))).values_list("project_id", "n"))
-    return [(p, n) for p, n in rows if n < review_round.experts_per_project]
+
+def short_projects(review_round: ReviewRound) -> list[tuple[int, int]]:
+    """(project id, experts counting) of the projects with fewer than k experts, not counting a
+    conflicted assignment (R-P8, R-V1), by project id."""
+    k = review_round.experts_per_project
+    return [(p, n) for p, n in sorted(counted_experts(review_round).items()) if n < k]
+
+
+def pending_reviews(review_round: ReviewRound) -> list[tuple[int, int]]:
+    """(expert id, project id) of the assignments whose review is not submitted, but for the
+    conflicted ones: that review counts for nothing (R-P8), so nobody waits for it (R-V3)."""
+    pending = list(Assignment.objects.filter(review_round=review_round).filter(
+        Q(review__isnull=True) | Q(review__submitted_at__isnull=True))
+        .order_by("project_id", "expert_id").values_list("expert_id", "project_id"))
+    conflicted = conflicted_assignments(review_round, pairs=pending)
+    return [pair for pair in pending if pair not in conflicted]
 
 
 def open_round(*, review_round: ReviewRound, actor, now: dt.datetime | None = None) -> ReviewRound:
     """Draft -> open: experts see their assigned projects and score them. Refused unless every
-    project has its k experts, and while a solve is queued or running (its result would replace
+    project has its k experts (conflicted assignments not counted: `short_projects`), and while a solve is queued or running (its result would replace
     assignments experts already see). Idempotent: a second request that finds the round opened
     meanwhile (a double submission) changes nothing. Audited."""
 
@@ -479,13 +501,12 @@ def close_round(*, review_round: ReviewRound, actor, force: bool = False, reason
                 now: dt.datetime | None = None) -> ReviewRound:
     """Open -> closed: reviews can no longer be revised (R-V3). Refused while an assigned
     review is not submitted, unless `force` with a reason; the unsubmitted pairs and the
-    reason are recorded. Idempotent like `open_round`. Locks the aggregation. Audited."""
+    reason are recorded. A conflicted assignment's review is not waited for (`pending_reviews`). Idempotent like `open_round`. Locks the aggregation. Audited."""
     reason = (reason or "").strip()
     extra: dict = {}
 
     def check(locked: ReviewRound, errors: Errors) -> None:
-        pending = list(Assignment.objects.filter(review_round=locked).filter(
-            Q(review__isnull=True) | Q(review__submitted_at__isnull=True)).values_list("expert_id", "project_id"))
+        pending = pending_reviews(locked)
         if pending and not force:
             errors.add("__all__", _("还有 %(n)s 份评分未提交；如确需结束，请选择强制结束并写明理由") % {"n": len(pending)},
                        "R-V3")

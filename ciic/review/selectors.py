@@ -11,7 +11,7 @@ from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import Project, Submission
 from ciic.projects.selectors import counting_submission
 
-from .conflicts import conflicts_for, is_conflicted
+from .conflicts import conflicted_assignments, conflicts_for, is_conflicted
 from .enums import RoundStatus
 from .models import (
     Assignment,
@@ -241,24 +241,45 @@ def assigned_unconflicted(expert: Expert | None, project: Project) -> bool:
 
 
 def round_assignment_rows(review_round: ReviewRound) -> list[Assignment]:
-    """The round's assignments with expert, project, team and review, project then expert."""
-    return list(Assignment.objects.filter(review_round=review_round)
+    """The round's assignments with expert, project, team and review, project then expert; each
+    with `.conflicted` (the reasons, empty when none): a conflict declared or detected after
+    assigning (R-P8). Such an assignment stays on record (R-V3) but counts for nothing: the
+    project needs a replacement. A constant number of queries."""
+    rows = list(Assignment.objects.filter(review_round=review_round)
                 .select_related("expert", "project__team__station", "project__team__direction", "review")
                 .order_by("project_id", "-affinity", "expert_id"))
+    conflicted = conflicted_assignments(review_round, pairs=[(a.expert_id, a.project_id) for a in rows])
+    for a in rows:
+        a.conflicted = [c.reason for c in conflicted.get((a.expert_id, a.project_id), [])]
+    return rows
 
 
 def round_project_figures(review_round: ReviewRound) -> list[RoundProject]:
-    """The round's projects, each with `.experts` (assigned count), `.affinity` (sum of its
-    assignments' affinities) and `.submitted` (submitted reviews), lowest affinity first."""
-    from django.db.models import Count, Sum
-
-    here = Q(project__assignments__review_round=review_round)
-    entries = (RoundProject.objects.filter(review_round=review_round)
-               .select_related("project__team__direction", "project__team__organization__group", "submission")
-               .annotate(experts=Count("project__assignments", filter=here),
-                         affinity=Sum("project__assignments__affinity", filter=here),
-                         submitted=Count("project__assignments", filter=here & Q(
-                             project__assignments__review__submitted_at__isnull=False))))
+    """The round's projects, each with `.experts` (assigned experts counting toward k),
+    `.conflicted` (assigned experts conflicted with it since, R-P8: on record, R-V3, but not
+    counted, so to be replaced), `.affinity` (sum over the counting assignments), `.submitted`
+    (their submitted reviews) and `.short` (fewer than k counting), lowest affinity first.
+    A constant number of queries."""
+    rows = list(Assignment.objects.filter(review_round=review_round)
+                .values_list("expert_id", "project_id", "affinity", "review__submitted_at"))
+    conflicted = conflicted_assignments(review_round, pairs=[(e, p) for e, p, _a, _s in rows])
+    entries = list(RoundProject.objects.filter(review_round=review_round)
+                   .select_related("project__team__direction", "project__team__organization__group", "submission"))
+    by_project = {e.project_id: e for e in entries}
+    for entry in entries:
+        entry.experts, entry.conflicted, entry.affinity, entry.submitted = 0, 0, None, 0
+    for expert_id, project_id, affinity, submitted_at in rows:
+        entry = by_project.get(project_id)
+        if entry is None:
+            continue
+        if (expert_id, project_id) in conflicted:
+            entry.conflicted += 1
+            continue
+        entry.experts += 1
+        entry.affinity = (entry.affinity or 0.0) + affinity
+        entry.submitted += submitted_at is not None
+    for entry in entries:
+        entry.short = entry.experts < review_round.experts_per_project
     return sorted(entries, key=lambda e: (e.affinity or 0.0, e.project_id))
 
 

@@ -37,6 +37,7 @@ from .rounds import (
     eligible_experts,
     is_contest_wide,
     open_round,
+    pending_reviews,
     remove_assignment,
     remove_pair_rule,
     set_expert_load,
@@ -160,13 +161,15 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     latest = runs[0] if runs else None
     shown = next((r for r in runs if r.status == "done"), None)
     members = round_expert_figures(review_round)
+    projects = round_project_figures(review_round)
     return render(request, "review/round_detail.html", {
-        "review_round": review_round, "projects": round_project_figures(review_round), "members": members,
+        "review_round": review_round, "projects": projects, "members": members,
+        "conflicted": sum(e.conflicted for e in projects),
         "pair_rules": PairConstraint.objects.filter(review_round=review_round).select_related("expert", "project")
         .order_by("rule", "project_id", "expert_id"),
         "runs": runs, "latest": latest, "shown": shown,
         "active": latest if latest and latest.status in ACTIVE else None,
-        "short": short_projects(review_round), "modes": MODES,
+        "short": [e for e in projects if e.short], "modes": MODES,
         "editable": review_round.status != RoundStatus.CLOSED,
         "round_projects": review_round.entries.select_related("project").order_by("project_id"),
         "pair_choices": PairRule.choices,
@@ -386,6 +389,8 @@ def assignments_workbook(review_round: ReviewRound) -> Workbook:
                (_("工作单位"), 24), (_("来源"), 10), (_("匹配度"), 10), (_("评分状态"), 10), (_("分配时间"), 18)]
 
     def state(assignment: Assignment) -> str:
+        if assignment.conflicted:
+            return _("利益冲突，需替换")
         review = getattr(assignment, "review", None)
         if review is None:
             return _("未开始")
@@ -444,9 +449,6 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("本轮评审已结束。"))
             return redirect("review:round_detail", pk=review_round.pk)
-    from django.db.models import Q
-
-    pending = Assignment.objects.filter(review_round=review_round).filter(
-        Q(review__isnull=True) | Q(review__submitted_at__isnull=True)).count()
+    pending = len(pending_reviews(review_round))
     return render(request, "review/round_close.html", {"review_round": review_round, "pending": pending,
                                                        "errors": errors, "posted": request.POST})
