@@ -331,7 +331,7 @@ def conflicted_assignments(review_round, *, pairs: Iterable[Pair] | None = None)
     return {pair: found[pair] for pair in pairs if pair in found}
 
 
-def _tell_round_staff(project: Project, expert_ids: Iterable[int]) -> None:
+def notify_conflicted_assignments(project: Project, expert_ids: Iterable[int]) -> None:
     """A conflict was just recorded between these experts and `project`: for every draft or open
     round where one of them is assigned the project, its staff (the secretariat and the officers
     of the round's station) are told, once the transaction commits, that the project needs a
@@ -411,7 +411,7 @@ def _declare(*, expert: Expert, project: Project, source: str, reason: str, acto
         record(actor=actor, action=f"conflict.declare.{source}", target=item,
                after={"expert": expert.pk, "project": project.pk, "source": source, "reason": reason,
                       "assignments": affected})
-        _tell_round_staff(project, [expert.pk])
+        notify_conflicted_assignments(project, [expert.pk])
     return item
 
 
@@ -461,6 +461,6 @@ def declare_avoidance(*, project: Project, kind: str, name: str, reason: str, ac
                after={"avoidance": item.pk, "kind": kind, "name": name, "reason": reason})
         # The experts it names who already review the project (the pool is matched as `_detect` does).
         assigned = _experts(Assignment.objects.filter(project=project).values_list("expert_id", flat=True))
-        _tell_round_staff(project, [e.pk for e, _possible in _avoidance_matcher(assigned)(item)
+        notify_conflicted_assignments(project, [e.pk for e, _possible in _avoidance_matcher(assigned)(item)
                                     if e.contest_id == project.contest_id])
     return item

@@ -213,7 +213,31 @@ def update_expert(*, expert: Expert, actor, data: ExpertInput) -> Expert:
         raise PermissionDenied
     clean, errors = clean_expert(contest=expert.contest, actor=actor, data=data, existing=expert)
     errors.raise_if_any()
-    return save_clean_expert(contest=expert.contest, actor=actor, clean=clean, existing=expert)
+    before = _assigned_conflicts(expert)
+    with transaction.atomic():
+        saved = save_clean_expert(contest=expert.contest, actor=actor, clean=clean, existing=expert)
+        # A new employer may conflict with projects the expert already reviews (R-P8): the
+        # rounds' staff are told, as when a conflict is declared.
+        from .conflicts import notify_conflicted_assignments
+
+        for project in _assigned_conflicts(saved) - before:
+            notify_conflicted_assignments(project, [saved.pk])
+    return saved
+
+
+def _assigned_conflicts(expert: Expert) -> set:
+    """The projects of draft or open rounds assigned to `expert` that conflict with them."""
+    from ciic.projects.models import Project
+
+    from .conflicts import conflicts_for
+    from .enums import RoundStatus
+
+    assigned = set(expert.assignments.filter(review_round__status__in=[RoundStatus.DRAFT, RoundStatus.OPEN])
+                   .values_list("project_id", flat=True))
+    if not assigned:
+        return set()
+    found = conflicts_for(expert_ids=[expert.pk], project_ids=assigned)
+    return set(Project.objects.filter(pk__in={p for (_e, p) in found}))
 
 
 def set_expert_active(*, expert: Expert, actor, active: bool) -> Expert:

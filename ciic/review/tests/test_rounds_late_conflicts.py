@@ -339,3 +339,25 @@ def test_a_team_avoidance_naming_an_assigned_expert_tells_the_round_staff(
     assert {n.user_id for n in notes} == {secretariat.pk, officers[0].pk}
     assert all(n.params["n"] == 1 for n in notes)
     assert short_projects(review_round) == [(project.pk, 1)]
+
+
+def test_an_expert_moving_to_an_entrant_tells_the_round_staff(
+        review_round, experts, projects, secretariat, officers, django_capture_on_commit_callbacks):
+    """R-P8: a conflict detected (not declared) after assigning, here the expert's new employer
+    is the entrant, reaches the round's staff as a declared one does."""
+    from ciic.review.experts import ExpertInput, update_expert
+
+    fill(review_round, experts, projects, secretariat)
+    expert, project = experts[0], projects[0]
+    data = ExpertInput(name=expert.name, employer=project.team.organization.name, kind=expert.kind,
+                       email=expert.email, employer_credit_code="",
+                       directions=list(expert.directions.values_list("pk", flat=True)),
+                       keywords=expert.keywords, profile=expert.profile)
+    with django_capture_on_commit_callbacks(execute=True):
+        update_expert(expert=expert, actor=secretariat, data=data)
+    notes = Notification.objects.filter(kind="assignment_conflicted")
+    assert {n.user_id for n in notes} == {secretariat.pk, officers[0].pk}
+    assert {n.params["project"] for n in notes} == {project.name}
+    with django_capture_on_commit_callbacks(execute=True):  # saving again: nothing new to tell
+        update_expert(expert=expert, actor=secretariat, data=data)
+    assert notes.count() == 2
