@@ -69,7 +69,7 @@ def test_api_contest_schedule_and_policies(api, contest, current_policies):
     assert all(p["text"] and p["version"] and p["title"] for p in policies)
 
 
-def test_api_contest_without_a_loaded_contest_is_404(api, db):
+def test_api_contest_without_a_loaded_contest_is_404(api, empty_database):
     assert api.get("/contest").status_code == 404
 
 

@@ -10,7 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from ciic.audit.models import AuditEntry
 from ciic.audit.services import record, verify_chain
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_database")]
 
 
 def _entries(n: int) -> list[AuditEntry]:

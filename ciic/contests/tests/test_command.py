@@ -30,7 +30,7 @@ def _bad_spec_file(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.django_db
+@pytest.mark.usefixtures("empty_database")
 def test_load_contest_prints_a_summary():
     out = StringIO()
     call_command("load_contest", str(SPEC_PATH), stdout=out)
@@ -44,7 +44,7 @@ def test_load_contest_shift_to_now_opens_registration():
     assert registration_open(Contest.objects.get(slug="ciic-2023"))
 
 
-@pytest.mark.django_db
+@pytest.mark.usefixtures("empty_database")
 def test_load_contest_refuses_a_bad_spec_listing_every_error(tmp_path):
     err = StringIO()
     with pytest.raises(CommandError, match="3 error"):

@@ -28,7 +28,7 @@ from ciic.core.testing.personas import make_user
 from .helpers import SPEC_PATH, row_counts, spec_2023
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_database")]
 
 
 def test_the_2023_spec_loads_with_the_notice_facts():

@@ -47,7 +47,7 @@ def test_home_page_shows_schedule_in_asia_shanghai(client, closed_contest):
     assert "报名已截止或尚未开始" in html
 
 
-def test_home_page_without_a_contest_says_so(client, db):
+def test_home_page_without_a_contest_says_so(client, empty_database):
     response = client.get(reverse("core:home"))
     assert response.status_code == 200
     assert "赛事信息尚未发布" in response.content.decode()
