@@ -76,3 +76,26 @@ def test_demo_review_is_the_same_on_every_run_with_rankings_and_a_proposal(conte
     assert ranks and all(rank is not None and rank >= 1 for rank in ranks)
     assert any(advanced for _n, _r, advanced in first["ranking"])
     assert first["finalists"] and first["reviews"]
+
+
+def test_demo_review_projects_are_not_copies_of_the_demo_projects(contest, secretariat,
+                                                                   django_capture_on_commit_callbacks):
+    """The originality report of the demo shows the planted copies only (R-J2): the review
+    demo's applications must not repeat the project demo's texts."""
+    from ciic.projects.models import OriginalityPair, Project
+    from ciic.projects.originality_runs import start_run
+
+    ensure_demo_accounts(contest)
+    seed_entrants(contest, teams=14)
+    seed_projects(contest, projects=6)
+    planted = set(Project.objects.values_list("pk", flat=True))
+    seed_review(contest, experts=8)
+    added = set(Project.objects.values_list("pk", flat=True)) - planted
+    assert added
+    with django_capture_on_commit_callbacks(execute=True):
+        run = start_run(contest=contest, actor=secretariat)
+    pairs = OriginalityPair.objects.filter(run=run).select_related("left", "right")
+    assert pairs.exists()  # the planted ones
+    for pair in pairs:
+        sides = {pair.left.project_id} | ({pair.right.project_id} if pair.right_id else set())
+        assert not sides & added, (pair.similarity, sides)
