@@ -250,10 +250,14 @@ def _detect(experts: list[Expert], projects: list[Project]) -> dict[Pair, list[C
     return found
 
 
+MIN_CONTAINED_NAME = 4  # characters: a shorter avoided organization name is matched exactly only
+
+
 def _avoidance_matcher(experts: list[Expert]) -> Callable[[TeamAvoidance], list[tuple[Expert, bool]]]:
     """avoidance -> [(expert, possible)]: the experts among `experts` a team's avoidance names
-    (by normalized employer, or by person with the employer when given; `possible` when matched
-    by name only). Contests are not checked here."""
+    (an organization: the experts employed by it or by one of its units, whose employer name
+    contains it; a person: by name, and employer when given; `possible` when matched by name
+    only). Contests are not checked here."""
     by_employer: dict[str, list[Expert]] = defaultdict(list)
     by_person: dict[str, list[Expert]] = defaultdict(list)
     for expert in experts:
@@ -262,7 +266,12 @@ def _avoidance_matcher(experts: list[Expert]) -> Callable[[TeamAvoidance], list[
 
     def match(a: TeamAvoidance) -> list[tuple[Expert, bool]]:
         if a.kind == AvoidanceKind.ORGANIZATION:
-            return [(e, False) for e in by_employer.get(normalize_name(a.name), [])]
+            name = normalize_name(a.name)
+            if len(name) < MIN_CONTAINED_NAME:
+                return [(e, False) for e in by_employer.get(name, [])]
+            # The avoided organization's units count too: "清华大学" names an expert at
+            # "清华大学自动化系". Not the other way round: "中国" would name half the pool.
+            return [(e, False) for employer, found in by_employer.items() if name in employer for e in found]
         person, employer = person_and_employer(a.name)
         return [(e, not employer) for e in by_person.get(person, [])
                 if not employer or _same_employer(employer, normalize_name(e.employer))]

@@ -200,6 +200,25 @@ def test_team_declares_an_organization_and_a_person_to_avoid(contest, entrant_pr
     assert is_conflicted(later, entrant_project)
 
 
+def test_avoiding_an_organization_avoids_the_experts_of_its_units(contest, entrant_project):
+    """R-P8: a team that avoids "清华大学" avoids the expert at "清华大学自动化系", and the batch
+    check agrees with the pairwise one; a short name ("清华") and the reverse containment (an
+    expert at "中国" would contain nothing) stay exact."""
+    lead = entrant_project.team.lead
+    unit = make_expert(contest, "许八", "清华大学 自动化系")
+    other = make_expert(contest, "何九", "北京大学")
+    short = make_expert(contest, "吕十", "中国")
+    declare_avoidance(project=entrant_project, kind=AvoidanceKind.ORGANIZATION, name="清华大学",
+                      reason="团队成员的导师所在单位", actor=lead)
+    declare_avoidance(project=entrant_project, kind=AvoidanceKind.ORGANIZATION, name="北大",
+                      reason="合作单位", actor=lead)
+    assert is_conflicted(unit, entrant_project)
+    assert not is_conflicted(other, entrant_project)  # "北大" is too short to match by containment
+    assert not is_conflicted(short, entrant_project)
+    batch = conflicts_for(expert_ids=[unit.pk, other.pk, short.pk], project_ids=[entrant_project.pk])
+    assert set(batch) == {(unit.pk, entrant_project.pk)}
+
+
 def test_team_avoidance_needs_kind_name_and_reason(entrant_project):
     with pytest.raises(ValidationError) as caught:
         declare_avoidance(project=entrant_project, kind="x", name="", reason="", actor=entrant_project.team.lead)
