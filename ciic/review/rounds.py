@@ -299,8 +299,7 @@ def set_expert_load(*, member: RoundExpert, max_load: int | None, actor) -> Roun
         errors.add("max_load", _("最多评审项目数不能为负"), "R-V1")
     with transaction.atomic():
         _not_closed(_lock(member.review_round), errors)
-        assigned = Assignment.objects.filter(review_round_id=member.review_round_id,
-                                             expert_id=member.expert_id).count()
+        assigned = expert_load_used(member.review_round, member.expert_id)
         if isinstance(max_load, int) and max_load < assigned:
             errors.add("max_load", _("该专家已分配 %(n)s 个项目，上限不能低于此数") % {"n": assigned}, "R-V1")
         errors.raise_if_any()
@@ -420,7 +419,7 @@ def add_assignment(*, review_round: ReviewRound, expert: Expert, project: Projec
         if Assignment.objects.filter(review_round=review_round, expert=expert, project=project).exists():
             errors.add("expert", _("该专家已分配此项目"), "R-V1")
         load = expert_loads(locked).get(expert.pk, locked.max_load)
-        if Assignment.objects.filter(review_round=review_round, expert=expert).count() >= load:
+        if expert_load_used(locked, expert.pk) >= load:
             errors.add("expert", _("%(name)s已分配 %(load)s 个项目，达到上限") % {"name": expert.name, "load": load},
                        "R-V1")
         errors.raise_if_any()
@@ -447,6 +446,14 @@ def remove_assignment(*, assignment: Assignment, actor, reason: str = "") -> Non
 
 
 # --- opening and closing -------------------------------------------------------------------
+
+
+def expert_load_used(review_round: ReviewRound, expert_id: int) -> int:
+    """How much of an expert's load the round uses: their assignments but the conflicted ones
+    (kept on record, R-V3, but no longer theirs to review, R-P8), as the solver counts it."""
+    pairs = list(Assignment.objects.filter(review_round=review_round, expert_id=expert_id)
+                 .values_list("expert_id", "project_id"))
+    return len(pairs) - len(conflicted_assignments(review_round, pairs=pairs))
 
 
 def counted_experts(review_round: ReviewRound) -> dict[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -284,8 +285,9 @@ def round_project_figures(review_round: ReviewRound) -> list[RoundProject]:
 
 
 def round_expert_figures(review_round: ReviewRound) -> list:
-    """The panel (RoundExpert rows), each member with `.assigned`, `.submitted` (reviews
-    submitted), `.affinity` (sum) and `.load` (their maximum), by expert."""
+    """The panel (RoundExpert rows), each member with `.assigned` (not counting conflicted
+    assignments), `.conflicted`, `.submitted` (reviews submitted), `.affinity` (sum) and `.load`
+    (their maximum), by expert."""
     from django.db.models import Count, Sum
 
     from .models import RoundExpert
@@ -299,8 +301,13 @@ def round_expert_figures(review_round: ReviewRound) -> list:
                              expert__assignments__review__submitted_at__isnull=False)))
                .order_by("expert_id"))
     members = list(members)
+    # A conflicted assignment (declared or detected after assigning) stays on record but no
+    # longer uses the expert's load: `.conflicted` says how many, `.assigned` leaves them out.
+    conflicted = Counter(e for e, _p in conflicted_assignments(review_round))
     for member in members:
         member.load = member.max_load if member.max_load is not None else review_round.max_load
+        member.conflicted = conflicted.get(member.expert_id, 0)
+        member.assigned -= member.conflicted
     return members
 
 

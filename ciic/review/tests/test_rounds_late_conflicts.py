@@ -361,3 +361,23 @@ def test_an_expert_moving_to_an_entrant_tells_the_round_staff(
     with django_capture_on_commit_callbacks(execute=True):  # saving again: nothing new to tell
         update_expert(expert=expert, actor=secretariat, data=data)
     assert notes.count() == 2
+
+
+def test_a_conflicted_assignment_frees_the_experts_load(review_round, experts, projects, secretariat):
+    """R-P8, R-V1: the expert at their load of 3 who declares a conflict on one project may take
+    another by hand; the panel figures show 3 assigned and 1 conflicted, as the solver counts."""
+    from ciic.review.rounds import set_expert_load
+    from ciic.review.selectors import round_expert_figures
+
+    expert = experts[0]
+    for project in projects[:3]:
+        add_assignment(review_round=review_round, expert=expert, project=project, actor=secretariat)
+    with pytest.raises(ValidationError, match="达到上限"):
+        add_assignment(review_round=review_round, expert=expert, project=projects[3], actor=secretariat)
+    declare(expert, projects[0], secretariat)
+    add_assignment(review_round=review_round, expert=expert, project=projects[3], actor=secretariat)
+    member = next(m for m in round_expert_figures(review_round) if m.expert_id == expert.pk)
+    assert (member.assigned, member.conflicted, member.load) == (3, 1, 3)
+    with pytest.raises(ValidationError, match="上限不能低于此数"):
+        set_expert_load(member=member, max_load=2, actor=secretariat)
+    assert set_expert_load(member=member, max_load=3, actor=secretariat).max_load == 3
