@@ -2,7 +2,8 @@
 
 Staff list, add, change, deactivate and invite experts; list the contest's conflicts (detected
 and declared, each with its reason) and record one. The expert declares a conflict; the team
-lead names an organization or person to avoid. Every write calls the same services as the web
+lead names an organization or person to avoid. Staff dismiss a possible (name-only) match they
+checked as a namesake, and withdraw that. Every write calls the same services as the web
 pages (`ciic.review.experts`, `ciic.review.conflicts`); experts and projects outside the
 caller's scope are 404.
 """
@@ -25,7 +26,9 @@ from ciic.review.conflicts import (
     conflicts_of_contest,
     declare_avoidance,
     declare_conflict,
+    dismiss_possible_conflict,
     record_conflict,
+    restore_possible_conflict,
 )
 from ciic.review.experts import (
     ExpertInput,
@@ -34,7 +37,7 @@ from ciic.review.experts import (
     set_expert_active,
     update_expert,
 )
-from ciic.review.models import Expert
+from ciic.review.models import ConflictDismissal, Expert, TeamAvoidance
 from ciic.review.selectors import (
     conflict_projects_for_user,
     declarable_projects,
@@ -111,6 +114,8 @@ class InviteOut(Schema):
 class ConflictItem(Schema):
     source: str
     reason: str
+    possible: bool = Field(False, description="仅按姓名匹配，可能同名 / Matched by name only: maybe a namesake")
+    avoidance_id: int | None = Field(None, description="团队申报的回避 / The team's avoidance behind it")
 
 
 class ConflictOut(Schema):
@@ -137,6 +142,30 @@ class AvoidanceIn(Schema):
     kind: str = Field(description="organization / person")
     name: str = Field(description="单位全称或专家姓名 / An organization's or a person's name")
     reason: str
+
+
+class DismissalIn(Schema):
+    avoidance_id: int
+    expert_id: int
+    reason: str
+
+
+class DismissalOut(Schema):
+    id: int
+    avoidance_id: int
+    expert_id: int
+    project_id: int
+    reason: str
+    dismissed_by: str
+    dismissed_at: dt.datetime
+
+    @staticmethod
+    def resolve_project_id(obj) -> int:
+        return obj.avoidance.project_id
+
+    @staticmethod
+    def resolve_dismissed_by(obj) -> str:
+        return str(obj.dismissed_by)
 
 
 class AvoidanceOut(Schema):
@@ -222,7 +251,8 @@ def _conflict_rows(found, experts, projects) -> list[dict]:
     by_project = {p.pk: p for p in projects}
     return [{"expert_id": eid, "expert": by_expert[eid].name, "project_id": pid, "project": by_project[pid].name,
              "organization": by_project[pid].team.organization.name,
-             "conflicts": [{"source": c.source, "reason": c.reason} for c in items]}
+             "conflicts": [{"source": c.source, "reason": c.reason, "possible": c.possible,
+                            "avoidance_id": c.avoidance_id} for c in items]}
             for (eid, pid), items in sorted(found.items())]
 
 
@@ -258,6 +288,31 @@ def post_conflict(request: HttpRequest, payload: RecordIn):
     found = conflicts_of_contest(contest, experts=[expert], projects=conflict_projects_for_user(
         request.auth, contest).filter(pk=project.pk))
     return Status(201, _conflict_rows(found, [expert], [project])[0])
+
+
+@router.post("/conflicts/dismissals", response={201: DismissalOut, **REFUSALS},
+             summary="排除同名匹配 / Staff dismiss a possible (name-only) match as a namesake (R-P8)")
+def post_dismissal(request: HttpRequest, payload: DismissalIn):
+    contest = get_contest()
+    _require(request.auth, "review.view_conflicts")
+    avoidance = get_object_or_404(TeamAvoidance.objects.select_related("project__team"), pk=payload.avoidance_id,
+                                  project__in=conflict_projects_for_user(request.auth, contest))
+    expert = get_object_or_404(experts_for_user(request.auth, contest), pk=payload.expert_id)
+    item = dismiss_possible_conflict(avoidance=avoidance, expert=expert, reason=payload.reason, actor=request.auth)
+    return Status(201, item)
+
+
+@router.delete("/conflicts/dismissals/{dismissal_id}", response={204: None, **REFUSALS},
+               summary="撤销排除 / Withdraw a dismissal: the possible match is a conflict again (R-P8)")
+def delete_dismissal(request: HttpRequest, dismissal_id: int):
+    contest = get_contest()
+    _require(request.auth, "review.view_conflicts")
+    dismissal = get_object_or_404(
+        ConflictDismissal.objects.select_related("avoidance__project__team", "expert"), pk=dismissal_id,
+        avoidance__project__in=conflict_projects_for_user(request.auth, contest),
+        expert__in=experts_for_user(request.auth, contest))
+    restore_possible_conflict(dismissal=dismissal, actor=request.auth)
+    return Status(204, None)
 
 
 @router.post("/conflicts/declare", response={201: DeclareIn, **REFUSALS},

@@ -20,7 +20,11 @@ name whose employer matches (one name containing the other) conflict. A bare nam
 matches every expert of that name, since the team cannot tell them apart and missing the right
 one would break R-P8, while excluding a namesake from one project costs one candidate. Such a
 match is marked `possible` and its reason says it was matched by name only, so staff can see it
-may be a namesake (common Chinese names are shared by many people).
+may be a namesake (common Chinese names are shared by many people). Staff who checked one such
+match and found the expert is not the person the team meant dismiss it (`ConflictDismissal`, with
+a reason, audited; `dismiss_possible_conflict`), for that avoidance and that expert only: the
+other namesakes still conflict, and a definite conflict of the pair is never dismissed. Withdrawing
+the dismissal (`restore_possible_conflict`) restores the possible conflict.
 
 `conflicts_for(experts, projects)` is the batch form for a round: a constant number of queries,
 the contest's organization graph loaded once and an index from credit code / name to the
@@ -35,7 +39,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -47,7 +51,7 @@ from ciic.entrants.models import Organization
 from ciic.projects.models import Project
 
 from .enums import AvoidanceKind, ConflictSource
-from .models import Assignment, ConflictDeclaration, Expert, TeamAvoidance
+from .models import Assignment, ConflictDeclaration, ConflictDismissal, Expert, TeamAvoidance
 
 Pair = tuple[int, int]  # (expert_id, project_id)
 
@@ -59,6 +63,9 @@ class Conflict:
     # True when the match may be wrong: a team named a person by name only, and an expert of
     # that name is in the pool (perhaps a namesake). Still a conflict (see the module's notes).
     possible: bool = False
+    # The team's avoidance behind a TEAM conflict (None for the other sources): what staff name
+    # when they dismiss a possible match. Not part of equality: the reason already says it.
+    avoidance_id: int | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return self.reason
@@ -231,18 +238,27 @@ def _detect(experts: list[Expert], projects: list[Project]) -> dict[Pair, list[C
 
     match = _avoidance_matcher(experts)
     contest_of = {p.pk: p.contest_id for p in projects}
+    dismissed: set[tuple[int, int]] | None = None  # (avoidance_id, expert_id), loaded once when needed
     for a in TeamAvoidance.objects.filter(project_id__in=project_ids).order_by("declared_at", "id"):
         values = {"name": a.name, "reason": a.reason}
         for expert, possible in match(a):
             if expert.contest_id != contest_of[a.project_id]:
                 continue
+            if possible:
+                if dismissed is None:  # one query for the batch, only when a possible match is found
+                    dismissed = set(ConflictDismissal.objects.filter(
+                        avoidance__project_id__in=project_ids, expert_id__in=expert_ids,
+                    ).values_list("avoidance_id", "expert_id"))
+                if (a.pk, expert.pk) in dismissed:
+                    continue  # staff checked: a namesake, not the person the team meant
             if a.kind == AvoidanceKind.ORGANIZATION:
                 reason = _("团队申报回避专家任职单位“%(name)s”：%(reason)s") % values
             elif possible:
                 reason = _("团队申报回避专家“%(name)s”：%(reason)s（仅按姓名匹配，可能是同名的另一位专家，请核实）") % values
             else:
                 reason = _("团队申报回避专家“%(name)s”：%(reason)s") % values
-            found[(expert.pk, a.project_id)].append(Conflict(ConflictSource.TEAM, reason, possible=possible))
+            found[(expert.pk, a.project_id)].append(Conflict(ConflictSource.TEAM, reason, possible=possible,
+                                                             avoidance_id=a.pk))
 
     for rule in RULES:
         for expert_id, project_id, conflict in rule(experts, projects):
@@ -473,3 +489,68 @@ def declare_avoidance(*, project: Project, kind: str, name: str, reason: str, ac
         notify_conflicted_assignments(project, [e.pk for e, _possible in _avoidance_matcher(assigned)(item)
                                     if e.contest_id == project.contest_id])
     return item
+
+
+# --- possible (name-only) matches staff checked ------------------------------------------
+
+
+def _check_dismisser(actor, project: Project, expert: Expert) -> None:
+    """The secretariat for any pair; a station officer for their station's experts and projects."""
+    if not actor.has_perm("review.dismiss_conflict", project):
+        raise PermissionDenied
+    if actor.is_station_officer and expert.station_id != actor.station_id:
+        raise PermissionDenied
+
+
+def dismiss_possible_conflict(*, avoidance: TeamAvoidance, expert: Expert, reason: str, actor) -> ConflictDismissal:
+    """Staff checked a possible match (the team named a person by name only, and this expert has
+    that name) and found the expert is a namesake, not the person the team meant (R-P8): from
+    now on that match is not a conflict of this expert with the avoidance's project. Only such a
+    possible match is dismissed, for this expert only; a team avoidance naming an organization or
+    a person with their employer, an expert the avoidance does not name, and a pair with a
+    definite conflict (employer, corporate family, a declaration, a contest rule, a definite
+    match) are refused. Audited."""
+    project = avoidance.project
+    _check_dismisser(actor, project, expert)
+    errors = Errors()
+    reason = _reason(reason, errors)
+    _person, employer = person_and_employer(avoidance.name)
+    if avoidance.kind != AvoidanceKind.PERSON or employer:
+        errors.add("avoidance", _("只能排除团队仅按姓名申报回避时的同名匹配；按单位或“姓名（单位）”申报的回避不能排除"),
+                   "R-P8")
+    elif expert.contest_id != project.contest_id or (expert, True) not in _avoidance_matcher([expert])(avoidance):
+        errors.add("expert", _("该专家不是此项回避按姓名匹配到的专家"), "R-P8")
+    elif ConflictDismissal.objects.filter(avoidance=avoidance, expert=expert).exists():
+        errors.add("expert", _("已确认过该专家不是团队所指的人"), "R-P8")
+    elif any(not c.possible for c in conflicts_between(expert, project)):
+        errors.add("expert", _("该专家与该项目另有确定的利益冲突，不能排除"), "R-P8")
+    errors.raise_if_any()
+    with transaction.atomic():
+        item = ConflictDismissal.objects.create(avoidance=avoidance, expert=expert, reason=reason,
+                                                dismissed_by=actor)
+        record(actor=actor, action="conflict.dismiss_possible", target=item,
+               after={"avoidance": avoidance.pk, "name": avoidance.name, "expert": expert.pk,
+                      "project": project.pk, "reason": reason})
+    return item
+
+
+def restore_possible_conflict(*, dismissal: ConflictDismissal, actor) -> None:
+    """Withdraw a dismissal: the expert's possible match with the avoidance's project is a
+    conflict again (R-P8). Audited; the entry keeps what was withdrawn."""
+    avoidance, expert = dismissal.avoidance, dismissal.expert
+    _check_dismisser(actor, avoidance.project, expert)
+    with transaction.atomic():
+        record(actor=actor, action="conflict.restore_possible", target=dismissal,
+               before={"avoidance": avoidance.pk, "name": avoidance.name, "expert": expert.pk,
+                       "project": avoidance.project_id, "reason": dismissal.reason,
+                       "dismissed_by": dismissal.dismissed_by_id, "dismissed_at": dismissal.dismissed_at})
+        dismissal.delete()
+        # Already assigned to the project? Its staff need a replacement again (R-V1).
+        notify_conflicted_assignments(avoidance.project, [expert.pk])
+
+
+def dismissals_of(*, project_ids: Iterable[int], expert_ids: Iterable[int]):
+    """The dismissed possible matches among these projects and experts, for the conflicts page."""
+    return (ConflictDismissal.objects.filter(avoidance__project_id__in=list(project_ids),
+                                             expert_id__in=list(expert_ids))
+            .select_related("avoidance__project__team", "expert", "dismissed_by").order_by("-dismissed_at", "-id"))

@@ -110,6 +110,28 @@ class TeamAvoidance(models.Model):
         return f"{self.project}: {self.name}"
 
 
+class ConflictDismissal(models.Model):
+    """Staff checked one possible match of a team's avoidance (a person named by name only, R-P8)
+    and found this expert is a namesake, not the person the team meant: the possible conflict of
+    this expert with the avoidance's project is no longer reported. Other namesakes, and every
+    definite conflict, stay. Withdrawing it (deleting the row, audited) restores the conflict."""
+
+    avoidance = models.ForeignKey(TeamAvoidance, on_delete=models.CASCADE, related_name="dismissals")
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="conflict_dismissals")
+    reason = models.TextField(_("理由"))
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    dismissed_at = models.DateTimeField(_("确认时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("已排除的同名匹配")
+        verbose_name_plural = _("已排除的同名匹配")
+        ordering = ["dismissed_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["avoidance", "expert"], name="conflict_dismissal_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.avoidance} ≠ {self.expert}"
+
+
 class ReviewRound(models.Model):
     contest = models.ForeignKey("contests.Contest", on_delete=models.PROTECT, related_name="review_rounds")
     round = models.ForeignKey("contests.Round", on_delete=models.PROTECT, related_name="review_rounds",

@@ -35,9 +35,18 @@ def is_team_lead_of_project(user, project) -> bool:
     return project is not None and user.is_authenticated and project.team.lead_id == user.pk
 
 
+@rules.predicate
+def is_officer_of_project_station(user, project) -> bool:
+    return project is not None and user.is_authenticated and user.station_id is not None \
+        and project.team.station_id == user.station_id
+
+
 rules.add_perm("review.change_expert", is_secretariat | (is_station_officer & is_officer_of_expert_station))
 rules.add_perm("review.view_conflicts", is_secretariat | is_station_officer)
 rules.add_perm("review.record_conflict", is_secretariat | is_station_officer)
+# Staff who checked a possible (name-only) match dismiss it as a namesake, or withdraw that:
+# the secretariat for any project, a station officer for their station's (R-P8).
+rules.add_perm("review.dismiss_conflict", is_secretariat | (is_station_officer & is_officer_of_project_station))
 # The expert declares their own conflicts; the team lead names whom the team avoids.
 rules.add_perm("review.declare_conflict", is_expert)
 rules.add_perm("review.declare_team_avoidance", is_team_lead_of_project)

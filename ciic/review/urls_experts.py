@@ -18,6 +18,8 @@ urlpatterns = [
     path("experts/welcome/<uidb64>/<token>/", views.expert_set_password, name="expert_set_password"),
     path("conflicts/", views.conflict_list, name="conflict_list"),
     path("conflicts/record/", views.conflict_record, name="conflict_record"),
+    path("conflicts/dismiss/", views.conflict_dismiss, name="conflict_dismiss"),
+    path("conflicts/dismissals/<int:pk>/restore/", views.conflict_restore, name="conflict_restore"),
     path("conflicts/declare/", views.conflict_declare_expert, name="conflict_declare_expert"),
     path("projects/<int:project_pk>/avoidances/", views.team_avoidance, name="team_avoidance"),
 ]

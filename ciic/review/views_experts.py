@@ -1,7 +1,8 @@
 """Pages for the expert pool and conflicts of interest (R-V5, R-P8).
 
 Staff: the pool list (filters, pagination, Excel export), add/edit, import from Excel, an
-expert's page with their conflicts, the contest's conflicts page where staff record one.
+expert's page with their conflicts, the contest's conflicts page where staff record one and
+dismiss a possible (name-only) match they checked as a namesake, or withdraw that.
 The expert: choose a password from the invitation, declare a conflict. The team: name whom it
 avoids (a section of the project page). Thin views over `experts.py`, `conflicts.py` and
 `imports.py`; what the user may not see is a 404.
@@ -28,10 +29,18 @@ from ciic.entrants.selectors import stations_for_user
 from ciic.projects.selectors import projects_for_user
 
 from . import exports, imports
-from .conflicts import conflicts_of_contest, declare_avoidance, declare_conflict, record_conflict
+from .conflicts import (
+    conflicts_of_contest,
+    declare_avoidance,
+    declare_conflict,
+    dismiss_possible_conflict,
+    dismissals_of,
+    record_conflict,
+    restore_possible_conflict,
+)
 from .enums import ExpertKind
 from .experts import ExpertInput, add_expert, invite_expert, set_expert_active, update_expert
-from .models import Expert
+from .models import ConflictDismissal, Expert, TeamAvoidance
 from .selectors import (
     conflict_projects_for_user,
     declarable_projects,
@@ -242,7 +251,7 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
 
 
 def _conflict_page(request: HttpRequest, contest: Contest, errors: dict | None = None,
-                   status: int = 200) -> HttpResponse:
+                   status: int = 200, dismiss_errors: dict | None = None) -> HttpResponse:
     filters = {key: (request.GET.get(key) or "").strip()[:100] for key in ("station", "direction")}
     projects = conflict_projects_for_user(request.user, contest, **filters)
     experts = list(experts_for_user(request.user, contest))
@@ -250,11 +259,17 @@ def _conflict_page(request: HttpRequest, contest: Contest, errors: dict | None =
     by_expert = {e.pk: e for e in experts}
     by_project = {p.pk: p for p in projects.filter(pk__in={pid for _eid, pid in found})}
     rows = [(by_expert[eid], by_project[pid], items) for (eid, pid), items in sorted(found.items())]
+    dismissable = {p.pk for p in by_project.values() if request.user.has_perm("review.dismiss_conflict", p)}
+    dismissed = list(dismissals_of(project_ids=projects.values_list("pk", flat=True),
+                                   expert_ids=[e.pk for e in experts]))
     return render(request, "review/conflict_list.html", {
         "contest": contest, "rows": rows, "filters": filters,
         "stations": stations_for_user(request.user, contest), "directions": contest.directions.order_by("number"),
         "experts": [e for e in experts if e.active], "projects": projects, "errors": errors or {},
-        "values": request.POST,
+        "values": request.POST, "dismissable": dismissable, "dismissed": dismissed,
+        "restorable": {d.pk for d in dismissed if request.user.has_perm("review.dismiss_conflict",
+                                                                       d.avoidance.project)},
+        "dismiss_errors": [e for errs in (dismiss_errors or {}).values() for e in errs],
     }, status=status)
 
 
@@ -270,6 +285,41 @@ def conflict_record(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         return _conflict_page(request, contest, _errors(exc), status=422)
     messages.success(request, _("已记录利益冲突：%(expert)s 不会被分配评审该项目。") % {"expert": expert.name})
+    return redirect("review:conflict_list")
+
+
+@login_required
+@require_POST
+def conflict_dismiss(request: HttpRequest) -> HttpResponse:
+    """Staff checked a possible (name-only) match: this expert is not the person the team meant."""
+    contest = _contest()
+    _require(request, "review.view_conflicts")
+    avoidance = get_object_or_404(TeamAvoidance.objects.select_related("project__team"),
+                                  pk=request.POST.get("avoidance") or 0,
+                                  project__in=conflict_projects_for_user(request.user, contest))
+    expert = get_object_or_404(experts_for_user(request.user, contest), pk=request.POST.get("expert") or 0)
+    try:
+        dismiss_possible_conflict(avoidance=avoidance, expert=expert, reason=request.POST.get("reason", ""),
+                                  actor=request.user)
+    except ValidationError as exc:
+        return _conflict_page(request, contest, status=422, dismiss_errors=_errors(exc))
+    messages.success(request, _("已确认 %(expert)s 不是团队申报回避的“%(name)s”，不再视为利益冲突。") % {
+        "expert": expert.name, "name": avoidance.name})
+    return redirect("review:conflict_list")
+
+
+@login_required
+@require_POST
+def conflict_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a dismissal: the possible match is a conflict again."""
+    contest = _contest()
+    _require(request, "review.view_conflicts")
+    dismissal = get_object_or_404(
+        ConflictDismissal.objects.select_related("avoidance__project__team", "expert"), pk=pk,
+        avoidance__project__in=conflict_projects_for_user(request.user, contest),
+        expert__in=experts_for_user(request.user, contest))
+    restore_possible_conflict(dismissal=dismissal, actor=request.user)
+    messages.success(request, _("已撤销排除：%(expert)s 重新视为可能的利益冲突。") % {"expert": dismissal.expert.name})
     return redirect("review:conflict_list")
 
 

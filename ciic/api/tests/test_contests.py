@@ -124,6 +124,8 @@ EXPECTED_ENDPOINTS = {
     ("get", "/api/v1/conflicts"),
     ("post", "/api/v1/conflicts"),
     ("post", "/api/v1/conflicts/declare"),
+    ("post", "/api/v1/conflicts/dismissals"),
+    ("delete", "/api/v1/conflicts/dismissals/{dismissal_id}"),
     ("get", "/api/v1/projects/{project_id}/avoidances"),
     ("post", "/api/v1/projects/{project_id}/avoidances"),
     ("post", "/api/v1/projects/{project_id}/materials/{type_code}/file"),

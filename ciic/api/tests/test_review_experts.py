@@ -102,7 +102,8 @@ def test_conflicts_are_listed_with_reasons_and_staff_record_one(as_bearer, secre
     assert listed == [{"expert_id": expert.pk, "expert": "冲突专家", "project_id": project.pk,
                        "project": project.name, "organization": "参赛科技公司",
                        "conflicts": [{"source": "family",
-                                      "reason": "专家任职单位“母公司集团”是参赛单位“参赛科技公司”的母公司"}]}]
+                                      "reason": "专家任职单位“母公司集团”是参赛单位“参赛科技公司”的母公司",
+                                      "possible": False, "avoidance_id": None}]}]
     assert api.get(f"/experts/{expert.pk}/conflicts").json() == listed
     other = make_expert(contest, "普通专家", "无关单位")
     r = api.post("/conflicts", {"expert_id": other.pk, "project_id": project.pk, "reason": " "})
@@ -130,3 +131,81 @@ def test_team_lead_names_an_avoidance_others_cannot(project, lead_api, other_api
     assert other_api.post(f"/projects/{project.pk}/avoidances",
                           {"kind": "person", "name": "李四", "reason": "x"}).status_code == 404
     assert TeamAvoidance.objects.count() == 1
+
+
+@pytest.fixture
+def namesake_case(contest, conflict_case):
+    """Two 张伟 of the Beijing station; the team named "张伟" only (a possible match for both)."""
+    from ciic.review.conflicts import declare_avoidance
+    from ciic.review.enums import AvoidanceKind
+
+    project, _expert = conflict_case
+    beijing = contest.stations.get(code="beijing")
+    first = make_expert(contest, "张伟", "清华大学", station=beijing)
+    second = make_expert(contest, "张伟", "北京航空航天大学", station=beijing)
+    avoidance = declare_avoidance(project=project, kind=AvoidanceKind.PERSON, name="张伟", reason="纠纷",
+                                  actor=project.team.lead)
+    return project, avoidance, first, second
+
+
+def test_staff_dismiss_a_possible_match_and_restore_it(as_bearer, secretariat, namesake_case):
+    """R-P8: POST /conflicts/dismissals (201) clears that expert's possible match only; the list
+    says which conflicts are possible and from which avoidance; DELETE (204) restores it."""
+    from ciic.audit.models import AuditEntry
+    from ciic.review.models import ConflictDismissal
+
+    project, avoidance, first, second = namesake_case
+    api = as_bearer(secretariat)
+    listed = {row["expert_id"]: row["conflicts"] for row in api.get("/conflicts").json()}
+    assert listed[first.pk] == [{"source": "team", "possible": True, "avoidance_id": avoidance.pk,
+                                 "reason": "团队申报回避专家“张伟”：纠纷（仅按姓名匹配，可能是同名的另一位专家，请核实）"}]
+    r = api.post("/conflicts/dismissals", {"avoidance_id": avoidance.pk, "expert_id": first.pk, "reason": "核实"})
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert (body["avoidance_id"], body["expert_id"], body["project_id"], body["reason"], body["dismissed_by"]) == (
+        avoidance.pk, first.pk, project.pk, "核实", "秘书处")
+    listed = {row["expert_id"] for row in api.get("/conflicts").json()}
+    assert first.pk not in listed and second.pk in listed
+    assert AuditEntry.objects.filter(action="conflict.dismiss_possible").count() == 1
+    assert api.delete(f"/conflicts/dismissals/{body['id']}").status_code == 204
+    assert not ConflictDismissal.objects.exists()
+    assert first.pk in {row["expert_id"] for row in api.get("/conflicts").json()}
+    assert AuditEntry.objects.filter(action="conflict.restore_possible").count() == 1
+    assert api.delete(f"/conflicts/dismissals/{body['id']}").status_code == 404
+
+
+def test_dismissal_refusals_name_field_and_rule(as_bearer, secretariat, contest, namesake_case):
+    """R-P8: no reason, or a definite conflict (here the corporate family), is a 422 with field and rule."""
+    from ciic.review.models import ConflictDismissal
+
+    _project, avoidance, first, _second = namesake_case
+    api = as_bearer(secretariat)
+    r = api.post("/conflicts/dismissals", {"avoidance_id": avoidance.pk, "expert_id": first.pk, "reason": " "})
+    assert r.status_code == 422 and _errors(r) == {("reason", "R-P8")}
+    family_namesake = make_expert(contest, "张伟", "母公司集团")
+    r = api.post("/conflicts/dismissals", {"avoidance_id": avoidance.pk, "expert_id": family_namesake.pk,
+                                           "reason": "核实"})
+    assert r.status_code == 422 and _errors(r) == {("expert", "R-P8")}
+    assert not ConflictDismissal.objects.exists()
+
+
+def test_dismissals_outside_the_station_are_404_and_outsiders_refused(as_bearer, contest, namesake_case,
+                                                                       secretariat, team_lead):
+    """R-P8: an officer of another station sees neither the project nor the expert (404);
+    a team lead is refused (403)."""
+    from ciic.review.conflicts import dismiss_possible_conflict
+    from ciic.review.models import ConflictDismissal
+
+    _project, avoidance, first, second = namesake_case
+    shanghai = contest.stations.exclude(code="beijing").first()
+    officer = make_user("api-shanghai@example.com", role=Role.STATION_OFFICER, station=shanghai)
+    api = as_bearer(officer)
+    r = api.post("/conflicts/dismissals", {"avoidance_id": avoidance.pk, "expert_id": first.pk, "reason": "核实"})
+    assert r.status_code == 404
+    item = dismiss_possible_conflict(avoidance=avoidance, expert=second, reason="核实", actor=secretariat)
+    assert api.delete(f"/conflicts/dismissals/{item.pk}").status_code == 404
+    lead = as_bearer(team_lead)
+    assert lead.post("/conflicts/dismissals", {"avoidance_id": avoidance.pk, "expert_id": first.pk,
+                                               "reason": "核实"}).status_code == 403
+    assert lead.delete(f"/conflicts/dismissals/{item.pk}").status_code == 403
+    assert list(ConflictDismissal.objects.values_list("expert_id", flat=True)) == [second.pk]
