@@ -417,6 +417,8 @@ def round_open(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: what opening fixes, and a confirmation; POST: open (k is fixed from then on and the
     experts see their projects)."""
     review_round = _round(request, pk)
+    if request.method == "GET" and review_round.status != RoundStatus.DRAFT:
+        return redirect("review:round_detail", pk=review_round.pk)  # opened already: nothing to confirm
     errors: dict = {}
     if request.method == "POST":
         try:

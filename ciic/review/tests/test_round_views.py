@@ -261,3 +261,26 @@ def test_creating_a_round_refuses_a_k_that_is_not_a_number(contest, station, pro
     assert response.status_code == 200
     assert "experts_per_project" in response.context["errors"]
     assert not ReviewRound.objects.exists()
+
+
+def test_opening_a_round_is_confirmed_on_its_own_page(review_round, experts, projects, verified, secretariat):
+    """R-V1: opening fixes k and shows the projects to the experts, so it is confirmed first; a
+    round with a project short of experts is refused on the page and stays a draft."""
+    client = verified(secretariat)
+    url = reverse("review:round_open", args=[review_round.pk])
+    page = client.get(url).content.decode()
+    assert "确认开始评审" in page and "4 个项目的评审专家不足 2 位" in page
+    refused = client.post(url)
+    assert refused.status_code == 200 and "请先完成分配" in refused.content.decode()
+    review_round.refresh_from_db()
+    assert review_round.status == RoundStatus.DRAFT
+    for i, project in enumerate(projects):
+        for expert in (experts[i % 4], experts[(i + 1) % 4]):
+            add_assignment(review_round=review_round, expert=expert, project=project, actor=secretariat)
+    page = client.get(url).content.decode()
+    assert "不足" not in page and ">8<" in page.replace(" ", "")  # eight assignments
+    assert client.post(url).status_code == 302
+    review_round.refresh_from_db()
+    assert review_round.status == RoundStatus.OPEN
+    assert client.get(url)["Location"] == reverse("review:round_detail", args=[review_round.pk])
+    assert AuditEntry.objects.filter(action="review.round.open").count() == 1
