@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -26,7 +25,6 @@ from ciic.review.models import (
     Expert,
     PairConstraint,
     ReviewRound,
-    RoundExpert,
 )
 from ciic.review.rounds import (
     add_assignment,
@@ -35,7 +33,6 @@ from ciic.review.rounds import (
     open_round,
     remove_assignment,
     remove_pair_rule,
-    set_expert_load,
     set_pair_rule,
     set_panel,
     update_round,
@@ -261,12 +258,8 @@ def put_panel(request: HttpRequest, round_id: int, payload: PanelIn):
     missing = {m.expert_id for m in payload.experts} - {e.pk for e in experts}
     if missing:
         raise Http404
-    loads = {m.expert_id: m.max_load for m in payload.experts}
-    with transaction.atomic():  # the panel and the loads together: a refused load leaves the panel as it was
-        set_panel(review_round=review_round, experts=experts, actor=request.auth)
-        for member in RoundExpert.objects.filter(review_round=review_round):
-            if loads.get(member.expert_id) != member.max_load:
-                set_expert_load(member=member, max_load=loads.get(member.expert_id), actor=request.auth)
+    set_panel(review_round=review_round, experts=experts, actor=request.auth,
+              loads={m.expert_id: m.max_load for m in payload.experts})
     return _round(request, round_id)
 
 

@@ -19,7 +19,7 @@ secretariat, or the officer of the round's station); the views and the API check
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -155,7 +155,7 @@ def create_round(*, spec_round: Round, station: Station | None, actor, experts_p
         review_round = ReviewRound.objects.create(
             contest=contest, round=spec_round, station=station, previous=previous, experts_per_project=k,
             max_load=load, form=list(form.get("criteria", [])), recommendations=list(form.get("recommendations", [])),
-            score_decimals=form.get("score_decimals", 2),
+            score_decimals=form.get("score_decimals", ReviewRound._meta.get_field("score_decimals").default),
             opens_at=opens_at, closes_at=closes_at, created_by=actor)
         RoundProject.objects.bulk_create(
             RoundProject(review_round=review_round, project_id=project_id, submission_id=submission_id)
@@ -250,9 +250,12 @@ def eligible_experts(review_round: ReviewRound) -> QuerySet[Expert]:
     return qs.order_by("pk")
 
 
-def set_panel(*, review_round: ReviewRound, experts: Iterable[Expert], actor) -> list[RoundExpert]:
+def set_panel(*, review_round: ReviewRound, experts: Iterable[Expert], actor,
+              loads: Mapping[int, int | None] | None = None) -> list[RoundExpert]:
     """Make `experts` the round's panel. New members are added with the round's default load;
-    a member who leaves loses the assignments whose review has not started (and is refused if
+    with `loads` (expert id -> own load, None: the round's), each member's load is set too, in
+    the same transaction (`set_expert_load`): a refused load leaves the panel as it was. A
+    member who leaves loses the assignments whose review has not started (and is refused if
     one has). Refused: a new member not eligible (inactive, another contest or station; a
     member deactivated since joining may stay), a closed round. Audited with the panel before
     and after (R-V5)."""
@@ -288,6 +291,10 @@ def set_panel(*, review_round: ReviewRound, experts: Iterable[Expert], actor) ->
         record(actor=actor, action="review.round.panel", target=review_round,
                before={"experts": sorted(current)}, after={"experts": sorted(wanted),
                                                            "removed_assignments": removed})
+        if loads is not None:
+            for member in RoundExpert.objects.filter(review_round=review_round):
+                if loads.get(member.expert_id) != member.max_load:
+                    set_expert_load(member=member, max_load=loads.get(member.expert_id), actor=actor)
     return list(review_round.panel.select_related("expert").order_by("expert_id"))
 
 

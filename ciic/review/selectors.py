@@ -241,29 +241,32 @@ def assigned_unconflicted(expert: Expert | None, project: Project) -> bool:
     return assigned and not is_conflicted(expert, project)
 
 
-def round_assignment_rows(review_round: ReviewRound) -> list[Assignment]:
+def round_assignment_rows(review_round: ReviewRound, *, conflicted: dict | None = None) -> list[Assignment]:
     """The round's assignments with expert, project, team and review, project then expert; each
     with `.conflicted` (the reasons, empty when none): a conflict declared or detected after
     assigning (R-P8). Such an assignment stays on record (R-V3) but counts for nothing: the
-    project needs a replacement. A constant number of queries."""
+    project needs a replacement. A constant number of queries. `conflicted`: the round's
+    `conflicted_assignments`, when the caller has them already (one page, one detection)."""
     rows = list(Assignment.objects.filter(review_round=review_round)
                 .select_related("expert", "project__team__station", "project__team__direction", "review")
                 .order_by("project_id", "-affinity", "expert_id"))
-    conflicted = conflicted_assignments(review_round, pairs=[(a.expert_id, a.project_id) for a in rows])
+    if conflicted is None:
+        conflicted = conflicted_assignments(review_round, pairs=[(a.expert_id, a.project_id) for a in rows])
     for a in rows:
         a.conflicted = [c.reason for c in conflicted.get((a.expert_id, a.project_id), [])]
     return rows
 
 
-def round_project_figures(review_round: ReviewRound) -> list[RoundProject]:
+def round_project_figures(review_round: ReviewRound, *, conflicted: dict | None = None) -> list[RoundProject]:
     """The round's projects, each with `.experts` (assigned experts counting toward k),
     `.conflicted` (assigned experts conflicted with it since, R-P8: on record, R-V3, but not
     counted, so to be replaced), `.affinity` (sum over the counting assignments), `.submitted`
     (their submitted reviews) and `.short` (fewer than k counting), lowest affinity first.
-    A constant number of queries."""
+    A constant number of queries; `conflicted` as for `round_assignment_rows`."""
     rows = list(Assignment.objects.filter(review_round=review_round)
                 .values_list("expert_id", "project_id", "affinity", "review__submitted_at"))
-    conflicted = conflicted_assignments(review_round, pairs=[(e, p) for e, p, _a, _s in rows])
+    if conflicted is None:
+        conflicted = conflicted_assignments(review_round, pairs=[(e, p) for e, p, _a, _s in rows])
     entries = list(RoundProject.objects.filter(review_round=review_round)
                    .select_related("project__team__direction", "project__team__organization__group", "submission"))
     by_project = {e.project_id: e for e in entries}
@@ -284,10 +287,10 @@ def round_project_figures(review_round: ReviewRound) -> list[RoundProject]:
     return sorted(entries, key=lambda e: (e.affinity or 0.0, e.project_id))
 
 
-def round_expert_figures(review_round: ReviewRound) -> list:
+def round_expert_figures(review_round: ReviewRound, *, conflicted: dict | None = None) -> list:
     """The panel (RoundExpert rows), each member with `.assigned` (not counting conflicted
     assignments), `.conflicted`, `.submitted` (reviews submitted), `.affinity` (sum) and `.load`
-    (their maximum), by expert."""
+    (their maximum), by expert; `conflicted` as for `round_assignment_rows`."""
     from django.db.models import Count, Sum
 
     from .models import RoundExpert
@@ -303,10 +306,12 @@ def round_expert_figures(review_round: ReviewRound) -> list:
     members = list(members)
     # A conflicted assignment (declared or detected after assigning) stays on record but no
     # longer uses the expert's load: `.conflicted` says how many, `.assigned` leaves them out.
-    conflicted = Counter(e for e, _p in conflicted_assignments(review_round))
+    if conflicted is None:
+        conflicted = conflicted_assignments(review_round)
+    per_expert = Counter(e for e, _p in conflicted)
     for member in members:
         member.load = member.max_load if member.max_load is not None else review_round.max_load
-        member.conflicted = conflicted.get(member.expert_id, 0)
+        member.conflicted = per_expert.get(member.expert_id, 0)
         member.assigned -= member.conflicted
     return members
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -28,6 +27,7 @@ from ciic.projects.models import Project
 
 from .assigning import ACTIVE, cancel_solve, start_solve
 from .assignment import FAIR, MAX_TOTAL
+from .conflicts import conflicted_assignments
 from .enums import PairRule, RoundStatus
 from .models import Assignment, AssignmentRun, Expert, PairConstraint, ReviewRound
 from .rounds import (
@@ -40,7 +40,6 @@ from .rounds import (
     pending_reviews,
     remove_assignment,
     remove_pair_rule,
-    set_expert_load,
     set_pair_rule,
     set_panel,
     short_projects,
@@ -160,8 +159,9 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     runs = list(AssignmentRun.objects.filter(review_round=review_round).select_related("requested_by")[:10])
     latest = runs[0] if runs else None
     shown = next((r for r in runs if r.status == "done"), None)
-    members = round_expert_figures(review_round)
-    projects = round_project_figures(review_round)
+    conflicted = conflicted_assignments(review_round)  # once for both tables
+    members = round_expert_figures(review_round, conflicted=conflicted)
+    projects = round_project_figures(review_round, conflicted=conflicted)
     return render(request, "review/round_detail.html", {
         "review_round": review_round, "projects": projects, "members": members,
         "conflicted": sum(e.conflicted for e in projects),
@@ -211,12 +211,8 @@ def round_panel(request: HttpRequest, pk: int) -> HttpResponse:
         loads, errors = _panel_loads(request, [e for e in eligible if e.pk in chosen])
         if not errors:
             try:
-                with transaction.atomic():  # the panel and the loads together, or nothing
-                    set_panel(review_round=review_round, experts=[e for e in eligible if e.pk in chosen],
-                              actor=request.user)
-                    for member in review_round.panel.all():
-                        if loads.get(member.expert_id) != member.max_load:
-                            set_expert_load(member=member, max_load=loads.get(member.expert_id), actor=request.user)
+                set_panel(review_round=review_round, experts=[e for e in eligible if e.pk in chosen],
+                          actor=request.user, loads=loads)
             except ValidationError as exc:
                 errors = _errors(exc)
             else:
@@ -338,9 +334,11 @@ def round_run_cancel(request: HttpRequest, pk: int, run_pk: int) -> HttpResponse
 def round_assignments(request: HttpRequest, pk: int) -> HttpResponse:
     """Every assignment, by project, and each expert's progress (assigned / submitted)."""
     review_round = _round(request, pk)
+    conflicted = conflicted_assignments(review_round)  # once for both tables
     return render(request, "review/assignment_list.html", {
-        "review_round": review_round, "assignments": round_assignment_rows(review_round),
-        "members": round_expert_figures(review_round), "editable": review_round.status != RoundStatus.CLOSED,
+        "review_round": review_round, "assignments": round_assignment_rows(review_round, conflicted=conflicted),
+        "members": round_expert_figures(review_round, conflicted=conflicted),
+        "editable": review_round.status != RoundStatus.CLOSED,
         "round_projects": review_round.entries.select_related("project").order_by("project_id")})
 
 
@@ -385,6 +383,7 @@ def round_assignments_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 def assignments_workbook(review_round: ReviewRound) -> Workbook:
     wb = Workbook()
+    conflicted = conflicted_assignments(review_round)  # once for both sheets
     columns = [(_("项目编号"), 10), (_("项目"), 30), (_("团队"), 20), (_("方向"), 16), (_("专家"), 12),
                (_("工作单位"), 24), (_("来源"), 10), (_("匹配度"), 10), (_("评分状态"), 10), (_("分配时间"), 18)]
 
@@ -398,13 +397,13 @@ def assignments_workbook(review_round: ReviewRound) -> Workbook:
 
     rows = ([a.project_id, a.project.name, a.project.team.name, a.project.team.direction.name, a.expert.name,
              a.expert.employer, a.get_source_display(), round(a.affinity, 4), state(a), beijing_time(a.created_at)]
-            for a in round_assignment_rows(review_round))
+            for a in round_assignment_rows(review_round, conflicted=conflicted))
     write_sheet(wb.active, _("评审分配"), columns, rows)
     experts = wb.create_sheet()
     write_sheet(experts, _("专家进度"), [(_("专家"), 12), (_("工作单位"), 24), (_("上限"), 8), (_("已分配"), 8),
                                      (_("已提交"), 8), (_("匹配度合计"), 12)],
                 ([m.expert.name, m.expert.employer, m.load, m.assigned, m.submitted, round(m.affinity or 0, 4)]
-                 for m in round_expert_figures(review_round)))
+                 for m in round_expert_figures(review_round, conflicted=conflicted)))
     return wb
 
 
