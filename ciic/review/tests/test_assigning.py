@@ -17,45 +17,12 @@ from ciic.core.testing.personas import make_user
 from ciic.review.assigning import cancel_solve, ceiling, execute_solve, start_solve
 from ciic.review.enums import AssignmentSource, JobStatus, PairRule, RoundStatus
 from ciic.review.models import Assignment, AssignmentRun, Review, ReviewRound
-from ciic.review.rounds import add_assignment, create_round, set_pair_rule, set_panel
+from ciic.review.rounds import add_assignment, set_pair_rule
 from ciic.review.selectors import assigned_unconflicted
 
-from .test_rounds import TEXTS, declare, make_expert, make_project, spec_round
+from .test_rounds import declare
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def projects(contest):
-    return [make_project(contest, i) for i in range(1, 7)]
-
-
-@pytest.fixture
-def review_round(contest, station, projects, secretariat):
-    return create_round(spec_round=spec_round(contest), station=station, actor=secretariat,
-                        experts_per_project=2, max_load=3)
-
-
-@pytest.fixture
-def experts(contest, station, review_round, secretariat):
-    direction = station.directions.first()
-    found = [make_expert(contest, i, station=station, directions=[direction] if i < 2 else [],
-                         text=TEXTS[i % len(TEXTS)]) for i in range(5)]
-    set_panel(review_round=review_round, experts=found, actor=secretariat)
-    return found
-
-
-@pytest.fixture
-def solve(django_capture_on_commit_callbacks):
-    """solve(round, actor, mode) -> the run, after the task ran (immediate backend, on commit)."""
-
-    def run_it(review_round, actor, mode: str = "max_total") -> AssignmentRun:
-        with django_capture_on_commit_callbacks(execute=True):
-            run = start_solve(review_round=review_round, mode=mode, actor=actor)
-        run.refresh_from_db()
-        return run
-
-    return run_it
 
 
 def pairs(review_round) -> set[tuple[int, int]]:

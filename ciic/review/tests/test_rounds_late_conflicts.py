@@ -20,65 +20,26 @@ from ciic.accounts.enums import Role
 from ciic.audit.models import AuditEntry
 from ciic.core.testing.personas import make_user
 from ciic.notifications.models import Notification
-from ciic.review.assigning import read_round, start_solve
+from ciic.review.assigning import read_round
 from ciic.review.conflicts import declare_avoidance, record_conflict
 from ciic.review.enums import AvoidanceKind, JobStatus, PairRule, RoundStatus
-from ciic.review.models import Assignment, AssignmentRun, Expert, Review, ReviewRound
+from ciic.review.models import Assignment, Expert, Review, ReviewRound
 from ciic.review.rounds import (
     add_assignment,
     close_round,
-    create_round,
     open_round,
     pending_reviews,
     set_pair_rule,
-    set_panel,
     short_projects,
 )
 from ciic.review.selectors import round_assignment_rows, round_project_figures
 
 from .test_assigning import pairs
-from .test_rounds import TEXTS, declare, make_expert, make_project, spec_round
+from .test_rounds import declare
 
 pytestmark = pytest.mark.django_db
 
 BADGE = ">利益冲突，需替换</span>"
-
-
-# --- fixtures as in test_assigning.py: 6 projects, 5 experts, k = 2, load 3 --------------------
-
-
-@pytest.fixture
-def projects(contest):
-    return [make_project(contest, i) for i in range(1, 7)]
-
-
-@pytest.fixture
-def review_round(contest, station, projects, secretariat):
-    return create_round(spec_round=spec_round(contest), station=station, actor=secretariat,
-                        experts_per_project=2, max_load=3)
-
-
-@pytest.fixture
-def experts(contest, station, review_round, secretariat):
-    """experts[0] and [1] share every project's direction: the solver prefers them."""
-    direction = station.directions.first()
-    found = [make_expert(contest, i, station=station, directions=[direction] if i < 2 else [],
-                         text=TEXTS[i % len(TEXTS)]) for i in range(5)]
-    set_panel(review_round=review_round, experts=found, actor=secretariat)
-    return found
-
-
-@pytest.fixture
-def solve(django_capture_on_commit_callbacks):
-    """solve(round, actor, mode) -> the run, after the task ran (immediate backend, on commit)."""
-
-    def run_it(review_round, actor, mode: str = "max_total") -> AssignmentRun:
-        with django_capture_on_commit_callbacks(execute=True):
-            run = start_solve(review_round=review_round, mode=mode, actor=actor)
-        run.refresh_from_db()
-        return run
-
-    return run_it
 
 
 def fill(review_round, experts, projects, actor, start: int = 0) -> None:
