@@ -328,6 +328,14 @@ def expert_loads(review_round: ReviewRound) -> dict[int, int]:
 # --- pinned and forbidden pairs ------------------------------------------------------------
 
 
+def _check_in_round(errors: Errors, review_round: ReviewRound, expert: Expert, project: Project) -> None:
+    """The expert is on the round's panel and the project is judged in it."""
+    if not review_round.panel.filter(expert=expert).exists():
+        errors.add("expert", _("%(name)s不在本轮专家组中") % {"name": expert.name}, "R-V5")
+    if not review_round.entries.filter(project=project).exists():
+        errors.add("project", _("项目不在本轮评审中"), "R-V1")
+
+
 def set_pair_rule(*, review_round: ReviewRound, expert: Expert, project: Project, rule: str, actor,
                   reason: str = "") -> PairConstraint:
     """Pin (must be assigned) or forbid an expert–project pair before solving. The expert
@@ -341,10 +349,7 @@ def set_pair_rule(*, review_round: ReviewRound, expert: Expert, project: Project
         errors.add("rule", _("请选择指定或禁止"), "R-V1")
     if len(reason) > REASON_LIMIT:
         errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, "R-V1")
-    if not review_round.panel.filter(expert=expert).exists():
-        errors.add("expert", _("%(name)s不在本轮专家组中") % {"name": expert.name}, "R-V5")
-    if not review_round.entries.filter(project=project).exists():
-        errors.add("project", _("项目不在本轮评审中"), "R-V1")
+    _check_in_round(errors, review_round, expert, project)
     errors.raise_if_any()
     with transaction.atomic():
         # Checked on the locked round: two pins posted at once cannot both take the last place.
@@ -406,10 +411,7 @@ def add_assignment(*, review_round: ReviewRound, expert: Expert, project: Projec
     for the project is allowed (an extra review, e.g. for a disagreement) and shown on the
     round page. Audited."""
     errors = Errors()
-    if not review_round.panel.filter(expert=expert).exists():
-        errors.add("expert", _("%(name)s不在本轮专家组中") % {"name": expert.name}, "R-V5")
-    if not review_round.entries.filter(project=project).exists():
-        errors.add("project", _("项目不在本轮评审中"), "R-V1")
+    _check_in_round(errors, review_round, expert, project)
     errors.raise_if_any()
     with transaction.atomic():
         # Every check below is made under the round's lock: a double-submitted form or two
