@@ -1,4 +1,4 @@
-"""Benchmark of the expert assignment (ciic/review/assignment.py), run by hand:
+"""Benchmark of the expert assignment (ciic/engines/assignment.py), run by hand:
 
     .venv/bin/python bench/assign.py --projects 5000 --experts 1000 --k 5 --load 30 [--seed S]
         [--modes max_total fair plain] [--balanced]
@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from ciic.review.assignment import MODES, assign  # noqa: E402
+from ciic.engines.assignment import MODES, assign  # noqa: E402
 
 PLAIN = "plain"
 

@@ -1,9 +1,9 @@
-"""Benchmark of the originality check (ciic/projects/originality.py), run by hand:
+"""Benchmark of the originality check (ciic/engines/originality.py), run by hand:
 
     .venv/bin/python bench/originality.py [--sizes 2000 10000] [--planted 100] [--seed S]
 
 For each size, generates that many applications of 3,000-5,000 characters with ``--planted``
-near-duplicate pairs (ciic/projects/originality_testdata.py), runs ``find_similar`` on them and
+near-duplicate pairs (ciic/engines/originality_testdata.py), runs ``find_similar`` on them and
 prints one line:
 
     n=... planted=... seconds=... recall=... false_pairs=... peak_mb=...
@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from ciic.projects.originality import Document, find_similar  # noqa: E402
-from ciic.projects.originality_testdata import corpus  # noqa: E402
+from ciic.engines.originality import Document, find_similar  # noqa: E402
+from ciic.engines.originality_testdata import corpus  # noqa: E402
 
 
 def run(n: int, planted: int, seed: int, threshold: float, num_perm: int) -> str:

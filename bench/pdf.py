@@ -9,7 +9,7 @@ its length limit, attaches the required materials, submits, renders the version'
 
     text=... chars=... distinct=... pages=... size_kb=... first_s=... median_s=...
 
-``text=generated`` is Chinese application prose from ciic/projects/originality_testdata.py
+``text=generated`` is Chinese application prose from ciic/engines/originality_testdata.py
 (a small vocabulary, some 700 distinct characters); ``text=wide`` draws from the 3,755
 common characters of GB 2312 level 1, as many distinct characters as a long real application
 may use: the font subset, and so the time and size, grow with the distinct characters.
@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
 
 
 def _generated(rng: random.Random, limit: int) -> str:
-    from ciic.projects.originality_testdata import TECHS, sentence
+    from ciic.engines.originality_testdata import TECHS, sentence
 
     topic = rng.sample(TECHS, 4)
     paragraphs, size = [], 0

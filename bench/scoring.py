@@ -1,4 +1,4 @@
-"""Benchmark of a round's scoring (ciic/review/scoring.py), run by hand:
+"""Benchmark of a round's scoring (ciic/engines/scoring.py), run by hand:
 
     .venv/bin/python bench/scoring.py [--projects 300] [--experts 60] [--k 5] [--b 1000]
         [--groups 4] [--seed S]
@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from ciic.review.scoring import (
+from ciic.engines.scoring import (
     ReviewTotals,
     bootstrap_advancement,
     calibrate_least_squares,

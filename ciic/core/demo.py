@@ -190,7 +190,7 @@ PAST_WINNER_COPY = 3
 def _application(rng: random.Random, sections) -> dict[str, list[list[str]]]:
     """An application as paragraphs of sentences per section (originality_testdata's
     industrial-internet vocabulary), each section up to about 900 characters."""
-    from ciic.projects import originality_testdata as words
+    from ciic.engines import originality_testdata as words
 
     topic = rng.sample(words.TECHS, 4)
     result = {}
@@ -213,7 +213,7 @@ def _application(rng: random.Random, sections) -> dict[str, list[list[str]]]:
 def _edited_copy(rng: random.Random, source: dict[str, list[list[str]]], share: float):
     """`source` as a copier would hand it in: `share` of the sentences rewritten, two paragraphs
     of each section swapped."""
-    from ciic.projects import originality_testdata as words
+    from ciic.engines import originality_testdata as words
 
     topic = rng.sample(words.TECHS, 4)
     copy = {}

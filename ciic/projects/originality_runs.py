@@ -34,11 +34,11 @@ from ciic.accounts.models import User
 from ciic.audit.services import record
 from ciic.contests.models import Contest, PastWinner, Stage
 from ciic.core.validation import Errors
+from ciic.engines.originality import APPLICATION, PAST_WINNER, Document, OriginalityIndex
 from ciic.notifications.services import notify
 
 from .enums import ProjectStatus
 from .models import OriginalityPair, OriginalityRun, Project, Submission
-from .originality import APPLICATION, PAST_WINNER, Document, OriginalityIndex
 from .selectors import submission_window
 
 log = logging.getLogger(__name__)

@@ -19,13 +19,13 @@ from ciic.audit.services import record
 from ciic.contests.models import ApplicationSection, PastWinner
 from ciic.contests.selectors import registration_open
 from ciic.core.validation import Errors, deadline_text
+from ciic.engines.originality import name_matches_past_winner
 from ciic.entrants.models import Team
 from ciic.notifications.services import notify
 
 from .enums import ProjectStatus
 from .materials import freeze_materials, grace_stage, material_errors
 from .models import Draft, Project, Submission
-from .originality import name_matches_past_winner
 from .originality_runs import request_rerun
 from .selectors import open_stage
 

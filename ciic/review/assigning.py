@@ -41,9 +41,9 @@ from django.utils.translation import gettext as _
 
 from ciic.audit.services import record
 from ciic.core.validation import Errors
+from ciic.engines import assignment as engine
 from ciic.projects.originality_runs import submission_text
 
-from . import assignment as engine
 from .enums import AssignmentSource, JobStatus, PairRule, RoundStatus
 from .models import Assignment, AssignmentRun, PairConstraint, ReviewRound
 from .rounds import expert_loads, round_conflicts
@@ -216,7 +216,7 @@ def read_round(review_round: ReviewRound) -> RoundInput:
 def affinity_matrix(data: RoundInput) -> np.ndarray:
     """(projects × experts) float32 affinities >= 0 from `affinity.py`."""
     try:
-        from . import affinity
+        from ciic.engines import affinity
     except ImportError:
         affinity = None
     if affinity is not None and hasattr(affinity, "round_affinity"):

@@ -49,10 +49,10 @@ from ciic.audit.models import AuditEntry
 from ciic.audit.services import record
 from ciic.contests.models import Direction, Group
 from ciic.core.validation import Errors
+from ciic.engines import scoring
 from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import Project
 
-from . import scoring
 from .conflicts import conflicts_for
 from .enums import Aggregation, RoundStatus
 from .models import (

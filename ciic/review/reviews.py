@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 
 from ciic.audit.services import record
 from ciic.core.validation import Errors
+from ciic.engines import scoring
 
-from . import scoring
 from .conflicts import is_conflicted
 from .enums import RoundStatus
 from .models import (

@@ -22,11 +22,11 @@ from openpyxl import Workbook
 from ciic.contests.models import Contest, Round, Station
 from ciic.contests.selectors import current_contest
 from ciic.core.responses import flash_errors, parse_number, template_errors, xlsx_response
+from ciic.engines.assignment import FAIR, MAX_TOTAL
 from ciic.entrants.exports import beijing_time, write_sheet
 from ciic.projects.models import Project
 
 from .assigning import ACTIVE, cancel_solve, start_solve
-from .assignment import FAIR, MAX_TOTAL
 from .conflicts import conflicted_assignments
 from .enums import PairRule, RoundStatus
 from .models import Assignment, AssignmentRun, Expert, PairConstraint, ReviewRound

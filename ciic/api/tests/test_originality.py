@@ -9,8 +9,8 @@ import random
 import pytest
 
 from ciic.audit.models import AuditEntry
+from ciic.engines import originality_testdata as testdata
 from ciic.notifications.models import Notification
-from ciic.projects import originality_testdata as testdata
 from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import OriginalityPair, OriginalityRun
 

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from ciic.audit.models import AuditEntry
 from ciic.contests.models import PastWinner
 from ciic.core.testing.personas import make_user
+from ciic.engines import originality_testdata as testdata
 from ciic.notifications.models import Notification
-from ciic.projects import originality_testdata as testdata
 from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import OriginalityPair, OriginalityRun
 from ciic.projects.originality_runs import (

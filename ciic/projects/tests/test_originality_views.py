@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ciic.audit.models import AuditEntry
+from ciic.engines import originality_testdata as testdata
 from ciic.notifications.models import Notification
-from ciic.projects import originality_testdata as testdata
 from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import OriginalityPair, OriginalityRun
 from ciic.projects.originality_runs import execute_run, start_run

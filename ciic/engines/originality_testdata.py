@@ -1,6 +1,6 @@
 """Synthetic project applications for testing and benchmarking the originality check.
 
-Shared by ``ciic/projects/tests/test_originality.py`` and ``bench/originality.py``.
+Shared by ``ciic/engines/tests/test_originality.py`` and ``bench/originality.py``.
 
 The generator writes Chinese application forms (项目申报书) in the contest's sections, from a
 vocabulary of industrial-internet phrases, sentence templates, organisation and place names

@@ -1,6 +1,6 @@
 """Affinity of each expert for each project: how well placed the expert is to review it.
 
-The assignment (:mod:`ciic.review.assignment`) maximizes the affinities of the pairs it
+The assignment (:mod:`ciic.engines.assignment`) maximizes the affinities of the pairs it
 makes; this module computes them from what the platform knows, as a float32
 ``(projects, experts)`` matrix in ``[0, 1]``:
 

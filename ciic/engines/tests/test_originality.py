@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from ciic.projects import originality_testdata as testdata
-from ciic.projects.originality import (
+from ciic.engines import originality_testdata as testdata
+from ciic.engines.originality import (
     Document,
     OriginalityIndex,
     find_similar,

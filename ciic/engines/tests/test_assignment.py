@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from ortools.graph.python import min_cost_flow
 
-from ciic.review import assignment
-from ciic.review.assignment import FAIR, MAX_TOTAL, Infeasible, assign, find_shortfall
+from ciic.engines import assignment
+from ciic.engines.assignment import FAIR, MAX_TOTAL, Infeasible, assign, find_shortfall
 
 # --- rounds ----------------------------------------------------------------------------------
 

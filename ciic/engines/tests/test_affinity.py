@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ciic.review import affinity
-from ciic.review.affinity import affinity_matrix, direction_match, round_affinity, text_similarity
+from ciic.engines import affinity
+from ciic.engines.affinity import affinity_matrix, direction_match, round_affinity, text_similarity
 
 PROJECTS = [
     "本项目基于数字孪生技术构建工业设备预测性维护平台，通过振动传感器数据实现故障诊断与寿命预测。",

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from ciic.review import scoring
-from ciic.review.scoring import (
+from ciic.engines import scoring
+from ciic.engines.scoring import (
     Criterion,
     Form,
     InvalidReviews,
