@@ -17,13 +17,13 @@ from ninja.responses import Status
 from ciic.projects.models import OriginalityPair, OriginalityRun
 from ciic.projects.originality_runs import (
     MANUAL,
-    disqualify_from_pair,
     judge_pair,
     pair_rule,
     run_pairs,
     start_run,
 )
 from ciic.projects.selectors import projects_for_user
+from ciic.projects.services import disqualify_from_pair
 
 from .auth import ANY_AUTH
 from .contests import get_contest

@@ -62,13 +62,6 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def group_reason_display(self) -> str:
-        """Why this group, in the active language (the stored reason is the Chinese record)."""
-        from .eligibility import explain_group
-
-        return explain_group(self)
-
 
 class Team(models.Model):
     """A team of one organization, entering through one station and one direction (R-P2, R-P4)."""

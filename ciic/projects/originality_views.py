@@ -32,14 +32,13 @@ from .models import OriginalityPair, OriginalityRun
 from .originality_runs import (
     MANUAL,
     NEW_VERSION,
-    disqualify_from_pair,
     judge_pair,
     pair_rule,
     run_pairs,
     start_run,
 )
 from .selectors import projects_for_user
-from .services import DISQUALIFY_RULES, disqualify_project
+from .services import DISQUALIFY_RULES, disqualify_from_pair, disqualify_project
 from .views import _errors
 
 TRIGGERS = {MANUAL: gettext_lazy("秘书处发起"), NEW_VERSION: gettext_lazy("新版本提交后自动")}

@@ -25,8 +25,8 @@ from ciic.notifications.services import notify
 
 from .enums import ProjectStatus
 from .materials import freeze_materials, grace_stage, material_errors
-from .models import Draft, Project, Submission
-from .originality_runs import request_rerun
+from .models import Draft, OriginalityPair, Project, Submission
+from .originality_runs import judge_pair, pair_rule, request_rerun
 from .selectors import open_stage
 
 # Which status changes are allowed: the one state machine of a project.
@@ -274,3 +274,23 @@ def _team_accounts(project: Project) -> list:
     reps = get_user_model().objects.annotate(email_lower=Lower("email")).filter(
         email_lower__in=emails, is_active=True) if emails else []
     return [team.lead, *reps]
+
+
+def disqualify_from_pair(*, pair: OriginalityPair, project: Project, actor, rule: str,
+                         reason: str) -> Project:
+    """Disqualify one of the pair's projects on a named rule (`disqualify_project`:
+    R-P6, R-J2, R-J3; the team is notified) and mark the pair "acted" with the reason, in one
+    transaction."""
+    errors = Errors()
+    sides = {pair.left.project_id} | ({pair.right.project_id} if pair.right_id else set())
+    if project.pk not in sides:
+        errors.add("project", _("该项目不在这组相似项目中"), pair_rule(pair))
+    if not rule:
+        errors.add("rule", _("请选择取消资格所依据的规则"), pair_rule(pair))
+    errors.raise_if_any()
+    with transaction.atomic():
+        disqualify_project(project=project, actor=actor, reason=reason, rule=rule)
+        judge_pair(pair=pair, actor=actor, verdict=OriginalityPair.Verdict.ACTED,
+                   note=_("已取消“%(project)s”的参赛资格：%(reason)s") % {
+                       "project": project.name, "reason": project.status_reason})
+    return project

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from .originality_runs import execute_run
+from .originality_job import execute_run
 from .tus import remove_expired_uploads
 
 

@@ -64,12 +64,13 @@ def _seed_review(contest: Contest, *, experts: int, seed: int) -> dict[str, int]
     pool = _pool(contest, station, office, fake, rng, experts)
     first, second = list(contest.stages.order_by("order").first().rounds.order_by("order"))[:2]
 
-    from .assigning import execute_solve, start_solve
+    from .assigning import start_solve
     from .conflicts import conflicts_between
     from .finalists import candidates, propose_finalists
     from .results import compute_results, set_advancement_rule, set_aggregation
     from .reviews import save_review
     from .rounds import close_round, create_round, open_round, set_pair_rule, set_panel
+    from .solving import execute_solve
 
     k = 3
     load = max(4, -(-Project.objects.filter(team__station=station).count() * k // len(pool)) + 1)

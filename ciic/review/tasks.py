@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from .assigning import execute_solve
+from .solving import execute_solve
 
 
 @task()

@@ -419,10 +419,12 @@ def test_change_that_changes_nothing_is_not_audited(team, team_lead):
 def test_group_reason_is_recorded_in_chinese_and_explained_in_english(contest, team_lead, org_input):
     from django.utils.translation import override
 
+    from ciic.entrants.eligibility import explain_group
+
     with override("en"):
         org = register_organization(contest=contest, actor=team_lead, data=org_input(
             kind="industrial", headcount=1200, annual_revenue="100"))
-        english = org.group_reason_display
+        english = explain_group(org)
     assert org.group_reason.startswith("领军组：")
     assert "：" not in english and "1,200 > 1,000" in english
     assert english.startswith(org.group.name_en or "")

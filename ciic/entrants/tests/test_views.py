@@ -301,6 +301,17 @@ def test_team_page_shows_group_reason_and_masks_personal_data(client, team, team
     assert "服务规则" in html and "2023.1" in html
 
 
+def test_organization_page_explains_the_group_in_the_readers_language(client, organization, team_lead):
+    """R-G2: the stored reason is the Chinese record; an English reader gets it re-explained."""
+    client.force_login(team_lead)
+    url = reverse("entrants:organization_detail", args=[organization.pk])
+    chinese = client.get(url).content.decode()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert escape(organization.group_reason) in chinese
+    assert escape(organization.group_reason) not in english
+    assert "120" in english and (organization.group.name_en or "") in english
+
+
 def test_other_teams_page_is_404(client, team, other_lead):
     client.force_login(other_lead)
     assert client.get(reverse("entrants:team_detail", args=[team.pk])).status_code == 404

@@ -17,17 +17,15 @@ from ciic.engines import originality_testdata as testdata
 from ciic.notifications.models import Notification
 from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import OriginalityPair, OriginalityRun
-from ciic.projects.originality_runs import (
-    counting_versions,
-    disqualify_from_pair,
-    execute_run,
-    judge_pair,
-    progress_step,
-    request_rerun,
-    start_run,
-)
+from ciic.projects.originality_job import counting_versions, execute_run, progress_step
+from ciic.projects.originality_runs import judge_pair, request_rerun, start_run
 from ciic.projects.selectors import counting_submission
-from ciic.projects.services import disqualify_project, save_draft, submit_project
+from ciic.projects.services import (
+    disqualify_from_pair,
+    disqualify_project,
+    save_draft,
+    submit_project,
+)
 
 pytestmark = pytest.mark.django_db
 

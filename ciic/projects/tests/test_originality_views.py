@@ -17,7 +17,8 @@ from ciic.engines import originality_testdata as testdata
 from ciic.notifications.models import Notification
 from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import OriginalityPair, OriginalityRun
-from ciic.projects.originality_runs import execute_run, start_run
+from ciic.projects.originality_job import execute_run
+from ciic.projects.originality_runs import start_run
 
 pytestmark = pytest.mark.django_db
 

@@ -14,11 +14,12 @@ from django.urls import reverse
 from ciic.accounts.enums import Role
 from ciic.audit.models import AuditEntry
 from ciic.core.testing.personas import make_user
-from ciic.review.assigning import cancel_solve, ceiling, execute_solve, start_solve
+from ciic.review.assigning import cancel_solve, start_solve
 from ciic.review.enums import AssignmentSource, JobStatus, PairRule, RoundStatus
 from ciic.review.models import Assignment, AssignmentRun, Review, ReviewRound
 from ciic.review.rounds import add_assignment, set_pair_rule
 from ciic.review.selectors import assigned_unconflicted
+from ciic.review.solving import ceiling, execute_solve
 
 from .test_rounds import declare
 
@@ -153,10 +154,10 @@ def while_solving(monkeypatch):
     """while_solving(edit): `edit()` runs once, during the next solve, as another staff member's
     request would, between the solve reading the round and storing its result. The solver
     itself runs unchanged."""
-    from ciic.review import assigning
+    from ciic.review import solving
 
     def install(edit):
-        real = assigning.engine.assign
+        real = solving.engine.assign
         pending = [edit]
 
         def assign(*args, **kwargs):
@@ -165,7 +166,7 @@ def while_solving(monkeypatch):
                 pending.pop()()
             return result
 
-        monkeypatch.setattr(assigning.engine, "assign", assign)
+        monkeypatch.setattr(solving.engine, "assign", assign)
 
     return install
 

@@ -20,7 +20,6 @@ from ciic.accounts.enums import Role
 from ciic.audit.models import AuditEntry
 from ciic.core.testing.personas import make_user
 from ciic.notifications.models import Notification
-from ciic.review.assigning import read_round
 from ciic.review.conflicts import declare_avoidance, record_conflict
 from ciic.review.enums import AvoidanceKind, JobStatus, PairRule, RoundStatus
 from ciic.review.models import Assignment, Expert, Review, ReviewRound
@@ -33,6 +32,7 @@ from ciic.review.rounds import (
     short_projects,
 )
 from ciic.review.selectors import round_assignment_rows, round_project_figures
+from ciic.review.solving import read_round
 
 from .test_assigning import pairs
 from .test_rounds import declare
