@@ -17,3 +17,14 @@ class RoundKind(models.TextChoices):
 class AwardRecipient(models.TextChoices):
     TEAM = "team", _("参赛团队")
     ORGANIZING_UNIT = "organizing_unit", _("组织单位")
+
+
+class OrganizationKind(models.TextChoices):
+    """The kinds of entrant organization the spec's group criteria name (R-G2, R-G3)."""
+
+    SOFTWARE_IT = "software_it", _("软件和信息技术服务商")
+    INDUSTRIAL = "industrial", _("工业企业")
+    CENTRAL_SOE = "central_soe", _("中央企业（集团）及下属公司")
+    UNIVERSITY = "university", _("高等院校")
+    RESEARCH_INSTITUTE = "research_institute", _("科研院所")
+    OTHER = "other", _("其他")

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ciic.entrants.enums import OrganizationKind
-
-from .enums import AwardRecipient, PolicyKind, RoundKind
+from .enums import AwardRecipient, OrganizationKind, PolicyKind, RoundKind
 
 SPEC_FORMAT = 1
 

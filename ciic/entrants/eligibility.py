@@ -12,9 +12,9 @@ from django.utils.translation import get_language, gettext_lazy, override
 from django.utils.translation import gettext as _
 from stdnum import numdb
 
+from ciic.contests.enums import OrganizationKind
 from ciic.contests.models import CentralSOE, Contest, Group
 
-from .enums import OrganizationKind
 from .models import Organization
 
 _FIELD_LABELS = {"headcount": gettext_lazy("从业人数"), "annual_revenue": gettext_lazy("营收")}

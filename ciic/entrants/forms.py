@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from ciic.contests.enums import OrganizationKind
 from ciic.contests.models import Contest, Direction, PolicyDocument, Station
 
-from .enums import OrganizationKind
 from .models import Organization
 from .services import OrganizationInput, RepresentativeInput
 

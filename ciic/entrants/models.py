@@ -10,10 +10,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ciic.contests.enums import OrganizationKind
 from ciic.core.crypto import EncryptedTextField
 from ciic.core.masking import mask_id_number, mask_mobile
 
-from .enums import OrganizationKind, TeamStatus
+from .enums import TeamStatus
 
 
 class Organization(models.Model):

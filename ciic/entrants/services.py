@@ -22,7 +22,7 @@ from stdnum.cn import ric, uscc
 
 from ciic.accounts.validators import normalize_mobile
 from ciic.audit.services import record, snapshot
-from ciic.contests.enums import PolicyKind
+from ciic.contests.enums import OrganizationKind, PolicyKind
 from ciic.contests.models import Contest, Direction, PolicyDocument, Station, UncivilWord
 from ciic.contests.selectors import max_representatives, registration_open
 from ciic.core.crypto import blind_index
@@ -30,7 +30,6 @@ from ciic.core.validation import Errors, deadline_text
 from ciic.core.wordfilter import WordFilter
 
 from .eligibility import Applicant, derive_group, derive_group_record, family_ids, province_of
-from .enums import OrganizationKind
 from .models import Organization, PolicyAcceptance, Representative, Team
 
 ORG_AUDIT_FIELDS = [

@@ -17,23 +17,11 @@ def is_officer_of_project_station(user, project) -> bool:
     return project is not None and user.is_authenticated and user.station_id == project.team.station_id
 
 
-@rules.predicate
-def is_expert_assigned_to_project(user, project) -> bool:
-    """An expert sees the materials of a project assigned to them in an open or closed review
-    round, unless they conflict with it (R-P8: `review.selectors.assigned_unconflicted`)."""
-    if project is None or not user.is_authenticated:
-        return False
-    from ciic.review.models import Expert
-    from ciic.review.selectors import assigned_unconflicted
-
-    expert = Expert.objects.filter(user=user, contest_id=project.contest_id).first()
-    return assigned_unconflicted(expert, project)
-
-
-# The team lead uploads; staff and (later) assigned experts read (R-J7).
+# The team lead uploads; staff read (R-J7). The review app, above this one, adds the experts
+# assigned to the project (`ciic/review/rules.py`): projects does not know about experts.
 rules.add_perm("projects.upload_material", is_project_team_lead)
 rules.add_perm("projects.download_material", is_project_team_lead | is_secretariat
-               | (is_station_officer & is_officer_of_project_station) | is_expert_assigned_to_project)
+               | (is_station_officer & is_officer_of_project_station))
 
 
 @rules.predicate

@@ -24,6 +24,7 @@ from ciic.entrants.models import Team
 from ciic.notifications.services import notify
 
 from .enums import ProjectStatus
+from .gates import submission_refusals
 from .materials import freeze_materials, grace_stage, material_errors
 from .models import Draft, OriginalityPair, Project, Submission
 from .originality_runs import judge_pair, pair_rule, request_rerun
@@ -146,8 +147,9 @@ def submit_project(*, project: Project, actor, now: dt.datetime | None = None) -
         in_grace = stage is not None
     if stage is None:
         errors.add("__all__", _("当前不在任何赛段的项目提交期内"), "R-J4")
-    if stage is not None and _finals_closed_to(project, stage):
-        errors.add("__all__", _("总决赛阶段只接受经秘书处确认的晋级项目提交"), "R-V2")
+    if stage is not None:
+        for message, rule in submission_refusals(project, stage):  # the finals' gate (R-V2, R-P9)
+            errors.add("__all__", message, rule)
     first = not project.submissions.exists()
     if first and not in_grace and not registration_open(project.contest, now=now):
         errors.add("__all__", _("项目提交已截止：截止时间为 %(deadline)s（北京时间）") % {
@@ -184,17 +186,6 @@ def submit_project(*, project: Project, actor, now: dt.datetime | None = None) -
     # queue failure must not turn a committed submission into an error.
     transaction.on_commit(lambda: request_rerun(contest=project.contest), robust=True)
     return submission
-
-
-def _finals_closed_to(project: Project, stage) -> bool:
-    """The finals (a later stage) take only confirmed finalists that did not fail due
-    diligence (R-V2, R-P9)."""
-    # Review builds on projects: imported here, not at the top, to keep the import one-way.
-    from ciic.review.finalists import is_finalist
-    from ciic.review.rounds import is_contest_wide
-
-    earlier = stage.contest.stages.filter(order__lt=stage.order).exists()
-    return earlier and is_contest_wide(stage) and not is_finalist(project)
 
 
 def rename_project(*, project: Project, actor, name: str, reason: str) -> Project:

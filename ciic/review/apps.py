@@ -6,3 +6,11 @@ class ReviewConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "ciic.review"
     verbose_name = _("专家评审")
+
+    def ready(self) -> None:
+        # Projects sits below review: it asks the gates registered with it who may submit.
+        from ciic.projects.gates import register_submission_gate
+
+        from .finalists import finals_gate
+
+        register_submission_gate("review.finals", finals_gate)

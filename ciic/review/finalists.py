@@ -341,3 +341,12 @@ def is_finalist(project: Project) -> bool:
                 diligence = getattr(entry.project, "due_diligence", None)
                 return diligence is None or diligence.passed is not False
     return False
+
+
+def finals_gate(project: Project, stage) -> tuple[str, str] | None:
+    """The finals (the last stage, after an earlier one) take only confirmed finalists that did
+    not fail due diligence (R-V2, R-P9). Registered with `ciic.projects.gates` on start."""
+    earlier = stage.contest.stages.filter(order__lt=stage.order).exists()
+    if earlier and is_contest_wide(stage) and not is_finalist(project):
+        return _("总决赛阶段只接受经秘书处确认的晋级项目提交"), "R-V2"
+    return None

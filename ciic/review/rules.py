@@ -6,6 +6,8 @@ from __future__ import annotations
 import rules
 
 from ciic.accounts.rules import is_secretariat, is_station_officer
+from ciic.projects.rules import is_officer_of_project_station
+from ciic.projects.rules import is_project_team_lead as is_team_lead_of_project
 
 
 @rules.predicate
@@ -28,17 +30,6 @@ rules.add_perm("review.manage_experts", is_secretariat | is_station_officer)
 def is_officer_of_expert_station(user, expert) -> bool:
     return expert is not None and user.is_authenticated and expert.station_id is not None \
         and user.station_id == expert.station_id
-
-
-@rules.predicate
-def is_team_lead_of_project(user, project) -> bool:
-    return project is not None and user.is_authenticated and project.team.lead_id == user.pk
-
-
-@rules.predicate
-def is_officer_of_project_station(user, project) -> bool:
-    return project is not None and user.is_authenticated and user.station_id is not None \
-        and project.team.station_id == user.station_id
 
 
 rules.add_perm("review.change_expert", is_secretariat | (is_station_officer & is_officer_of_expert_station))
@@ -92,3 +83,26 @@ rules.add_perm("review.propose_finalists", is_station_officer & is_officer_of_st
 rules.add_perm("review.confirm_finalists", is_secretariat)
 # Due diligence on finalists and replacing one who failed (R-P9): the secretariat.
 rules.add_perm("review.due_diligence", is_secretariat)
+
+
+# --- what review adds to the projects app's permissions ---------------------------------
+
+
+@rules.predicate
+def is_expert_assigned_to_project(user, project) -> bool:
+    """An expert sees the materials of a project assigned to them in an open or closed review
+    round, unless they conflict with it (R-P8: `selectors.assigned_unconflicted`)."""
+    if project is None or not user.is_authenticated:
+        return False
+    from .models import Expert
+    from .selectors import assigned_unconflicted
+
+    expert = Expert.objects.filter(user=user, contest_id=project.contest_id).first()
+    return assigned_unconflicted(expert, project)
+
+
+# Assigned experts read the materials of their projects (R-J7, R-P8). Projects sits below
+# review and grants the team and staff; review widens that permission here.
+rules.set_perm("projects.download_material",
+               rules.permissions.permissions["projects.download_material"]
+               | is_expert_assigned_to_project)
