@@ -79,8 +79,8 @@ def main() -> None:
         from pypdf import PdfReader
 
         from ciic.contests.services import load_contest_file
-        from ciic.core.demo import seed_entrants
-        from ciic.core.testing.samples import attach_required_materials
+        from ciic.demo.entrants import seed_entrants
+        from ciic.demo.samples import attach_required_materials
         from ciic.entrants.models import Team
         from ciic.projects.documents import submission_pdf
         from ciic.projects.services import save_draft, start_project, submit_project

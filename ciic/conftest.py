@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from ciic.accounts.enums import Role
-from ciic.core.testing import make_credit_code, make_id_number, make_mobile
-from ciic.core.testing.personas import make_user, verified_client
-from ciic.core.testing.samples import SAMPLES
+from ciic.demo.identifiers import make_credit_code, make_id_number, make_mobile
+from ciic.demo.samples import SAMPLES
+from ciic.testing.personas import make_user, verified_client
 
 SPEC = Path(__file__).resolve().parent / "contests" / "specs" / "ciic-2023.yaml"
 CONTEST_SLUG = "ciic-2023"
@@ -215,7 +215,7 @@ def mtype(contest):
 @pytest.fixture
 def complete_materials(project, team_lead):
     """complete_materials() attaches one valid file for every required material type (R-J7)."""
-    from ciic.core.testing.samples import attach_required_materials
+    from ciic.demo.samples import attach_required_materials
 
     return lambda actor=team_lead: attach_required_materials(project, actor)
 
@@ -228,7 +228,7 @@ def entry(contest, org_input, rep_input, current_policies):
     """entry(seq, text, name=...) -> the project of a new team (its own lead, organization and
     representative rep<100+seq>@example.com, Beijing station) with `text` (paragraphs) spread over
     the application's sections and submitted as version 1 through `submit_project`."""
-    from ciic.core.testing.samples import attach_required_materials
+    from ciic.demo.samples import attach_required_materials
     from ciic.entrants.services import register_organization, register_team
     from ciic.projects.services import save_draft, start_project, submit_project
 

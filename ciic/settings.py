@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "ciic.notifications",
     "ciic.review",
     "ciic.api",
+    "ciic.site",
+    "ciic.demo",
 ]
 
 MIDDLEWARE = [
@@ -125,7 +127,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ciic.core.context_processors.platform",
+                "ciic.contests.context_processors.platform",
                 "ciic.notifications.context_processors.notifications",
             ],
         },
@@ -158,8 +160,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:dashboard"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "site:dashboard"
+LOGOUT_REDIRECT_URL = "site:home"
 
 # Sessions: rotated at login by Django's login(), expire after a working day of inactivity.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)

@@ -11,5 +11,5 @@ urlpatterns = [
     path("notifications/", include("ciic.notifications.urls")),
     path("review/", include("ciic.review.urls")),
     path("", include("ciic.entrants.urls")),
-    path("", include("ciic.core.urls")),
+    path("", include("ciic.site.urls")),
 ]

@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from ciic.core.admin import AuditedModelAdmin
+from ciic.audit.admin import AuditedModelAdmin
 
 from .models import (
     ApplicationSection,

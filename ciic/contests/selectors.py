@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -39,3 +40,11 @@ def max_representatives(contest: Contest) -> int:
     """R-P3: the most representatives one team may have: the spec's
     `participation.max_representatives`, stored on the contest by the loader."""
     return contest.max_representatives
+
+
+def deadline_text(contest: Contest) -> str:
+    """The registration deadline in the contest's time zone (Beijing time), for messages (R-T1)."""
+    deadline = registration_deadline(contest)
+    if deadline is None:
+        return "—"
+    return timezone.localtime(deadline, ZoneInfo(contest.time_zone)).strftime("%Y-%m-%d %H:%M")

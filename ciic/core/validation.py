@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.core.exceptions import ValidationError
-from django.utils import timezone
-
-from ciic.contests.models import Contest
-from ciic.contests.selectors import registration_deadline
 
 
 class Errors:
@@ -26,11 +20,3 @@ class Errors:
     def raise_if_any(self) -> None:
         if self.by_field:
             raise ValidationError(self.by_field)
-
-
-def deadline_text(contest: Contest) -> str:
-    """The registration deadline in the contest's time zone (Beijing time), for messages (R-T1)."""
-    deadline = registration_deadline(contest)
-    if deadline is None:
-        return "—"
-    return timezone.localtime(deadline, ZoneInfo(contest.time_zone)).strftime("%Y-%m-%d %H:%M")

@@ -24,9 +24,9 @@ from ciic.accounts.validators import normalize_mobile
 from ciic.audit.services import record, snapshot
 from ciic.contests.enums import OrganizationKind, PolicyKind
 from ciic.contests.models import Contest, Direction, PolicyDocument, Station, UncivilWord
-from ciic.contests.selectors import max_representatives, registration_open
+from ciic.contests.selectors import deadline_text, max_representatives, registration_open
 from ciic.core.crypto import blind_index
-from ciic.core.validation import Errors, deadline_text
+from ciic.core.validation import Errors
 from ciic.core.wordfilter import WordFilter
 
 from .eligibility import Applicant, derive_group, derive_group_record, family_ids, province_of

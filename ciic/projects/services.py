@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from ciic.audit.services import record
 from ciic.contests.models import ApplicationSection, PastWinner
-from ciic.contests.selectors import registration_open
-from ciic.core.validation import Errors, deadline_text
+from ciic.contests.selectors import deadline_text, registration_open
+from ciic.core.validation import Errors
 from ciic.engines.originality import name_matches_past_winner
 from ciic.entrants.models import Team
 from ciic.notifications.services import notify

@@ -306,7 +306,7 @@ def invite_expert(*, expert: Expert, actor) -> User:
         record(actor=actor, action="expert.invite", target=expert,
                after={"user": user.pk, "account_created": created, "needs_password": not user.has_usable_password()})
         if user.has_usable_password():
-            notify([user], "expert_invited", {"contest": expert.contest.name}, url=reverse("core:dashboard"))
+            notify([user], "expert_invited", {"contest": expert.contest.name}, url=reverse("site:dashboard"))
         else:
             path = set_password_path(user)
             address, name, contest_name = user.email, expert.name, expert.contest.name

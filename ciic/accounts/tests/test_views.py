@@ -9,7 +9,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ciic.accounts.models import ApiToken, User
-from ciic.core.testing.personas import PASSWORD
+from ciic.testing.personas import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_login_with_email_rotates_session_and_goes_to_dashboard(client, team_lea
     before = client.session.session_key
     response = client.post(reverse("accounts:login"), {"username": "lead@example.com", "password": PASSWORD}, **ADDR)
     assert response.status_code == 302
-    assert response.url == reverse("core:dashboard")
+    assert response.url == reverse("site:dashboard")
     assert client.session.session_key != before
     assert int(client.session[SESSION_KEY]) == team_lead.pk
 
@@ -73,7 +73,7 @@ def test_login_with_mobile_number(client, db):
 def test_login_follows_only_same_site_next(client, team_lead):
     response = client.post(reverse("accounts:login"), {
         "username": "lead@example.com", "password": PASSWORD, "next": "https://evil.example/"}, **ADDR)
-    assert response.url == reverse("core:dashboard")
+    assert response.url == reverse("site:dashboard")
 
 
 def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, team_lead):
@@ -138,7 +138,7 @@ def test_staff_login_leads_to_enrollment_then_confirming_a_code_verifies(client,
     assert ok.status_code == 302 and ok.url == "/teams/"
     device.refresh_from_db()
     assert device.confirmed
-    assert client.get(reverse("core:dashboard")).status_code == 200
+    assert client.get(reverse("site:dashboard")).status_code == 200
 
 
 def test_staff_with_device_must_enter_a_code(client, secretariat):
@@ -148,12 +148,12 @@ def test_staff_with_device_must_enter_a_code(client, secretariat):
     assert "验证" in page.content.decode()
     wrong = client.post(reverse("accounts:two_factor"), {"action": "verify", "token": "123456"})
     assert "验证码错误" in wrong.content.decode()
-    assert client.get(reverse("core:dashboard")).status_code == 302
+    assert client.get(reverse("site:dashboard")).status_code == 302
     device.refresh_from_db()
     device.throttle_reset()
     ok = client.post(reverse("accounts:two_factor"), {"action": "verify", "token": _totp_now(device)})
     assert ok.status_code == 302
-    assert client.get(reverse("core:dashboard")).status_code == 200
+    assert client.get(reverse("site:dashboard")).status_code == 200
 
 
 def test_two_factor_page_requires_login(client, db):

@@ -29,7 +29,7 @@ def as_session(db):
 @pytest.fixture
 def as_staff():
     """as_staff(user) -> an ApiClient logged in by session with the second factor passed."""
-    from ciic.core.testing.personas import verified_client
+    from ciic.testing.personas import verified_client
 
     return lambda user: ApiClient(verified_client(user, Client()))
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from ciic.accounts.services import issue_api_token
 from ciic.audit.models import AuditEntry
-from ciic.core.testing import make_credit_code, make_id_number, make_mobile
+from ciic.demo.identifiers import make_credit_code, make_id_number, make_mobile
 from ciic.entrants.models import Organization, PolicyAcceptance, Representative, Team
 
 API = "/api/v1"

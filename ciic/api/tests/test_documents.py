@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from ciic.core.testing.samples import attach_required_materials
+from ciic.demo.samples import attach_required_materials
 from ciic.projects.models import Project, Submission
 from ciic.projects.tests.test_documents import headings, pdf_text
 

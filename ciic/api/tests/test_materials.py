@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from ciic.core.testing.samples import SAMPLES, attach_required_materials
+from ciic.demo.samples import SAMPLES, attach_required_materials
 from ciic.projects.models import DraftMaterial, FurtherMaterial, MaterialRequest
 from ciic.projects.services import submit_project
 

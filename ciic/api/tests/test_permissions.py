@@ -17,8 +17,8 @@ from django.test import Client
 
 from ciic.accounts.services import issue_api_token
 from ciic.contests.models import PolicyDocument
-from ciic.core.testing.personas import verified_client
 from ciic.entrants.services import RepresentativeInput, add_representative
+from ciic.testing.personas import verified_client
 
 from .helpers import ApiClient, bearer_headers, db_state, org_payload, rep_payload, team_payload
 

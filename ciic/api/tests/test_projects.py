@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from ciic.contests.models import ScheduleItem
-from ciic.core.testing.samples import attach_required_materials
+from ciic.demo.samples import attach_required_materials
 from ciic.projects.models import Project, Submission
 
 pytestmark = pytest.mark.django_db

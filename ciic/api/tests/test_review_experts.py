@@ -7,10 +7,10 @@ import pytest
 
 from ciic.accounts.enums import Role
 from ciic.accounts.models import User
-from ciic.core.testing.personas import make_user
 from ciic.review.enums import ConflictSource
 from ciic.review.models import ConflictDeclaration, Expert, TeamAvoidance
 from ciic.review.tests.test_conflicts import make_expert, make_org, make_project
+from ciic.testing.personas import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from ciic.accounts.enums import Role
-from ciic.core.testing.personas import make_user
 from ciic.review.models import Assignment, ReviewRound
 from ciic.review.tests.test_rounds import declare, make_expert, make_project
+from ciic.testing.personas import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from ciic.accounts.models import User
 from ciic.audit.models import AuditEntry
 from ciic.contests.models import LocalOrganizingUnit, Station, UncivilWord
 from ciic.contests.services import load_contest_file
-from ciic.core.testing.personas import verified_client
+from ciic.testing.personas import verified_client
 
 from .helpers import SPEC_PATH, admin_form_data
 

@@ -23,7 +23,7 @@ from ciic.contests.models import (
 )
 from ciic.contests.selectors import max_representatives, registration_deadline, registration_open
 from ciic.contests.services import SpecError, load_contest_file, load_contest_spec
-from ciic.core.testing.personas import make_user
+from ciic.testing.personas import make_user
 
 from .helpers import SPEC_PATH, row_counts, spec_2023
 

@@ -238,7 +238,7 @@ HOME_CHROME = [
 @pytest.mark.django_db
 def test_home_page_chrome_is_english(client, contest):
     with translation.override("en"):
-        response = client.get(reverse("core:home"), HTTP_ACCEPT_LANGUAGE="en")
+        response = client.get(reverse("site:home"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="en">' in html
@@ -253,5 +253,5 @@ def test_home_page_chrome_is_english(client, contest):
 
 @pytest.mark.django_db
 def test_home_page_stays_chinese_by_default(client, contest):
-    html = client.get(reverse("core:home"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    html = client.get(reverse("site:home"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
     assert "大赛介绍" in html and "About the contest" not in html

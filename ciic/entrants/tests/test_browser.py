@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from ciic.core.testing import make_credit_code, make_id_number, make_mobile
-from ciic.core.testing.browser import ARTIFACTS, chromium_page
+from ciic.demo.identifiers import make_credit_code, make_id_number, make_mobile
+from ciic.testing.browser import ARTIFACTS, chromium_page
 
 pytestmark = pytest.mark.browser
 
@@ -129,7 +129,7 @@ def test_secretariat_passes_second_factor_and_sees_the_team_list(
     from django_otp.oath import totp
     from playwright.sync_api import expect
 
-    from ciic.core.testing.personas import PASSWORD
+    from ciic.testing.personas import PASSWORD
 
     device = totp_device
     page.goto(live_server.url + "/accounts/login/?next=/teams/")
@@ -153,7 +153,7 @@ def test_station_officer_enrolls_an_authenticator_from_the_page(
     from django_otp.oath import totp
     from playwright.sync_api import expect
 
-    from ciic.core.testing.personas import PASSWORD
+    from ciic.testing.personas import PASSWORD
 
     page.goto(live_server.url + "/accounts/login/")
     page.fill("#id_username", "beijing@example.com")

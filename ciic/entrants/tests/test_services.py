@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ciic.audit.models import AuditEntry
 from ciic.contests.models import CentralSOE, LocalOrganizingUnit, ScheduleItem, UncivilWord
-from ciic.core.testing import make_credit_code, make_id_number
+from ciic.demo.identifiers import make_credit_code, make_id_number
 from ciic.entrants.models import Organization, PolicyAcceptance, Representative, Team
 from ciic.entrants.services import (
     add_representative,

@@ -15,7 +15,7 @@ from django.utils.html import escape
 
 from ciic.audit.models import AuditEntry
 from ciic.contests.selectors import registration_deadline
-from ciic.core.testing import make_credit_code, make_id_number, make_mobile
+from ciic.demo.identifiers import make_credit_code, make_id_number, make_mobile
 from ciic.entrants.models import Organization, PolicyAcceptance, Representative, Team
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ciic.core.testing.browser import ARTIFACTS, chromium_page
+from ciic.testing.browser import ARTIFACTS, chromium_page
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,7 @@ def page(monkeypatch):
 @pytest.fixture
 def submitted_project(transactional_db, project, team_lead):
     """The project with every required material and version 1 submitted (R-J4, R-J7)."""
-    from ciic.core.testing.samples import attach_required_materials
+    from ciic.demo.samples import attach_required_materials
     from ciic.projects.services import submit_project
 
     attach_required_materials(project, team_lead)
@@ -67,7 +67,7 @@ def video(tmp_path, samples) -> Path:
 
 
 def _log_in(page, url: str, next_url: str) -> None:
-    from ciic.core.testing.personas import PASSWORD
+    from ciic.testing.personas import PASSWORD
 
     page.goto(f"{url}/accounts/login/?next={next_url}")
     page.fill("#id_username", "lead@example.com")

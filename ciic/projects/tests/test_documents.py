@@ -201,7 +201,7 @@ def test_station_officer_and_secretariat_download_the_pdf(version, verified, sta
 
 def test_other_team_and_other_station_get_404(version, client, other_lead, contest):
     from ciic.accounts.enums import Role
-    from ciic.core.testing.personas import make_user, verified_client
+    from ciic.testing.personas import make_user, verified_client
 
     url = reverse("projects:version_pdf", args=[version.project_id, version.number])
     client.force_login(other_lead)

@@ -294,7 +294,7 @@ def test_staff_of_the_station_and_the_secretariat_can_download(stored, secretari
 
 def test_officer_of_another_station_cannot_download(stored, contest, verified):
     from ciic.accounts.enums import Role
-    from ciic.core.testing.personas import make_user
+    from ciic.testing.personas import make_user
 
     other_station = contest.stations.exclude(pk=stored.project.team.station_id).first()
     officer = make_user("elsewhere@example.com", role=Role.STATION_OFFICER, station=other_station)

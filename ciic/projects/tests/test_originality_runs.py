@@ -12,7 +12,6 @@ from django.core.management import call_command
 
 from ciic.audit.models import AuditEntry
 from ciic.contests.models import PastWinner
-from ciic.core.testing.personas import make_user
 from ciic.engines import originality_testdata as testdata
 from ciic.notifications.models import Notification
 from ciic.projects.enums import ProjectStatus
@@ -26,6 +25,7 @@ from ciic.projects.services import (
     save_draft,
     submit_project,
 )
+from ciic.testing.personas import make_user
 
 pytestmark = pytest.mark.django_db
 

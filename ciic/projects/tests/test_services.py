@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ciic.audit.models import AuditEntry
 from ciic.contests.models import PastWinner, ScheduleItem
-from ciic.core.testing.samples import attach_required_materials
+from ciic.demo.samples import attach_required_materials
 from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import Project, Submission
 from ciic.projects.selectors import counting_submission, open_stage, projects_for_user

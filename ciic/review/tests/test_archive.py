@@ -119,7 +119,7 @@ def test_archive_names_staff_by_account_not_by_email_or_mobile(contest, station,
     """R-V3: a tie decided by staff without a name on file is recorded by account number, not by
     the e-mail or mobile `str(user)` falls back to (personal data the archive does not need)."""
     from ciic.accounts.enums import Role
-    from ciic.core.testing.personas import make_user
+    from ciic.testing.personas import make_user
 
     review_round, (_a, b, _c) = closed_round
     nameless = make_user("deputy.office@example.com", role=Role.SECRETARIAT)

@@ -13,13 +13,13 @@ from django.urls import reverse
 
 from ciic.accounts.enums import Role
 from ciic.audit.models import AuditEntry
-from ciic.core.testing.personas import make_user
 from ciic.review.assigning import cancel_solve, start_solve
 from ciic.review.enums import AssignmentSource, JobStatus, PairRule, RoundStatus
 from ciic.review.models import Assignment, AssignmentRun, Review, ReviewRound
 from ciic.review.rounds import add_assignment, set_pair_rule
 from ciic.review.selectors import assigned_unconflicted
 from ciic.review.solving import ceiling, execute_solve
+from ciic.testing.personas import make_user
 
 from .test_rounds import declare
 
@@ -122,7 +122,7 @@ def test_ceiling_is_each_project_best_k_allowed():
 
 def test_assigned_expert_downloads_conflicted_and_unassigned_do_not(review_round, experts, projects,
                                                                     secretariat, verified):
-    from ciic.core.testing.samples import attach_required_materials
+    from ciic.demo.samples import attach_required_materials
     from ciic.projects.models import StoredFile
 
     project = projects[0]

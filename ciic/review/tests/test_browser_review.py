@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from ciic.core.testing.browser import ARTIFACTS, chromium_page
+from ciic.testing.browser import ARTIFACTS, chromium_page
 
 from . import test_reviews as shared
 
@@ -47,7 +47,7 @@ def test_expert_scores_an_assigned_project_and_cannot_open_a_conflicted_one(
     from django_otp.oath import totp
     from playwright.sync_api import expect
 
-    from ciic.core.testing.personas import PASSWORD
+    from ciic.testing.personas import PASSWORD
 
     url = live_server.url
     first, _second, conflicted = round_setup.projects

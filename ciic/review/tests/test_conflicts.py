@@ -11,8 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from ciic.accounts.enums import Role
 from ciic.audit.models import AuditEntry
-from ciic.core.testing import make_credit_code
-from ciic.core.testing.personas import make_user
+from ciic.demo.identifiers import make_credit_code
 from ciic.entrants.eligibility import family_ids
 from ciic.entrants.models import Organization, Team
 from ciic.projects.models import Project
@@ -31,6 +30,7 @@ from ciic.review.conflicts import (
 )
 from ciic.review.enums import AvoidanceKind, ConflictSource, ExpertKind
 from ciic.review.models import ConflictDeclaration, Expert
+from ciic.testing.personas import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from ciic.accounts.enums import Role
 from ciic.audit.models import AuditEntry
-from ciic.core.testing.personas import make_user, verified_client
 from ciic.review.conflicts import (
     conflicts_between,
     conflicts_for,
@@ -24,6 +23,7 @@ from ciic.review.conflicts import (
 )
 from ciic.review.enums import AvoidanceKind, ConflictSource
 from ciic.review.models import ConflictDeclaration, ConflictDismissal
+from ciic.testing.personas import make_user, verified_client
 
 from .test_conflicts import family, make_expert, make_org, make_project  # noqa: F401  (fixture used by name)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from ciic.core.testing.personas import verified_client
 from ciic.review.conflicts import declare_avoidance
 from ciic.review.enums import AvoidanceKind
+from ciic.testing.personas import verified_client
 
 from .test_conflicts import family, make_expert, make_project  # noqa: F401  (fixture used by name)
 

@@ -17,7 +17,7 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from ciic.audit.models import AuditEntry
-from ciic.core.testing import make_credit_code
+from ciic.demo.identifiers import make_credit_code
 from ciic.review import imports
 from ciic.review.enums import ExpertKind
 from ciic.review.experts import ExpertInput, add_expert, invite_expert

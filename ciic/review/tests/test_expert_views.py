@@ -10,10 +10,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from ciic.accounts.enums import Role
-from ciic.core.testing import make_credit_code
-from ciic.core.testing.personas import make_user
+from ciic.demo.identifiers import make_credit_code
 from ciic.review.enums import ConflictSource, ExpertKind
 from ciic.review.models import ConflictDeclaration, Expert, TeamAvoidance
+from ciic.testing.personas import make_user
 
 from .test_conflicts import make_expert, make_org, make_project
 from .test_expert_import_edge_cases import _xlsx
@@ -213,7 +213,7 @@ def test_staff_record_a_conflict_on_the_conflicts_page(verified, station_officer
 
 
 def test_expert_declares_seeing_only_project_and_organization_names(client, contest, conflicted):
-    from ciic.core.testing.personas import verified_client
+    from ciic.testing.personas import verified_client
 
     user = make_user("declarer@example.com", role=Role.EXPERT)
     Expert.objects.filter(pk=conflicted["far"].pk).update(user=user)

@@ -12,8 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from ciic.accounts.enums import Role
 from ciic.audit.models import AuditEntry
-from ciic.core.testing import make_credit_code
-from ciic.core.testing.personas import PASSWORD, make_user
+from ciic.demo.identifiers import make_credit_code
 from ciic.notifications.models import Notification
 from ciic.review.enums import ExpertKind
 from ciic.review.experts import (
@@ -25,6 +24,7 @@ from ciic.review.experts import (
 )
 from ciic.review.models import Expert
 from ciic.review.selectors import experts_for_user, filter_experts
+from ciic.testing.personas import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from ciic.audit.models import AuditEntry
 from ciic.contests.models import Direction, Group, Round
-from ciic.core.testing import make_credit_code
-from ciic.core.testing.personas import make_user
+from ciic.demo.identifiers import make_credit_code
 from ciic.entrants.models import Organization, Team
 from ciic.projects.models import Project
 from ciic.review.enums import Aggregation, ConflictSource, ExpertKind, RoundStatus
@@ -40,6 +39,7 @@ from ciic.review.results import (
     set_advancement_rule,
     set_aggregation,
 )
+from ciic.testing.personas import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -15,11 +15,11 @@ from openpyxl import load_workbook
 
 from ciic.accounts.enums import Role
 from ciic.contests.models import StationQuota
-from ciic.core.testing.personas import make_user, verified_client
 from ciic.review.enums import Aggregation, FinalistStatus, RoundStatus
 from ciic.review.finalists import DEFAULT_CHECKLIST
 from ciic.review.models import DueDiligence, FinalistEntry, FinalistList, RoundArchive, TieDecision
 from ciic.review.results import compute_results, set_advancement_rule
+from ciic.testing.personas import make_user, verified_client
 
 from .test_results import group, make_entry, make_experts, make_round, score, scored_round
 

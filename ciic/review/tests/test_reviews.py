@@ -15,7 +15,6 @@ from django.utils import timezone
 from ciic.accounts.enums import Role
 from ciic.audit.models import AuditEntry
 from ciic.contests.models import Round
-from ciic.core.testing.personas import make_user
 from ciic.review.conflicts import declare_conflict
 from ciic.review.enums import ConflictSource, RoundStatus
 from ciic.review.models import (
@@ -30,6 +29,7 @@ from ciic.review.models import (
 )
 from ciic.review.reviews import clear_slot, save_review, schedule_slot
 from ciic.review.selectors import peer_reviews, visible_assignment, workspace_rounds
+from ciic.testing.personas import make_user
 
 FULL = {"innovation": 8, "technology": 7, "application": 9, "business_model": 6, "team": 8}
 # 25/25/20/15/15 weights, 0-10 ranges: (8*25 + 7*25 + 9*20 + 6*15 + 8*15) / 100 * 10

@@ -15,10 +15,10 @@ from openpyxl import load_workbook
 
 from ciic.accounts.enums import Role
 from ciic.audit.models import AuditEntry
-from ciic.core.testing.personas import make_user
 from ciic.review.enums import JobStatus, PairRule, RoundStatus
 from ciic.review.models import Assignment, AssignmentRun, ReviewRound
 from ciic.review.rounds import add_assignment, create_round, set_pair_rule, set_panel
+from ciic.testing.personas import make_user
 
 from .test_rounds import declare, make_expert, make_project, spec_round
 

@@ -15,8 +15,7 @@ from ciic.audit.models import AuditEntry
 from ciic.contests.models import Round
 from ciic.contests.services import load_contest_spec
 from ciic.contests.spec import validate_spec
-from ciic.core.testing import make_credit_code
-from ciic.core.testing.personas import make_user
+from ciic.demo.identifiers import make_credit_code
 from ciic.entrants.models import Organization, Team
 from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import Project, Submission
@@ -42,6 +41,7 @@ from ciic.review.rounds import (
     set_panel,
     update_round,
 )
+from ciic.testing.personas import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from ciic.accounts.enums import Role
 from ciic.audit.models import AuditEntry
-from ciic.core.testing.personas import make_user
 from ciic.notifications.models import Notification
 from ciic.review.conflicts import declare_avoidance, record_conflict
 from ciic.review.enums import AvoidanceKind, JobStatus, PairRule, RoundStatus
@@ -33,6 +32,7 @@ from ciic.review.rounds import (
 )
 from ciic.review.selectors import round_assignment_rows, round_project_figures
 from ciic.review.solving import read_round
+from ciic.testing.personas import make_user
 
 from .test_assigning import pairs
 from .test_rounds import declare

@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 
 from ciic.accounts.enums import Role
-from ciic.core.testing.personas import make_user, verified_client
 from ciic.review.enums import ConflictSource, RoundStatus
 from ciic.review.models import (
     Assignment,
@@ -19,6 +18,7 @@ from ciic.review.models import (
     ReviewRound,
     RoadshowSlot,
 )
+from ciic.testing.personas import make_user, verified_client
 
 from . import test_reviews as shared
 
@@ -180,7 +180,7 @@ def test_declaring_a_conflict_takes_the_project_off_the_list(round_setup, judge_
 
 
 def test_dashboard_and_navigation_link_to_the_workspace(round_setup, judge_client):
-    html = judge_client.get(reverse("core:dashboard")).content.decode()
+    html = judge_client.get(reverse("site:dashboard")).content.decode()
     assert html.count(f'href="{reverse("review:workspace")}"') == 2
 
 

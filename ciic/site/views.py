@@ -56,7 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
             registration_is_open=registration_open(contest),
             deadline=registration_deadline(contest),
         )
-    return render(request, "core/home.html", context)
+    return render(request, "site/home.html", context)
 
 
 @require_GET
@@ -74,4 +74,4 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if user.has_perm("entrants.list_entrants"):
             context["team_count"] = teams_for_user(user, contest).count()
             context["organization_count"] = organizations_for_user(user, contest).count()
-    return render(request, "core/dashboard.html", context)
+    return render(request, "site/dashboard.html", context)

@@ -20,7 +20,7 @@ from django.forms import BaseModelForm
 from django.forms.models import BaseModelFormSet
 from django.http import HttpRequest
 
-from ciic.audit.services import record, snapshot
+from .services import record, snapshot
 
 ADD = "admin.add"
 CHANGE = "admin.change"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ciic.core.demo import ensure_demo_accounts, seed_entrants, seed_projects
-from ciic.review.demo import seed_review
+from ciic.demo.entrants import ensure_demo_accounts, seed_entrants
+from ciic.demo.projects import seed_projects
+from ciic.demo.review import seed_review
 from ciic.review.enums import RoundStatus
 from ciic.review.models import Assignment, FinalistList, Review, ReviewRound, RoundResult
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ciic.core.demo import demo_totp_codes
+from ciic.demo.entrants import demo_totp_codes
 
 
 class Command(BaseCommand):

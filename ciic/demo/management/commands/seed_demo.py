@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ciic.contests.selectors import current_contest
-from ciic.core.demo import seed_entrants, seed_projects
+from ciic.demo.entrants import seed_entrants
+from ciic.demo.projects import seed_projects
 
 
 class Command(BaseCommand):

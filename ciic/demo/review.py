@@ -18,13 +18,24 @@ from faker import Faker
 from ciic.accounts.enums import Role
 from ciic.accounts.models import User
 from ciic.contests.models import Contest, StationQuota
-from ciic.core.demo import DEMO_DOMAIN, TEAM_WORDS, _application, _as_text, _staff
 from ciic.entrants.models import Team
 from ciic.projects.models import Project
 from ciic.projects.selectors import open_stage
+from ciic.projects.services import save_draft, start_project, submit_project
+from ciic.review.assigning import start_solve
+from ciic.review.conflicts import conflicts_between
+from ciic.review.enums import ExpertKind, PairRule, RoundStatus
+from ciic.review.experts import ExpertInput, add_expert, invite_expert
+from ciic.review.finalists import candidates, propose_finalists
+from ciic.review.models import Assignment, Expert, ReviewRound
+from ciic.review.results import compute_results, set_advancement_rule, set_aggregation
+from ciic.review.reviews import save_review
+from ciic.review.rounds import close_round, create_round, open_round, set_pair_rule, set_panel
+from ciic.review.solving import execute_solve
 
-from .enums import ExpertKind, PairRule, RoundStatus
-from .models import Assignment, Expert, ReviewRound
+from .entrants import DEMO_DOMAIN, TEAM_WORDS, _staff
+from .projects import _application, _as_text
+from .samples import attach_required_materials
 
 COMMENTS = [
     "技术路线清晰，应用成效有数据支撑，建议补充推广计划。",
@@ -64,13 +75,6 @@ def _seed_review(contest: Contest, *, experts: int, seed: int) -> dict[str, int]
     pool = _pool(contest, station, office, fake, rng, experts)
     first, second = list(contest.stages.order_by("order").first().rounds.order_by("order"))[:2]
 
-    from .assigning import start_solve
-    from .conflicts import conflicts_between
-    from .finalists import candidates, propose_finalists
-    from .results import compute_results, set_advancement_rule, set_aggregation
-    from .reviews import save_review
-    from .rounds import close_round, create_round, open_round, set_pair_rule, set_panel
-    from .solving import execute_solve
 
     k = 3
     load = max(4, -(-Project.objects.filter(team__station=station).count() * k // len(pool)) + 1)
@@ -135,8 +139,6 @@ def _busiest_station(contest: Contest):
 
 def _projects_for_station(contest: Contest, station, rng: random.Random) -> None:
     """Every demo team of the station gets a submitted project, so the stage has a field."""
-    from ciic.core.testing.samples import attach_required_materials
-    from ciic.projects.services import save_draft, start_project, submit_project
 
     sections = list(contest.form_sections.all())
     for team in Team.objects.filter(contest=contest, station=station, project__isnull=True).select_related(
@@ -152,7 +154,6 @@ def _projects_for_station(contest: Contest, station, rng: random.Random) -> None
 
 
 def _pool(contest: Contest, station, office, fake: Faker, rng: random.Random, n: int) -> list[Expert]:
-    from .experts import ExpertInput, add_expert, invite_expert
 
     directions = list(station.directions.values_list("pk", flat=True)) or \
         list(contest.directions.values_list("pk", flat=True))

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_anonymous_visitor_sees_the_contest_on_the_home_page(client, contest):
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("site:home"))
     assert response.status_code == 200
     html = response.content.decode()
     assert "第五届中国工业互联网大赛" in html
@@ -34,27 +34,27 @@ def test_home_page_shows_registration_open_with_deadline_in_beijing_time(client,
 
     from ciic.contests.selectors import registration_deadline
 
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("site:home")).content.decode()
     deadline = timezone.localtime(registration_deadline(contest), timezone.get_fixed_timezone(480))
     assert "报名进行中" in html
     assert deadline.strftime("%Y-%m-%d %H:%M") in html
 
 
 def test_home_page_shows_schedule_in_asia_shanghai(client, closed_contest):
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("site:home")).content.decode()
     # R-T1: 2023-10-22T23:59:59+08:00 shown as Beijing time, whatever the server's zone.
     assert "2023-10-22 23:59" in html
     assert "报名已截止或尚未开始" in html
 
 
 def test_home_page_without_a_contest_says_so(client, empty_database):
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("site:home"))
     assert response.status_code == 200
     assert "赛事信息尚未发布" in response.content.decode()
 
 
 def test_layout_has_csrf_header_for_htmx_and_no_inline_script_or_style(client, contest):
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("site:home")).content.decode()
     assert 'hx-headers=\'{"X-CSRFToken": "' in html
     assert "vendor/htmx.min.js" in html
     assert "<style" not in html
@@ -66,14 +66,14 @@ def test_layout_has_csrf_header_for_htmx_and_no_inline_script_or_style(client, c
 
 
 def test_dashboard_requires_login(client, contest):
-    response = client.get(reverse("core:dashboard"))
+    response = client.get(reverse("site:dashboard"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("accounts:login"))
 
 
 def test_entrant_dashboard_lists_own_organizations_and_teams(client, team, team_lead):
     client.force_login(team_lead)
-    html = client.get(reverse("core:dashboard")).content.decode()
+    html = client.get(reverse("site:dashboard")).content.decode()
     assert team.organization.name in html
     assert team.name in html
     assert reverse("entrants:team_detail", args=[team.pk]) in html
@@ -82,7 +82,7 @@ def test_entrant_dashboard_lists_own_organizations_and_teams(client, team, team_
 
 def test_entrant_nav_has_my_registration_but_no_staff_lists(client, team_lead, contest):
     client.force_login(team_lead)
-    html = client.get(reverse("core:dashboard")).content.decode()
+    html = client.get(reverse("site:dashboard")).content.decode()
     assert "我的报名" in html
     assert reverse("entrants:team_list") not in html
     assert reverse("admin:index") not in html
@@ -90,7 +90,7 @@ def test_entrant_nav_has_my_registration_but_no_staff_lists(client, team_lead, c
 
 def test_secretariat_dashboard_links_to_lists_with_counts(verified, secretariat, team):
     client = verified(secretariat)
-    html = client.get(reverse("core:dashboard")).content.decode()
+    html = client.get(reverse("site:dashboard")).content.decode()
     assert reverse("entrants:team_list") in html
     assert reverse("entrants:organization_list") in html
     assert "共 1 支" in html
@@ -98,7 +98,7 @@ def test_secretariat_dashboard_links_to_lists_with_counts(verified, secretariat,
 
 def test_expert_dashboard_shows_what_is_coming_without_fake_features(verified, expert, contest):
     client = verified(expert)
-    html = client.get(reverse("core:dashboard")).content.decode()
+    html = client.get(reverse("site:dashboard")).content.decode()
     assert "即将开放" in html
     assert reverse("entrants:team_list") not in html
     assert reverse("entrants:register") not in html
@@ -107,12 +107,12 @@ def test_expert_dashboard_shows_what_is_coming_without_fake_features(verified, e
 def test_admin_link_only_for_staff_flag(verified, secretariat, contest):
     secretariat.is_staff = True
     secretariat.save()
-    html = verified(secretariat).get(reverse("core:dashboard")).content.decode()
+    html = verified(secretariat).get(reverse("site:dashboard")).content.decode()
     assert reverse("admin:index") in html
 
 
 def test_language_switcher_posts_to_set_language(client, contest):
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("site:home")).content.decode()
     assert 'action="/i18n/setlang/"' in html
     assert 'name="language" value="en"' in html
 
@@ -120,7 +120,7 @@ def test_language_switcher_posts_to_set_language(client, contest):
 def test_english_page_is_translated_when_language_is_en(client, contest):
     """Data in English comes from the spec; gettext strings follow once the .po is compiled."""
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("site:home")).content.decode()
     assert '<html lang="en">' in html
     assert "China Industrial Internet Contest 2023" in html
     assert "Digital Empowerment, Intelligent Future" in html

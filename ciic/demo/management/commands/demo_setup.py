@@ -8,7 +8,9 @@ from django.core.management.base import BaseCommand
 
 from ciic.accounts.enums import Role
 from ciic.contests.models import Contest
-from ciic.core.demo import DEMO_PASSWORD, demo_totp_codes, seed_entrants, seed_projects
+from ciic.demo.entrants import DEMO_PASSWORD, demo_totp_codes, seed_entrants
+from ciic.demo.projects import seed_projects
+from ciic.demo.review import seed_review
 
 SPEC = Path(settings.BASE_DIR) / "ciic" / "contests" / "specs" / "ciic-2023.yaml"
 
@@ -29,8 +31,6 @@ class Command(BaseCommand):
             self.stdout.write(f"{contest.name}: already loaded, kept as it is")
         result = seed_entrants(contest, teams=teams)
         project_count = seed_projects(contest, projects=min(10, result.teams))
-        from ciic.review.demo import seed_review
-
         review = seed_review(contest)
         project_count = contest.projects.count()  # the review demo gives one station's every team a project
         codes = {login: (secret, code) for login, secret, code in demo_totp_codes()}

@@ -1,4 +1,4 @@
-"""Helpers for tests and demo data: valid identifiers and the fixed personas."""
+"""Valid identifiers for demo data and tests: credit codes (R-P1), resident ID numbers (R-P3), mobiles."""
 
 from __future__ import annotations
 
