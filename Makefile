@@ -46,8 +46,10 @@ fonts:
 browser: fonts
 	@command -v /usr/bin/chromium >/dev/null || { $(APT_INSTALL) chromium >/dev/null; }
 
+# ruff, then the import contracts of pyproject.toml (the layers of docs/architecture.md).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 test-sqlite: install browser
 	env -u DATABASE_URL $(PY) -m pytest
