@@ -4,7 +4,7 @@ Staff list, add, change, deactivate and invite experts; list the contest's confl
 and declared, each with its reason) and record one. The expert declares a conflict; the team
 lead names an organization or person to avoid. Staff dismiss a possible (name-only) match they
 checked as a namesake, and withdraw that. Every write calls the same services as the web
-pages (`ciic.review.experts`, `ciic.review.conflicts`); experts and projects outside the
+pages (`ciic.review.experts.services`, `ciic.review.conflicts`); experts and projects outside the
 caller's scope are 404.
 """
 
@@ -30,7 +30,7 @@ from ciic.review.conflicts import (
     record_conflict,
     restore_possible_conflict,
 )
-from ciic.review.experts import (
+from ciic.review.experts.services import (
     ExpertInput,
     add_expert,
     invite_expert,

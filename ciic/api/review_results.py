@@ -2,7 +2,7 @@
 aggregation, computing and reading the results per direction × group, advancement rules, tie
 decisions, the archive, the station's finalists and due diligence.
 
-The same services as the staff pages (`ciic.review.results`, `finalists`, `archive`): a round
+The same services as the staff pages (`ciic.review.results.services`, `finalists`, `archive`): a round
 the user does not manage is a 404; an action the user may not take is a 403; a refusal by a
 service is a 422 naming the rule.
 """
@@ -20,8 +20,7 @@ from ninja.responses import Status
 
 from ciic.contests.models import Direction, Group, Station
 from ciic.projects.models import Project
-from ciic.review.archive import build_archive, verify_archive
-from ciic.review.finalists import (
+from ciic.review.finalists.services import (
     confirm_finalists,
     current_entries,
     due_diligence_of,
@@ -31,7 +30,8 @@ from ciic.review.finalists import (
     verify_snapshot,
 )
 from ciic.review.models import FinalistEntry, ReviewRound, RoundArchive
-from ciic.review.results import (
+from ciic.review.results.archive import build_archive, verify_archive
+from ciic.review.results.services import (
     aggregation_locked,
     compute_results,
     conflicted_rounds,

@@ -1,7 +1,7 @@
 """Review rounds and assignment in the JSON API (R-V1, R-V5), for staff: list, create and
 change rounds, set the panel, pin or forbid pairs and remove them, start a solve, follow it and
 cancel it, list assignments, add or remove one by hand, open and close. Every write calls
-`ciic.review.rounds` or `ciic.review.assigning`, as the web pages do. The secretariat manages
+`ciic.review.rounds.services` or `ciic.review.rounds.assigning`, as the web pages do. The secretariat manages
 every round, a station officer their station's; a round the user does not manage is a 404;
 anyone else gets 403."""
 
@@ -18,7 +18,6 @@ from ninja.responses import Status
 
 from ciic.contests.models import Round, Station
 from ciic.projects.models import Project
-from ciic.review.assigning import cancel_solve, start_solve
 from ciic.review.models import (
     Assignment,
     AssignmentRun,
@@ -26,7 +25,8 @@ from ciic.review.models import (
     PairConstraint,
     ReviewRound,
 )
-from ciic.review.rounds import (
+from ciic.review.rounds.assigning import cancel_solve, start_solve
+from ciic.review.rounds.services import (
     add_assignment,
     close_round,
     create_round,

@@ -3,7 +3,7 @@ expert's own review (read, save as draft, submit), peers' scores once allowed; s
 roadshow slots (R-V1, R-P8).
 
 The same selectors and services as the workspace pages (`ciic.review.selectors`,
-`ciic.review.reviews`): a project the expert is not assigned to, or is conflicted with, is a 404
+`ciic.review.reviews.services`): a project the expert is not assigned to, or is conflicted with, is a 404
 on every endpoint, so its existence is not revealed.
 """
 
@@ -20,7 +20,12 @@ from ninja.responses import Status
 
 from ciic.projects.models import Project
 from ciic.review.models import Assignment, ReviewRound, RoadshowSlot
-from ciic.review.reviews import clear_slot, round_accepts_scores, save_review, schedule_slot
+from ciic.review.reviews.services import (
+    clear_slot,
+    round_accepts_scores,
+    save_review,
+    schedule_slot,
+)
 from ciic.review.selectors import (
     judged_submission,
     peer_reviews,

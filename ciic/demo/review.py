@@ -22,16 +22,22 @@ from ciic.entrants.models import Team
 from ciic.projects.models import Project
 from ciic.projects.selectors import open_stage
 from ciic.projects.services import save_draft, start_project, submit_project
-from ciic.review.assigning import start_solve
 from ciic.review.conflicts import conflicts_between
 from ciic.review.enums import ExpertKind, PairRule, RoundStatus
-from ciic.review.experts import ExpertInput, add_expert, invite_expert
-from ciic.review.finalists import candidates, propose_finalists
+from ciic.review.experts.services import ExpertInput, add_expert, invite_expert
+from ciic.review.finalists.services import candidates, propose_finalists
 from ciic.review.models import Assignment, Expert, ReviewRound
-from ciic.review.results import compute_results, set_advancement_rule, set_aggregation
-from ciic.review.reviews import save_review
-from ciic.review.rounds import close_round, create_round, open_round, set_pair_rule, set_panel
-from ciic.review.solving import execute_solve
+from ciic.review.results.services import compute_results, set_advancement_rule, set_aggregation
+from ciic.review.reviews.services import save_review
+from ciic.review.rounds.assigning import start_solve
+from ciic.review.rounds.services import (
+    close_round,
+    create_round,
+    open_round,
+    set_pair_rule,
+    set_panel,
+)
+from ciic.review.rounds.solving import execute_solve
 
 from .entrants import DEMO_DOMAIN, TEAM_WORDS, _staff
 from .projects import _application, _as_text

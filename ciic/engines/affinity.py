@@ -139,7 +139,7 @@ def round_affinity(
     expert_directions: Sequence[Iterable[str]],
     **options,
 ) -> np.ndarray:
-    """The entry point the round service looks up (``ciic/review/solving.py``): the
+    """The entry point the round service looks up (``ciic/review/rounds/solving.py``): the
     :func:`affinity_matrix` of a round whose expert texts already hold their keywords."""
     return affinity_matrix(
         project_texts,

@@ -11,6 +11,6 @@ class ReviewConfig(AppConfig):
         # Projects sits below review: it asks the gates registered with it who may submit.
         from ciic.projects.gates import register_submission_gate
 
-        from .finalists import finals_gate
+        from .finalists.services import finals_gate
 
         register_submission_gate("review.finals", finals_gate)

@@ -23,7 +23,7 @@ def is_expert(user) -> bool:
 rules.add_perm("review.manage_experts", is_secretariat | is_station_officer)
 
 
-# --- expert pool and conflicts (experts.py, conflicts.py) ------------------------------
+# --- expert pool and conflicts (experts/, conflicts.py) --------------------------------
 
 
 @rules.predicate
@@ -43,7 +43,7 @@ rules.add_perm("review.declare_conflict", is_expert)
 rules.add_perm("review.declare_team_avoidance", is_team_lead_of_project)
 
 
-# --- the expert's workspace and roadshow slots (reviews.py, views_workspace.py) ----------
+# --- the expert's workspace and roadshow slots (reviews/) ----------------------------------
 
 
 @rules.predicate
@@ -58,7 +58,7 @@ rules.add_perm("review.use_workspace", is_expert)
 rules.add_perm("review.schedule_roadshow", is_secretariat | (is_station_officer & is_officer_of_round_station))
 
 
-# --- rounds and assignment (rounds.py, assigning.py, views_rounds.py) --------------------
+# --- rounds and assignment (rounds/) -----------------------------------------------------
 
 # The rounds pages: the secretariat all rounds; a station officer their station's (selectors).
 rules.add_perm("review.manage_rounds", is_secretariat | is_station_officer)
@@ -66,7 +66,7 @@ rules.add_perm("review.manage_rounds", is_secretariat | is_station_officer)
 rules.add_perm("review.manage_round", is_secretariat | (is_station_officer & is_officer_of_round_station))
 
 
-# --- results, advancement, finalists, due diligence, archive (results.py, finalists.py, archive.py)
+# --- results, advancement, archive (results/); finalists, due diligence (finalists/) ------
 
 
 @rules.predicate

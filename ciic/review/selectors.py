@@ -88,7 +88,7 @@ def avoidances_of_project(project: Project) -> QuerySet[TeamAvoidance]:
     return TeamAvoidance.objects.filter(project=project).order_by("declared_at", "id")
 
 
-# --- the expert's workspace: assignments, progress, peers' scores (reviews.py) ---------------
+# --- the expert's workspace: assignments, progress, peers' scores (reviews/) ----------------
 
 
 def expert_for_user(user) -> Expert | None:
@@ -227,7 +227,7 @@ def roadshow_rows(review_round: ReviewRound) -> list[RoundProject]:
     return sorted(entries, key=lambda e: (e.slot is None, e.slot.starts_at if e.slot else None, e.project_id))
 
 
-# --- rounds and assignment (rounds.py, assigning.py) -----------------------------------
+# --- rounds and assignment (rounds/) ----------------------------------------------------
 
 
 def assigned_unconflicted(expert: Expert | None, project: Project) -> bool:
@@ -316,7 +316,7 @@ def round_expert_figures(review_round: ReviewRound, *, conflicted: dict | None =
     return members
 
 
-# --- results and finalists (results.py, finalists.py) ------------------------------------------
+# --- results and finalists (results/, finalists/) ----------------------------------------------
 
 
 def result_rounds_for_user(user, contest: Contest) -> QuerySet[ReviewRound]:

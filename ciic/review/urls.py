@@ -1,8 +1,14 @@
-"""The review app's pages: expert pool and conflicts, rounds and assignment, the expert's
-workspace and scoring, results and advancement. Each area keeps its patterns in its own module."""
+"""The review app's pages, one area per sub-package, each with its own patterns: the expert
+pool and conflicts (`experts`), rounds and assignment (`rounds`), the expert's workspace and
+scoring (`reviews`), results and the archive (`results`), finalists and due diligence
+(`finalists`). One namespace, `review:`, for all of them."""
 
-from . import urls_experts, urls_results, urls_rounds, urls_workspace
+from .experts import urls as experts
+from .finalists import urls as finalists
+from .results import urls as results
+from .reviews import urls as reviews
+from .rounds import urls as rounds
 
 app_name = "review"
-urlpatterns = [*urls_experts.urlpatterns, *urls_rounds.urlpatterns, *urls_workspace.urlpatterns,
-               *urls_results.urlpatterns]
+urlpatterns = [*experts.urlpatterns, *rounds.urlpatterns, *reviews.urlpatterns, *results.urlpatterns,
+               *finalists.urlpatterns]

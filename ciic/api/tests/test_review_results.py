@@ -8,9 +8,9 @@ import pytest
 from ciic.accounts.enums import Role
 from ciic.contests.models import StationQuota
 from ciic.review.enums import RoundStatus
-from ciic.review.finalists import DEFAULT_CHECKLIST
+from ciic.review.finalists.services import DEFAULT_CHECKLIST
 from ciic.review.models import FinalistList
-from ciic.review.results import set_advancement_rule
+from ciic.review.results.services import set_advancement_rule
 from ciic.review.tests.test_results import group, make_entry, make_experts, scored_round
 from ciic.testing.personas import make_user
 

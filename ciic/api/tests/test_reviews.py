@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ciic.review.models import Review, ReviewRevision, RoadshowSlot
-from ciic.review.reviews import save_review
+from ciic.review.reviews.services import save_review
 from ciic.review.tests import test_reviews as shared
 
 from .helpers import errors_for

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from ciic.review.assigning import start_solve
 from ciic.review.models import AssignmentRun
-from ciic.review.rounds import create_round, set_panel
+from ciic.review.rounds.assigning import start_solve
+from ciic.review.rounds.services import create_round, set_panel
 
 from .test_rounds import TEXTS, make_expert, make_project, spec_round
 

@@ -14,10 +14,10 @@ from django.core.files.base import ContentFile
 
 from ciic.audit.models import AuditEntry
 from ciic.entrants.models import Representative
-from ciic.review.archive import MANIFEST, build_archive, verify_archive
 from ciic.review.enums import ConflictSource, RoundStatus
 from ciic.review.models import ConflictDeclaration, RoundArchive
-from ciic.review.results import compute_results, decide_tie, set_advancement_rule
+from ciic.review.results.archive import MANIFEST, build_archive, verify_archive
+from ciic.review.results.services import compute_results, decide_tie, set_advancement_rule
 
 from .test_results import group, make_entry, make_experts, scored_round
 
@@ -153,7 +153,7 @@ def test_archive_holds_the_result_at_closing_not_one_computed_while_open(contest
     close; archiving computes the result at closing first."""
     from django.utils import timezone
 
-    from ciic.review.rounds import close_round
+    from ciic.review.rounds.services import close_round
 
     from .test_results import make_round, score
 

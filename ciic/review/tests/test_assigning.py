@@ -13,12 +13,12 @@ from django.urls import reverse
 
 from ciic.accounts.enums import Role
 from ciic.audit.models import AuditEntry
-from ciic.review.assigning import cancel_solve, start_solve
 from ciic.review.enums import AssignmentSource, JobStatus, PairRule, RoundStatus
 from ciic.review.models import Assignment, AssignmentRun, Review, ReviewRound
-from ciic.review.rounds import add_assignment, set_pair_rule
+from ciic.review.rounds.assigning import cancel_solve, start_solve
+from ciic.review.rounds.services import add_assignment, set_pair_rule
+from ciic.review.rounds.solving import ceiling, execute_solve
 from ciic.review.selectors import assigned_unconflicted
-from ciic.review.solving import ceiling, execute_solve
 from ciic.testing.personas import make_user
 
 from .test_rounds import declare
@@ -154,7 +154,7 @@ def while_solving(monkeypatch):
     """while_solving(edit): `edit()` runs once, during the next solve, as another staff member's
     request would, between the solve reading the round and storing its result. The solver
     itself runs unchanged."""
-    from ciic.review import solving
+    from ciic.review.rounds import solving
 
     def install(edit):
         real = solving.engine.assign
@@ -202,7 +202,7 @@ def test_a_round_closed_while_solving_gets_no_new_assignments(review_round, expe
 
 def test_k_changed_while_solving_is_not_stored_with_the_old_k(review_round, experts, projects, secretariat, solve,
                                                                while_solving):
-    from ciic.review.rounds import update_round
+    from ciic.review.rounds.services import update_round
 
     while_solving(lambda: update_round(review_round=ReviewRound.objects.get(pk=review_round.pk), actor=secretariat,
                                        experts_per_project=1, max_load=3))

@@ -18,10 +18,10 @@ from openpyxl import Workbook, load_workbook
 
 from ciic.audit.models import AuditEntry
 from ciic.demo.identifiers import make_credit_code
-from ciic.review import imports
 from ciic.review.enums import ExpertKind
-from ciic.review.experts import ExpertInput, add_expert, invite_expert
-from ciic.review.imports import import_experts
+from ciic.review.experts import imports
+from ciic.review.experts.imports import import_experts
+from ciic.review.experts.services import ExpertInput, add_expert, invite_expert
 from ciic.review.models import Expert
 
 from .test_conflicts import make_expert

@@ -15,7 +15,7 @@ from ciic.audit.models import AuditEntry
 from ciic.demo.identifiers import make_credit_code
 from ciic.notifications.models import Notification
 from ciic.review.enums import ExpertKind
-from ciic.review.experts import (
+from ciic.review.experts.services import (
     ExpertInput,
     add_expert,
     invite_expert,

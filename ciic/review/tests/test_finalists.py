@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from ciic.audit.models import AuditEntry
 from ciic.contests.models import StationQuota
 from ciic.review.enums import FinalistStatus, RoundStatus
-from ciic.review.finalists import (
+from ciic.review.finalists.services import (
     DEFAULT_CHECKLIST,
     canonical_json,
     confirm_finalists,
@@ -23,7 +23,7 @@ from ciic.review.finalists import (
     verify_snapshot,
 )
 from ciic.review.models import FinalistEntry, FinalistList, ReviewRound
-from ciic.review.results import compute_results, set_advancement_rule
+from ciic.review.results.services import compute_results, set_advancement_rule
 
 from .test_results import group, make_entry, make_experts, rule_codes, scored_round
 

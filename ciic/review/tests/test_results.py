@@ -31,7 +31,7 @@ from ciic.review.models import (
     RoundResult,
     TieDecision,
 )
-from ciic.review.results import (
+from ciic.review.results.services import (
     compute_results,
     decide_tie,
     group_cuts,
@@ -302,7 +302,7 @@ def test_rules_are_final_once_the_next_round_exists(contest, station, two_groups
 def test_result_computed_while_open_is_recomputed_once_after_closing(contest, station, experts, secretariat):
     """R-V3: the result of a closed round is the one computed after closing; a computation
     made while the round was open may miss reviews submitted before the close."""
-    from ciic.review.rounds import close_round
+    from ciic.review.rounds.services import close_round
 
     p = make_entry(contest, station=station)
     review_round = make_round(contest, station, [p])

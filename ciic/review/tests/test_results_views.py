@@ -16,9 +16,9 @@ from openpyxl import load_workbook
 from ciic.accounts.enums import Role
 from ciic.contests.models import StationQuota
 from ciic.review.enums import Aggregation, FinalistStatus, RoundStatus
-from ciic.review.finalists import DEFAULT_CHECKLIST
+from ciic.review.finalists.services import DEFAULT_CHECKLIST
 from ciic.review.models import DueDiligence, FinalistEntry, FinalistList, RoundArchive, TieDecision
-from ciic.review.results import compute_results, set_advancement_rule
+from ciic.review.results.services import compute_results, set_advancement_rule
 from ciic.testing.personas import make_user, verified_client
 
 from .test_results import group, make_entry, make_experts, make_round, score, scored_round
@@ -130,7 +130,7 @@ def test_finalists_proposed_confirmed_checked_and_replaced(verified, contest, st
                                                            secretariat, wuxi_officer):
     review_round, (a, b, c, _d) = tied_round
     compute_results(review_round=review_round, actor=secretariat)
-    from ciic.review.results import decide_tie
+    from ciic.review.results.services import decide_tie
 
     decide_tie(review_round=review_round, direction=station.directions.first(), group=group(contest, "newcomer"),
                advancing=[b], reason="x", actor=secretariat)

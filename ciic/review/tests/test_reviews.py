@@ -1,4 +1,4 @@
-"""Scoring by experts (R-V1) and what each expert may see (R-P8): `reviews.py` and the
+"""Scoring by experts (R-V1) and what each expert may see (R-P8): `reviews/services.py` and the
 workspace selectors. The fixtures here (a round with three projects, the expert assigned to all
 three but conflicted with the third, and a peer expert) are reused by the workspace, browser and
 API tests."""
@@ -27,7 +27,7 @@ from ciic.review.models import (
     RoadshowSlot,
     RoundProject,
 )
-from ciic.review.reviews import clear_slot, save_review, schedule_slot
+from ciic.review.reviews.services import clear_slot, save_review, schedule_slot
 from ciic.review.selectors import peer_reviews, visible_assignment, workspace_rounds
 from ciic.testing.personas import make_user
 

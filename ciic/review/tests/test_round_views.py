@@ -17,7 +17,7 @@ from ciic.accounts.enums import Role
 from ciic.audit.models import AuditEntry
 from ciic.review.enums import JobStatus, PairRule, RoundStatus
 from ciic.review.models import Assignment, AssignmentRun, ReviewRound
-from ciic.review.rounds import add_assignment, create_round, set_pair_rule, set_panel
+from ciic.review.rounds.services import add_assignment, create_round, set_pair_rule, set_panel
 from ciic.testing.personas import make_user
 
 from .test_rounds import declare, make_expert, make_project, spec_round
@@ -210,7 +210,7 @@ def test_another_station_officer_cannot_create_here(contest, station, projects, 
 def test_a_load_that_is_not_a_number_is_refused_naming_the_expert(review_round, experts, verified, secretariat):
     """A mistyped personal load used to reset the expert to the round's load silently; now the
     page refuses it, names the expert, and saves nothing (the panel and loads go together)."""
-    from ciic.review.rounds import set_expert_load
+    from ciic.review.rounds.services import set_expert_load
 
     set_expert_load(member=review_round.panel.get(expert=experts[0]), max_load=2, actor=secretariat)
     office = verified(secretariat)

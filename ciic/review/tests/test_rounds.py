@@ -30,7 +30,7 @@ from ciic.review.models import (
     ReviewRound,
     RoundResult,
 )
-from ciic.review.rounds import (
+from ciic.review.rounds.services import (
     add_assignment,
     close_round,
     create_round,

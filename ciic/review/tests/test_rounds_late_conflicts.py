@@ -22,7 +22,7 @@ from ciic.notifications.models import Notification
 from ciic.review.conflicts import declare_avoidance, record_conflict
 from ciic.review.enums import AvoidanceKind, JobStatus, PairRule, RoundStatus
 from ciic.review.models import Assignment, Expert, Review, ReviewRound
-from ciic.review.rounds import (
+from ciic.review.rounds.services import (
     add_assignment,
     close_round,
     open_round,
@@ -30,8 +30,8 @@ from ciic.review.rounds import (
     set_pair_rule,
     short_projects,
 )
+from ciic.review.rounds.solving import read_round
 from ciic.review.selectors import round_assignment_rows, round_project_figures
-from ciic.review.solving import read_round
 from ciic.testing.personas import make_user
 
 from .test_assigning import pairs
@@ -306,7 +306,7 @@ def test_an_expert_moving_to_an_entrant_tells_the_round_staff(
         review_round, experts, projects, secretariat, officers, django_capture_on_commit_callbacks):
     """R-P8: a conflict detected (not declared) after assigning, here the expert's new employer
     is the entrant, reaches the round's staff as a declared one does."""
-    from ciic.review.experts import ExpertInput, update_expert
+    from ciic.review.experts.services import ExpertInput, update_expert
 
     fill(review_round, experts, projects, secretariat)
     expert, project = experts[0], projects[0]
@@ -327,7 +327,7 @@ def test_an_expert_moving_to_an_entrant_tells_the_round_staff(
 def test_a_conflicted_assignment_frees_the_experts_load(review_round, experts, projects, secretariat):
     """R-P8, R-V1: the expert at their load of 3 who declares a conflict on one project may take
     another by hand; the panel figures show 3 assigned and 1 conflicted, as the solver counts."""
-    from ciic.review.rounds import set_expert_load
+    from ciic.review.rounds.services import set_expert_load
     from ciic.review.selectors import round_expert_figures
 
     expert = experts[0]

@@ -147,7 +147,7 @@ def test_an_out_of_range_score_is_shown_next_to_its_field(round_setup, judge_cli
 
 
 def test_after_submitting_the_expert_sees_the_peers_scores(round_setup, judge_client, peer_user):
-    from ciic.review.reviews import save_review
+    from ciic.review.reviews.services import save_review
 
     save_review(assignment=round_setup.peer, actor=peer_user, scores=FULL | {"team": 2}, recommendation="reject",
                 comment="商业模式不清晰", submit=True)

@@ -4,7 +4,7 @@ the solve with its progress polled by HTMX and the solver's figures), the assign
 with each expert's progress and manual edits, the Excel export, opening and closing.
 
 The secretariat manages every round, a station officer their station's (`review.manage_round`);
-everyone else gets a 404. Writes go through `rounds` and `assigning`.
+everyone else gets a 404. Writes go through `services.py` and `assigning.py`.
 """
 
 from __future__ import annotations
@@ -20,17 +20,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from openpyxl import Workbook
 
 from ciic.contests.models import Contest, Round, Station
-from ciic.contests.selectors import current_contest
 from ciic.core.responses import flash_errors, parse_number, template_errors, xlsx_response
 from ciic.engines.assignment import FAIR, MAX_TOTAL
 from ciic.entrants.exports import beijing_time, write_sheet
 from ciic.projects.models import Project
 
+from ..access import staff_contest
+from ..conflicts import conflicted_assignments
+from ..enums import PairRule, RoundStatus
+from ..models import Assignment, AssignmentRun, Expert, PairConstraint, ReviewRound
+from ..selectors import (
+    round_assignment_rows,
+    round_expert_figures,
+    round_project_figures,
+    rounds_for_staff,
+)
 from .assigning import ACTIVE, cancel_solve, start_solve
-from .conflicts import conflicted_assignments
-from .enums import PairRule, RoundStatus
-from .models import Assignment, AssignmentRun, Expert, PairConstraint, ReviewRound
-from .rounds import (
+from .services import (
     add_assignment,
     close_round,
     create_round,
@@ -45,26 +51,13 @@ from .rounds import (
     short_projects,
     update_round,
 )
-from .selectors import (
-    round_assignment_rows,
-    round_expert_figures,
-    round_project_figures,
-    rounds_for_staff,
-)
 
 MODES = [(MAX_TOTAL, gettext_lazy("总匹配度最大")), (FAIR, gettext_lazy("公平优先（先提高匹配度最低的项目）"))]
 
 
-def _contest(request: HttpRequest) -> Contest:
-    contest = current_contest()
-    if contest is None or not request.user.has_perm("review.manage_rounds"):
-        raise Http404
-    return contest
-
-
 def _round(request: HttpRequest, pk: int) -> ReviewRound:
     """The round if the user manages it, else 404."""
-    review_round = get_object_or_404(rounds_for_staff(request.user, _contest(request)), pk=pk)
+    review_round = get_object_or_404(rounds_for_staff(request.user, staff_contest(request)), pk=pk)
     if not request.user.has_perm("review.manage_round", review_round):
         raise Http404
     return review_round
@@ -101,7 +94,7 @@ def _stations(request: HttpRequest, contest: Contest):
 @require_GET
 def round_list(request: HttpRequest) -> HttpResponse:
     """The rounds the user manages, by stage and station, with their state and sizes."""
-    contest = _contest(request)
+    contest = staff_contest(request)
     from django.db.models import Count
 
     rounds = (rounds_for_staff(request.user, contest)
@@ -114,7 +107,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def round_create(request: HttpRequest) -> HttpResponse:
     """GET: choose the spec round, the station (the finals: none), k and the load; POST: create."""
-    contest = _contest(request)
+    contest = staff_contest(request)
     spec_rounds = list(Round.objects.filter(stage__contest=contest).select_related("stage")
                        .order_by("stage__order", "order"))
     for spec_round in spec_rounds:

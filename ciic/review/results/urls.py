@@ -1,8 +1,8 @@
-"""URL patterns of the review app's results pages (included by urls.py)."""
+"""URL patterns of the review app's results pages (included by ciic/review/urls.py)."""
 
 from django.urls import path
 
-from . import views_results as views
+from . import views
 
 urlpatterns = [
     path("results/", views.results_list, name="results_list"),
@@ -14,10 +14,4 @@ urlpatterns = [
     path("rounds/<int:pk>/results.xlsx", views.round_results_export, name="round_results_export"),
     path("rounds/<int:pk>/archive/", views.round_archive, name="round_archive"),
     path("rounds/<int:pk>/archive.zip", views.round_archive_download, name="round_archive_download"),
-    path("finalists/", views.finalist_index, name="finalist_index"),
-    path("finalists/<slug:station_code>/<slug:group_code>/propose/", views.finalist_propose,
-         name="finalist_propose"),
-    path("finalists/<int:pk>/", views.finalist_confirm, name="finalist_confirm"),
-    path("finalists/entries/<int:entry_pk>/diligence/", views.diligence, name="diligence"),
-    path("finalists/entries/<int:entry_pk>/replace/", views.finalist_replace, name="finalist_replace"),
 ]

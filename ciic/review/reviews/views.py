@@ -3,7 +3,7 @@ project's judged version, materials and roadshow slot, the score form (draft or 
 peers' scores once allowed, and declaring a conflict of interest. Also the staff page that
 schedules a roadshow round's slots.
 
-Thin views: reads through `selectors.py`, writes through `reviews.py`; a project the expert is
+Thin views: reads through `selectors.py`, writes through `services.py`; a project the expert is
 not assigned to, or is conflicted with, is a 404 (its existence is not revealed).
 """
 
@@ -26,10 +26,9 @@ from ciic.contests.selectors import current_contest
 from ciic.core.responses import template_errors
 from ciic.projects.models import Project
 
-from .conflicts import declare_conflict
-from .models import Assignment, RoadshowSlot
-from .reviews import clear_slot, round_accepts_scores, save_review, schedule_slot
-from .selectors import (
+from ..conflicts import declare_conflict
+from ..models import Assignment, RoadshowSlot
+from ..selectors import (
     judged_submission,
     peer_reviews,
     roadshow_rows,
@@ -37,6 +36,7 @@ from .selectors import (
     visible_assignment,
     workspace_rounds,
 )
+from .services import clear_slot, round_accepts_scores, save_review, schedule_slot
 
 
 def _errors(exc: ValidationError) -> dict[str, list[dict]]:

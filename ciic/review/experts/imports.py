@@ -36,10 +36,10 @@ from ciic.audit.services import record
 from ciic.contests.models import Contest
 from ciic.entrants.exports import write_sheet
 
-from .conflicts import normalize_name
-from .enums import ExpertKind
-from .experts import ExpertInput, can_manage, clean_expert, save_clean_expert
-from .models import Expert
+from ..conflicts import normalize_name
+from ..enums import ExpertKind
+from ..models import Expert
+from .services import ExpertInput, can_manage, clean_expert, save_clean_expert
 
 # (header, ExpertInput field, column width). Headers are what staff see and what is matched.
 COLUMNS = [

@@ -36,9 +36,9 @@ from ciic.core.validation import Errors
 from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import Project
 
-from .enums import FinalistStatus, RoundStatus
-from .models import DueDiligence, FinalistEntry, FinalistList, ReviewRound, RoundResult
-from .rounds import is_contest_wide
+from ..enums import FinalistStatus, RoundStatus
+from ..models import DueDiligence, FinalistEntry, FinalistList, ReviewRound, RoundResult
+from ..rounds.services import is_contest_wide
 
 REASON_LIMIT = 2000
 # R-P9 names no checklist; these follow what the application must prove (R-J7.2) and R-P6/R-J2.

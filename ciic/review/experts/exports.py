@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from ciic.entrants.exports import beijing_time, write_sheet
 
-from .models import Expert
+from ..models import Expert
 
 
 def experts_workbook(queryset: QuerySet[Expert]) -> Workbook:

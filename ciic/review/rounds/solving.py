@@ -1,10 +1,11 @@
-"""Solving a round's assignment in the background (queued by `assigning.start_solve`): the glue between the database and the
-engines (`affinity.py` scores each expert–project pair, `assignment.py` solves exactly).
+"""Solving a round's assignment in the background (queued by `assigning.start_solve`): the
+glue between the database and the engines (`ciic.engines.affinity` scores each
+expert–project pair, `ciic.engines.assignment` solves exactly).
 
 What a solve does (`execute_solve`, run by the task `tasks.solve_assignment`):
 1. Reads the round: its projects with the judged versions' application text, its panel with
    each expert's profile, keywords and directions, k, each expert's load, the conflicts
-   (`conflicts.py`, detected and declared), the forbidden and the pinned pairs.
+   (`ciic/review/conflicts.py`, detected and declared), the forbidden and the pinned pairs.
 2. Builds the affinity matrix (TF-IDF on character n-grams plus direction match).
 3. Fixes what must stay: pinned pairs, assignments whose review has started (they are a
    record, R-V3) and assignments staff added by hand; conflicts and forbidden pairs are masked.
@@ -43,9 +44,9 @@ from ciic.audit.services import record
 from ciic.engines import assignment as engine
 from ciic.projects.originality_job import submission_text
 
-from .enums import AssignmentSource, JobStatus, PairRule
-from .models import Assignment, AssignmentRun, PairConstraint, ReviewRound
-from .rounds import expert_loads, round_conflicts
+from ..enums import AssignmentSource, JobStatus, PairRule
+from ..models import Assignment, AssignmentRun, PairConstraint, ReviewRound
+from .services import expert_loads, round_conflicts
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ def read_round(review_round: ReviewRound) -> RoundInput:
 
 
 def affinity_matrix(data: RoundInput) -> np.ndarray:
-    """(projects × experts) float32 affinities >= 0 from `affinity.py`."""
+    """(projects × experts) float32 affinities >= 0 from `ciic.engines.affinity`."""
     try:
         from ciic.engines import affinity
     except ImportError:

@@ -36,8 +36,8 @@ from ciic.contests.models import Contest, Direction, Station
 from ciic.core.validation import Errors
 from ciic.notifications.services import notify
 
-from .enums import ExpertKind
-from .models import Expert
+from ..enums import ExpertKind
+from ..models import Expert
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +218,7 @@ def update_expert(*, expert: Expert, actor, data: ExpertInput) -> Expert:
         saved = save_clean_expert(contest=expert.contest, actor=actor, clean=clean, existing=expert)
         # A new employer may conflict with projects the expert already reviews (R-P8): the
         # rounds' staff are told, as when a conflict is declared.
-        from .conflicts import notify_conflicted_assignments
+        from ..conflicts import notify_conflicted_assignments
 
         for project in _assigned_conflicts(saved) - before:
             notify_conflicted_assignments(project, [saved.pk])
@@ -229,8 +229,8 @@ def _assigned_conflicts(expert: Expert) -> set:
     """The projects of draft or open rounds assigned to `expert` that conflict with them."""
     from ciic.projects.models import Project
 
-    from .conflicts import conflicts_for
-    from .enums import RoundStatus
+    from ..conflicts import conflicts_for
+    from ..enums import RoundStatus
 
     assigned = set(expert.assignments.filter(review_round__status__in=[RoundStatus.DRAFT, RoundStatus.OPEN])
                    .values_list("project_id", flat=True))

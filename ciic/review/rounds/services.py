@@ -33,9 +33,9 @@ from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import Project, Submission
 from ciic.projects.selectors import submission_window
 
-from .conflicts import conflict_reasons, conflicted_assignments, conflicts_between
-from .enums import AssignmentSource, JobStatus, PairRule, RoundStatus
-from .models import (
+from ..conflicts import conflict_reasons, conflicted_assignments, conflicts_between
+from ..enums import AssignmentSource, JobStatus, PairRule, RoundStatus
+from ..models import (
     Assignment,
     AssignmentRun,
     Expert,
@@ -534,7 +534,7 @@ def close_round(*, review_round: ReviewRound, actor, force: bool = False, reason
 
     def after(locked: ReviewRound) -> None:
         # The results are about to be read: the aggregation chosen before scores were seen holds (R-V2).
-        from .results import lock_aggregation
+        from ..results.services import lock_aggregation
 
         lock_aggregation(review_round=locked, actor=actor)
 

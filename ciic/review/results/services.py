@@ -2,7 +2,7 @@
 and calibrated score, how far its experts disagree, its rank in its direction × group, how
 stable its place is against the cut, and who advances.
 
-The numbers come from `scoring.py` (pure); this module reads the round's reviews, stores one
+The numbers come from `ciic.engines.scoring` (pure); this module reads the round's reviews, stores one
 `RoundResult` per project and records every decision in the audit chain.
 
 - **Aggregation** (`set_aggregation`, `lock_aggregation`): staff pick raw / z-score / least
@@ -53,9 +53,9 @@ from ciic.engines import scoring
 from ciic.projects.enums import ProjectStatus
 from ciic.projects.models import Project
 
-from .conflicts import conflicts_for
-from .enums import Aggregation, RoundStatus
-from .models import (
+from ..conflicts import conflicts_for
+from ..enums import Aggregation, RoundStatus
+from ..models import (
     AdvancementRule,
     Assignment,
     Expert,

@@ -14,8 +14,8 @@ from ciic.audit.services import record
 from ciic.core.validation import Errors
 from ciic.engines import assignment as engine
 
-from .enums import JobStatus, RoundStatus
-from .models import AssignmentRun, ReviewRound
+from ..enums import JobStatus, RoundStatus
+from ..models import AssignmentRun, ReviewRound
 from .tasks import solve_assignment
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def cancel_solve(*, run: AssignmentRun, actor, reason: str = "") -> AssignmentRu
     """Stop waiting for a queued or running solve (a worker that died leaves it so, and it
     would block new solves and opening the round). The run is marked failed with who cancelled
     and why; if a worker is still computing it, its result is discarded when it tries to store
-    it (`_store` checks the run is still running). Audited ("review.assign.cancel")."""
+    it (`solving._store` checks the run is still running). Audited ("review.assign.cancel")."""
     errors = Errors()
     reason = (reason or "").strip()[:500]
     with transaction.atomic():

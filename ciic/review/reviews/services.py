@@ -28,9 +28,9 @@ from ciic.audit.services import record
 from ciic.core.validation import Errors
 from ciic.engines import scoring
 
-from .conflicts import is_conflicted
-from .enums import RoundStatus
-from .models import (
+from ..conflicts import is_conflicted
+from ..enums import RoundStatus
+from ..models import (
     Assignment,
     Expert,
     ReviewRevision,
@@ -38,7 +38,7 @@ from .models import (
     RoadshowSlot,
     RoundProject,
 )
-from .models import Review as ReviewModel
+from ..models import Review as ReviewModel
 
 COMMENT_LIMIT = 5000
 

@@ -10,7 +10,7 @@ plus `manifest.json` listing every other file with its SHA-256 and size. The zip
 chain. `verify_archive` recomputes every hash from the stored file.
 
 One archive per round, once it is closed, its results computed and every tie at a cut
-decided; afterwards its advancement rules and decisions are final (`results.py`).
+decided; afterwards its advancement rules and decisions are final (`services.py`).
 
 Personal data: entrants appear by project, team and organization name only; no
 representative's ID number, mobile or e-mail goes in (experts appear by name and employer,
@@ -38,10 +38,10 @@ from ciic.audit.services import record
 from ciic.core.validation import Errors
 from ciic.entrants.exports import write_sheet
 
-from .conflicts import conflicts_for
-from .enums import RoundStatus
-from .models import AdvancementRule, Assignment, Review, ReviewRound, RoundArchive, TieDecision
-from .results import (
+from ..conflicts import conflicts_for
+from ..enums import RoundStatus
+from ..models import AdvancementRule, Assignment, Review, ReviewRound, RoundArchive, TieDecision
+from .services import (
     compute_results,
     counting_reviews,
     expert_figures,

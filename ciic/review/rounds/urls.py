@@ -1,8 +1,8 @@
-"""URL patterns of the review app's rounds pages (included by urls.py)."""
+"""URL patterns of the review app's rounds pages (included by ciic/review/urls.py)."""
 
 from django.urls import path
 
-from . import views_rounds as views
+from . import views
 
 urlpatterns = [
     path("rounds/", views.round_list, name="round_list"),

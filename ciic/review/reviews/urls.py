@@ -1,8 +1,8 @@
-"""URL patterns of the review app's workspace pages (included by urls.py)."""
+"""URL patterns of the review app's workspace pages (included by ciic/review/urls.py)."""
 
 from django.urls import path
 
-from . import views_workspace as views
+from . import views
 
 urlpatterns: list = [
     path("workspace/", views.workspace, name="workspace"),

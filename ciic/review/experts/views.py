@@ -4,8 +4,8 @@ Staff: the pool list (filters, pagination, Excel export), add/edit, import from 
 expert's page with their conflicts, the contest's conflicts page where staff record one and
 dismiss a possible (name-only) match they checked as a namesake, or withdraw that.
 The expert: choose a password from the invitation, declare a conflict. The team: name whom it
-avoids (a section of the project page). Thin views over `experts.py`, `conflicts.py` and
-`imports.py`; what the user may not see is a 404.
+avoids (a section of the project page). Thin views over `services.py`, `imports.py` and
+`ciic/review/conflicts.py`; what the user may not see is a 404.
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ from ciic.core.responses import stamped, template_errors, xlsx_response
 from ciic.entrants.selectors import stations_for_user
 from ciic.projects.selectors import projects_for_user
 
-from . import exports, imports
-from .conflicts import (
+from ..conflicts import (
     conflicts_of_contest,
     declare_avoidance,
     declare_conflict,
@@ -38,16 +37,17 @@ from .conflicts import (
     record_conflict,
     restore_possible_conflict,
 )
-from .enums import ExpertKind
-from .experts import ExpertInput, add_expert, invite_expert, set_expert_active, update_expert
-from .models import ConflictDismissal, Expert, TeamAvoidance
-from .selectors import (
+from ..enums import ExpertKind
+from ..models import ConflictDismissal, Expert, TeamAvoidance
+from ..selectors import (
     conflict_projects_for_user,
     declarable_projects,
     declarations_of_expert,
     experts_for_user,
     filter_experts,
 )
+from . import exports, imports
+from .services import ExpertInput, add_expert, invite_expert, set_expert_active, update_expert
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("station", "direction", "kind", "active", "q")

@@ -1,8 +1,8 @@
-"""URL patterns of the review app's experts pages (included by urls.py)."""
+"""URL patterns of the review app's experts pages (included by ciic/review/urls.py)."""
 
 from django.urls import path
 
-from . import views_experts as views
+from . import views
 
 urlpatterns = [
     path("experts/", views.expert_list, name="expert_list"),
