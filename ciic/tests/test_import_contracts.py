@@ -65,6 +65,9 @@ WRONG = {
     "an app imports the API": (
         "ciic/accounts/services.py", "from ciic.api import urls\n", LAYERS,
         "ciic.accounts is not allowed to import ciic.api"),
+    "the demo imports the API, its neighbour on top": (
+        "ciic/demo/entrants.py", "from ciic.api import urls\n", LAYERS,
+        "ciic.demo is not allowed to import ciic.api"),
     "an app imports test support": (
         "ciic/entrants/services.py", "from ciic.testing import personas\n", LAYERS,
         "ciic.entrants is not allowed to import ciic.testing"),
