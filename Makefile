@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PG_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
 
-.PHONY: run test test-sqlite test-postgres install setup lint fonts browser messages clean-venv
+.PHONY: run dev test test-sqlite test-postgres install setup lint fonts browser messages clean-venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,17 +19,30 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 
 install: $(VENV)/.installed
 
+# This installation's secrets (DEBUG off needs them), written once and kept (scripts/local_env.py).
+var/local.env: | $(VENV)/.installed
+	$(PY) scripts/local_env.py $@
+
 # Migrate, load the CIIC 2023 spec and demo data once (a second run keeps what exists).
-setup: install fonts
+setup: install fonts var/local.env
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_setup
 
-# The task worker (originality checks) runs beside the web server and stops when it stops.
-# No autoreload for the worker (its reloader's child would outlive the trap): restart
-# `make run` after changing a task.
+# What a user sees: gunicorn with DEBUG off, static files through WhiteNoise, plain 404 pages
+# (gunicorn.conf.py). The task worker (originality checks, assignment solves) runs beside it
+# and stops when it stops; restart `make run` after changing code. PORT also sets the links in
+# emails (SITE_URL).
+export PORT
 run: setup
 	@echo "CIIC Platform: http://127.0.0.1:$(PORT)/"
+	@$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	DEBUG=false SECURE_COOKIES=false $(PY) -m gunicorn
+
+# For developers: Django's runserver with autoreload and debug pages.
+dev: setup
+	@echo "CIIC Platform (development): http://127.0.0.1:$(PORT)/"
 	@$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -14,10 +14,16 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from dotenv import load_dotenv
 
 from ciic.core import storage_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# `make run` keeps this installation's secrets in var/local.env, written once by
+# scripts/local_env.py, so every command run in this checkout encrypts with the same keys.
+# A variable set in the environment wins over the file.
+load_dotenv(BASE_DIR / "var" / "local.env", override=False)
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -46,11 +52,18 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("DEBUG", True)
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-in-production"
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-secret-key-change-me-in-production"
+    SECRET_KEY = DEV_SECRET_KEY
+
+
+def derived_field_key(secret: str) -> str:
+    """The field encryption key used when none is set: derived from SECRET_KEY (DEBUG only)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode()
+
 
 ALLOWED_HOSTS = [h for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -61,7 +74,7 @@ _field_keys = [k for k in env_str("FIELD_ENCRYPTION_KEYS").split(",") if k]
 if not _field_keys:
     if not DEBUG:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DEBUG is off")
-    _field_keys = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
+    _field_keys = [derived_field_key(SECRET_KEY)]
 FIELD_ENCRYPTION_KEYS = _field_keys
 # Keyed hash for looking personal data up without decrypting it (uniqueness of ID numbers).
 BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY") or hashlib.sha256(
@@ -100,11 +113,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the server itself when DEBUG is off (`make run` serves through gunicorn).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ciic.accounts.middleware.SessionRefreshMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ciic.accounts.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -141,10 +157,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers and the single writer work side by side under runserver.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
-        "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;"
-    )
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        # WAL: readers never wait for the writer, nor the writer for readers.
+        "init_command": "PRAGMA journal_mode=WAL;",
+        # A transaction takes the write lock when it begins. A deferred one that read first
+        # fails at once with "database is locked" when another writer holds the lock: SQLite
+        # cannot wait for a lock upgrade. Taken up front, writers queue instead.
+        "transaction_mode": "IMMEDIATE",
+        # How long a writer waits for the lock, in seconds, before giving up.
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -165,7 +187,9 @@ LOGOUT_REDIRECT_URL = "site:home"
 
 # Sessions: rotated at login by Django's login(), expire after a working day of inactivity.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True
+# Pushed back at most every SESSION_REFRESH_SECONDS (accounts.middleware.SessionRefreshMiddleware),
+# so a plain page view writes nothing.
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -189,14 +213,19 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise serves static files from the apps' static folders (its finders), so `make run`
+# needs no collectstatic. A deployment that collects them sets STATIC_ROOT and
+# WHITENOISE_USE_FINDERS=false.
+STATIC_ROOT = env_str("STATIC_ROOT") or None
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 STATICFILES_DIRS = [BASE_DIR / "ciic" / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 # Materials on the local disk, or in an S3-compatible store when CIIC_S3_BUCKET is set.
 STORAGES = storage_config.storages(os.environ)
 
-# Links in notification emails point here.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Links in notification emails point here; by default the local address on the port `make run`
+# serves (PORT).
+SITE_URL = env_str("SITE_URL") or f"http://127.0.0.1:{env_int('PORT', 8000)}"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@cii-contest.local")
 

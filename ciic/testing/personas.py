@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from ciic.accounts.enums import Role
+from ciic.accounts.middleware import SessionRefreshMiddleware
 from ciic.accounts.models import User
 
 PASSWORD = "Ciic-demo-2023!"
@@ -23,5 +26,6 @@ def verified_client(user: User, client: Client | None = None) -> Client:
     device, _ = StaticDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[SessionRefreshMiddleware.KEY] = int(time.time())  # as the login request's save stamps it
     session.save()
     return client

@@ -328,6 +328,17 @@ def test_station_officer_sees_own_station_team_but_not_others(verified, station_
     assert client.get(reverse("entrants:team_detail", args=[other_team.pk])).status_code == 404
 
 
+def test_a_refused_team_is_the_sites_404_page_in_the_readers_language(verified, station_officer, other_team):
+    """With DEBUG off (as `make run` serves), not Django's debug page, nothing about the team."""
+    client = verified(station_officer)
+    url = reverse("entrants:team_detail", args=[other_team.pk])
+    chinese = client.get(url)
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert chinese.status_code == english.status_code == 404
+    assert "页面不存在" in chinese.content.decode() and "Page not found" in english.content.decode()
+    assert other_team.name not in chinese.content.decode()
+
+
 def test_sixth_representative_is_refused_on_the_team_page(client, team, team_lead):
     client.force_login(team_lead)
     url = reverse("entrants:team_add_representative", args=[team.pk])
