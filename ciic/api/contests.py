@@ -154,11 +154,15 @@ class ScheduleItemOut(Schema):
     name: str = Field(description="日程名称（按请求语言）/ Step name")
     starts_at: dt.datetime | None = Field(description="开始时间 / Starts at")
     ends_at: dt.datetime = Field(description="截止时间 / Ends at")
-    note: str = Field(description="备注 / Note")
+    note: str = Field(description="备注（按请求语言）/ Note, in the request's language")
 
     @staticmethod
     def resolve_name(obj) -> str:
         return obj.display_name
+
+    @staticmethod
+    def resolve_note(obj) -> str:
+        return obj.display_note
 
 
 class PolicyOut(Schema):

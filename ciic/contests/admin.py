@@ -104,7 +104,7 @@ class CentralSOEAdmin(ContestChildAdmin):
 
 @admin.register(ScheduleItem)
 class ScheduleItemAdmin(ContestChildAdmin):
-    list_display = ("name", "key", "starts_at", "ends_at", "note", "contest")
+    list_display = ("name", "key", "starts_at", "ends_at", "placeholder", "note", "contest")
     search_fields = ("name", "key")
 
 

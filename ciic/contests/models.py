@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -174,19 +175,31 @@ class CentralSOE(models.Model):
 
 
 class ScheduleItem(BilingualName):
-    """A dated step of the schedule (R-T1..R-T5). Times are aware; shown in the contest's zone."""
+    """A dated step of the schedule (R-T1..R-T5). Times are aware; shown in the contest's zone.
+    In date order: by the first date shown (the start, or the end of a one-day step)."""
 
     contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="schedule")
     key = models.SlugField(_("代码"), max_length=60)
     starts_at = models.DateTimeField(_("开始"), null=True, blank=True)
     ends_at = models.DateTimeField(_("截止"))
     note = models.CharField(_("备注"), max_length=300, blank=True)
+    note_en = models.CharField(_("英文备注"), max_length=300, blank=True)
+    # For staff only: the rules the step comes from, and whether the date is a placeholder the
+    # organizing committee has yet to set.
+    rules = models.JSONField(_("规则编号"), default=list, blank=True)
+    placeholder = models.BooleanField(_("占位日期"), default=False)
 
     class Meta:
         verbose_name = _("日程")
         verbose_name_plural = _("日程")
-        ordering = ["contest", "ends_at"]
+        ordering = ["contest", Coalesce("starts_at", "ends_at"), "ends_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["contest", "key"], name="schedule_key_unique")]
+
+    @property
+    def display_note(self) -> str:
+        if (get_language() or "zh-hans").startswith("en") and self.note_en:
+            return self.note_en
+        return self.note
 
 
 class Stage(BilingualName):

@@ -445,7 +445,8 @@ class _Loader:
                 {"contest": contest, "key": x["key"]},
                 {"name": x["name"], "name_en": x.get("name_en", ""),
                  "starts_at": dt_or_none(x.get("starts_at")), "ends_at": parse_datetime(x["ends_at"]),
-                 "note": x.get("note", "")},
+                 "note": x.get("note", ""), "note_en": x.get("note_en", ""), "rules": x.get("rules", []),
+                 "placeholder": x.get("placeholder", False)},
             )
 
         tiers = d["awards"]["tiers"]

@@ -246,6 +246,16 @@ def _check_groups(data: dict[str, Any], errors: list[str]) -> None:
                 )
 
 
+# A date written into a schedule note: a year, a month (with or without its day), an ISO date,
+# or an English month name ("May" left out: it starts sentences). Notes say how a date is set,
+# not what it is.
+DATE_IN_TEXT = re.compile(
+    r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}|"
+    r"\b(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b"
+)
+
+
 def _check_schedule(data: dict[str, Any], errors: list[str]) -> None:
     """R-T1..R-T5: unique keys, each item ends after it starts, `registration` present."""
     items = list(_entries(data, "schedule"))
@@ -262,6 +272,11 @@ def _check_schedule(data: dict[str, Any], errors: list[str]) -> None:
             errors.append(
                 f"schedule[{i}].ends_at: {item['ends_at']} is not after starts_at {item['starts_at']}"
             )
+        for field in ("note", "note_en"):
+            note = item.get(field)
+            if isinstance(note, str) and DATE_IN_TEXT.search(note):
+                errors.append(f"schedule[{i}].{field}: {DATE_IN_TEXT.search(note).group(0)!r} is a date: "
+                              "dates go in starts_at/ends_at only, so that the note stays true when they move")
     if isinstance(data.get("schedule"), list) and REGISTRATION_KEY not in {
         _str(s, "key") for _, s in items
     }:
@@ -462,9 +477,10 @@ def shift_schedule(
     data: dict[str, Any], *, now: dt.datetime, lead: dt.timedelta = dt.timedelta(days=7)
 ) -> tuple[dict[str, Any], dt.timedelta]:
     """A copy of a valid spec with every schedule item moved by one offset so that
-    registration is open at `now`: it started `lead` before (or half its length before, if
-    it is shorter than twice `lead`). Every gap between dates is kept. The offset is whole
-    minutes, so the shifted times stay readable."""
+    registration is open at `now`: it started between `lead` and a day more before (or half
+    its length before, if it is shorter than twice `lead`). Every gap between dates is kept.
+    The offset is whole days, so every time of day stays as the notice gives it (23:59:59
+    stays 23:59:59)."""
     data = copy.deepcopy(data)
     items = data["schedule"]
     registration = next(item for item in items if item["key"] == REGISTRATION_KEY)
@@ -475,7 +491,7 @@ def shift_schedule(
     else:
         anchor = ends - lead
     offset = now - anchor
-    offset = dt.timedelta(minutes=offset // dt.timedelta(minutes=1))
+    offset = dt.timedelta(days=offset // dt.timedelta(days=1))
     for item in items:
         for key in ("starts_at", "ends_at"):
             if key in item:

@@ -133,6 +133,11 @@ GROUP = _object(
 
 CENTRAL_SOE = _object(["name"], {"name": NAME, "credit_code": CREDIT_CODE})
 
+RULE_ID = {"type": "string", "pattern": r"^R-[A-Z][0-9]+[a-z]?(\.[0-9]+)?$"}
+
+# A step of the schedule. Its dates are only in starts_at/ends_at (a note holding a date would
+# go stale when the schedule moves: spec.py refuses one); `rules` and `placeholder` (a date the
+# committee has yet to set) are for staff and are not shown to the public.
 SCHEDULE_ITEM = _object(
     ["key", "name", "ends_at"],
     {
@@ -142,6 +147,9 @@ SCHEDULE_ITEM = _object(
         "starts_at": DATETIME,
         "ends_at": DATETIME,
         "note": {"type": "string", "maxLength": 300},
+        "note_en": {"type": "string", "maxLength": 300},
+        "rules": {"type": "array", "items": RULE_ID, "uniqueItems": True},
+        "placeholder": {"type": "boolean"},
     },
 )
 

@@ -130,16 +130,19 @@ def test_an_invalid_new_version_leaves_the_loaded_contest_as_it_was():
 
 
 def test_shift_to_now_opens_registration_and_keeps_every_gap():
-    """R-T1 on a demo or test server: registration starts 7 days before `now`, and every
-    date moves by the same offset, in the rows and in the stored spec."""
+    """R-T1 on a demo or test server: registration started 7 to 8 days before `now`, and every
+    date moves by the same offset of whole days, in the rows and in the stored spec, so every
+    time of day stays as the notice gives it (shifted times fell on odd minutes like 02:02)."""
     original = {x["key"]: x for x in spec_2023()["schedule"]}
     now = dt.datetime(2031, 3, 15, 10, 30, tzinfo=BEIJING)
     result = load_contest_spec(data=spec_2023(), shift_to_now=True, now=now)
     contest = result.contest
     assert registration_open(contest, now=now)
     registration = ScheduleItem.objects.get(contest=contest, key="registration")
-    assert registration.starts_at == now - dt.timedelta(days=7)
-    assert result.shift is not None
+    assert now - dt.timedelta(days=8) < registration.starts_at <= now - dt.timedelta(days=7)
+    assert result.shift is not None and result.shift % dt.timedelta(days=1) == dt.timedelta(0)
+    assert registration.starts_at.astimezone(BEIJING).time() == dt.time(0, 0)
+    assert registration.ends_at.astimezone(BEIJING).time() == dt.time(23, 59, 59)
     for item in ScheduleItem.objects.filter(contest=contest):
         spec_item = original[item.key]
         assert item.ends_at == dt.datetime.fromisoformat(spec_item["ends_at"]) + result.shift

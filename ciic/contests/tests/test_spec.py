@@ -130,6 +130,30 @@ def test_schedule_items_end_after_they_start():
     ]
 
 
+def test_a_schedule_note_holding_a_date_is_refused():
+    """A date in a note went stale when the schedule moved ("截止至2023年10月22日" beside a
+    shifted date): dates live in starts_at/ends_at only."""
+    spec = spec_2023()
+    spec["schedule"][0]["note"] = "截止至2023年10月22日"
+    spec["schedule"][5]["note_en"] = "In December, in Ningbo"
+    spec["schedule"][3]["note"] = "10月—11月，各赛站组织方案另行公布"
+    assert validate_spec(spec) == [
+        "schedule[0].note: '2023年' is a date: dates go in starts_at/ends_at only, so that the note "
+        "stays true when they move",
+        "schedule[3].note: '10月' is a date: dates go in starts_at/ends_at only, so that the note "
+        "stays true when they move",
+        "schedule[5].note_en: 'December' is a date: dates go in starts_at/ends_at only, so that the "
+        "note stays true when they move",
+    ]
+
+
+def test_schedule_rules_must_be_rule_ids():
+    spec = spec_2023()
+    spec["schedule"][0]["rules"] = ["R-T1", "T1"]
+    errors = validate_spec(spec)
+    assert len(errors) == 1 and errors[0].startswith("schedule[0].rules[1]: 'T1' does not match"), errors
+
+
 def test_times_need_their_utc_offset():
     """All times are Beijing time, said explicitly: a naive or date-only value is refused."""
     spec = spec_2023()

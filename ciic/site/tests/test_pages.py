@@ -47,6 +47,27 @@ def test_home_page_shows_schedule_in_asia_shanghai(client, closed_contest):
     assert "报名已截止或尚未开始" in html
 
 
+def test_home_page_schedule_is_in_date_order_with_notes_in_the_readers_language(client, contest):
+    """Items were ordered by their end while the page shows their start first."""
+    import re
+
+    for language, note in (("zh-hans", "各赛站组织方案另行公布"), ("en", "Each station publishes its own plan")):
+        html = client.get(reverse("site:home"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        schedule = html[html.index('id="schedule"'):html.index('id="prizes"')]
+        firsts = re.findall(r'<span class="nowrap">(\d{4}-\d{2}-\d{2})', schedule)
+        assert len(firsts) == contest.schedule.count() and firsts == sorted(firsts)
+        assert note in schedule
+
+
+def test_placeholder_dates_and_rule_ids_are_for_staff_only(client, contest, verified, secretariat):
+    public = client.get(reverse("site:home")).content.decode()
+    schedule = public[public.index('id="schedule"'):public.index('id="prizes"')]
+    assert "占位日期" not in schedule and "R-T1" not in schedule
+    staff = verified(secretariat).get(reverse("site:home")).content.decode()
+    schedule = staff[staff.index('id="schedule"'):staff.index('id="prizes"')]
+    assert "占位日期" in schedule and '<span class="rule">R-T1</span>' in schedule
+
+
 def test_home_page_without_a_contest_says_so(client, empty_database):
     response = client.get(reverse("site:home"))
     assert response.status_code == 200
