@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ciic.audit.services import record
-from ciic.contests.models import ApplicationSection, PastWinner
+from ciic.contests.models import ApplicationSection, MaterialType, PastWinner
 from ciic.contests.selectors import deadline_text, registration_open
 from ciic.core.validation import Errors
 from ciic.engines.originality import name_matches_past_winner
@@ -125,6 +126,55 @@ def _digest(name: str, sections: dict) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _complete_draft(project: Project, errors: Errors) -> dict[str, str]:
+    """The draft's sections, with what a version still lacks added to `errors`: every section
+    filled within its limit and every required material (R-J7). `submit_project` and the
+    checklist ask this one question, so the page and the refusal cannot disagree."""
+    draft = Draft.objects.get(project=project)
+    sections = _clean_sections(project, draft.sections, errors, complete=True)
+    for field, (message, rule) in material_errors(project).items():
+        errors.add(field, message, rule)
+    return sections
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One thing a version needs, for the project page and the confirmation page."""
+
+    key: str  # the field the refusal names: sections.<code> or materials.<code>
+    label: str
+    anchor: str  # the element on the project page to go to
+    required: bool
+    problem: str  # empty when the item is ready
+    rule: str
+
+    @property
+    def ready(self) -> bool:
+        return not self.problem
+
+
+def submission_checklist(project: Project) -> list[ChecklistItem]:
+    """Each section of the form and each material type, in page order, with what it lacks
+    for a submission (R-J7); the same check `submit_project` makes. Optional material types
+    that are missing are listed as ready: nothing stops the submission."""
+    errors = Errors()
+    _complete_draft(project, errors)
+    problems = {field: errs[0] for field, errs in errors.by_field.items()}
+    items = []
+    for section in ApplicationSection.objects.filter(contest_id=project.contest_id):
+        problem = problems.get(f"sections.{section.code}")
+        items.append(ChecklistItem(
+            key=f"sections.{section.code}", label=section.display_name, anchor=f"id_section_{section.code}",
+            required=True, problem=problem.messages[0] if problem else "", rule=problem.code if problem else "R-J7"))
+    for mtype in MaterialType.objects.filter(contest_id=project.contest_id):
+        problem = problems.get(f"materials.{mtype.code}")
+        items.append(ChecklistItem(
+            key=f"materials.{mtype.code}", label=mtype.display_name, anchor=f"material-{mtype.code}",
+            required=mtype.required, problem=problem.messages[0] if problem else "",
+            rule=problem.code if problem else "R-J7"))
+    return items
+
+
 def submit_project(*, project: Project, actor, now: dt.datetime | None = None) -> Submission:
     """Freeze the draft as the next numbered version for the stage open now (R-J4).
 
@@ -157,10 +207,7 @@ def submit_project(*, project: Project, actor, now: dt.datetime | None = None) -
     with transaction.atomic():
         locked = Project.objects.select_for_update().get(pk=project.pk)
         _require_active(locked, errors)
-        draft = Draft.objects.get(project=locked)
-        sections = _clean_sections(locked, draft.sections, errors, complete=True)
-        for field, (message, rule) in material_errors(locked).items():
-            errors.add(field, message, rule)
+        sections = _complete_draft(locked, errors)
         errors.raise_if_any()
         number = (locked.submissions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
         submission = Submission.objects.create(

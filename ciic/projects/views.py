@@ -33,7 +33,7 @@ from .selectors import (
     projects_with_stage_counts,
     submission_window,
 )
-from .services import save_draft, start_project, submit_project
+from .services import save_draft, start_project, submission_checklist, submit_project
 
 _errors = template_errors
 
@@ -70,7 +70,7 @@ def _page(request: HttpRequest, project: Project, **extra) -> HttpResponse:
         "project": project, "team": project.team, "sections": sections, "materials": materials,
         "stage": stage, "window": submission_window(stage) if stage else (None, None),
         "versions": _versions(project), "can_edit": request.user.has_perm("projects.edit_project", project),
-        "errors": {}, **extra,
+        "checklist": submission_checklist(project), "errors": {}, **extra,
     }
     return render(request, "projects/project_detail.html", context)
 
@@ -165,7 +165,8 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     next_number = (project.submissions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     return render(request, "projects/submit_confirm.html", {
         "project": project, "next_number": next_number, "stage": open_stage(project.contest),
-        "first": next_number == 1})
+        "first": next_number == 1,
+        "missing": [item for item in submission_checklist(project) if not item.ready]})
 
 
 @login_required

@@ -70,6 +70,42 @@ def test_submit_asks_for_confirmation_then_freezes_a_version(project, lead_clien
     assert Submission.objects.get(project=project).number == 1
 
 
+def test_project_page_checks_what_the_version_needs_item_by_item(project, lead_client, complete_materials):
+    """R-J7: each section and each material type with its state; a fix turns its line ready."""
+    from ciic.projects.services import save_draft
+
+    complete_materials()
+    first = project.contest.form_sections.first()
+    save_draft(project=project, actor=project.team.lead, sections={first.code: ""})
+    html = lead_client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    checklist = html[html.index('class="checklist"'):]
+    checklist = checklist[:checklist.index("</ul>")]
+    assert 'class="is-missing"' in checklist and f'href="#id_section_{first.code}"' in checklist
+    assert f"请填写“{first.display_name}”" in checklist
+    for mtype in project.contest.material_types.filter(required=True):
+        assert f'href="#material-{mtype.code}"' in checklist
+    assert checklist.count('class="is-missing"') == 1  # the materials are complete
+
+    save_draft(project=project, actor=project.team.lead, sections={first.code: "补上的项目概述"})
+    html = lead_client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert 'class="is-missing"' not in html
+
+
+def test_confirmation_lists_what_is_missing_and_offers_no_submit_until_it_is_there(project, lead_client):
+    """The confirmation page let a team submit with empty sections and missing materials."""
+    from ciic.projects.services import save_draft
+
+    first = project.contest.form_sections.first()
+    save_draft(project=project, actor=project.team.lead, sections={first.code: ""})
+    required = list(project.contest.material_types.filter(required=True))
+    html = lead_client.get(reverse("projects:submit", args=[project.pk])).content.decode()
+    assert 'class="alert alert-error error-summary"' in html
+    assert f"#id_section_{first.code}" in html and all(f"#material-{m.code}" in html for m in required)
+    assert f"还缺 {1 + len(required)} 项" in html
+    assert '<form method="post"' not in html and "确认提交</button>" not in html
+    assert not Submission.objects.filter(project=project).exists()
+
+
 def test_other_team_gets_404_and_writes_nothing(project, client, other_lead, samples):
     client.force_login(other_lead)
     for name, args in [("projects:detail", [project.pk]), ("projects:submit", [project.pk])]:

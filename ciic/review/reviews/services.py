@@ -127,6 +127,18 @@ def _review_values(review: ReviewModel | None) -> dict | None:
             "recommendation": review.recommendation, "submitted_at": review.submitted_at}
 
 
+def preview_total(*, review_round: ReviewRound, scores: Mapping[str, object] | None) -> tuple[float | None, int]:
+    """The weighted total these scores would get (`scoring.weighted_total`, the one `save_review`
+    stores), for the score form to show as the expert types, and how many criteria still lack
+    a valid score (then the total is None). Writes nothing."""
+    scores = normalize_scores(scores)
+    errors = Errors()
+    _check_scores(review_round, scores, complete=True, errors=errors)
+    if errors:
+        return None, len(errors.by_field)
+    return scoring.weighted_total(scores, round_form(review_round)), 0
+
+
 def save_review(*, assignment: Assignment, actor, scores: Mapping[str, object] | None, comment: str = "",
                 recommendation: str = "", submit: bool, now: dt.datetime | None = None) -> ReviewModel:
     """Save the expert's review of one assigned project, as a draft or submitted (R-V1).

@@ -36,7 +36,7 @@ from ..selectors import (
     visible_assignment,
     workspace_rounds,
 )
-from .services import clear_slot, round_accepts_scores, save_review, schedule_slot
+from .services import clear_slot, preview_total, round_accepts_scores, save_review, schedule_slot
 
 
 def _errors(exc: ValidationError) -> dict[str, list[dict]]:
@@ -91,7 +91,7 @@ def _peers(assignment: Assignment) -> list[dict] | None:
 
 
 def _page(request: HttpRequest, assignment: Assignment, *, errors: dict | None = None, posted: dict | None = None,
-          status: int = 200) -> HttpResponse:
+          confirmed: bool = False, status: int = 200) -> HttpResponse:
     review_round = assignment.review_round
     project = assignment.project
     review = assignment.my_review
@@ -119,7 +119,13 @@ def _page(request: HttpRequest, assignment: Assignment, *, errors: dict | None =
         "can_score": round_accepts_scores(review_round), "peers": _peers(assignment),
         "criterion_names": [_label(c) for c in review_round.form],
         "revisions": review.revisions.count() if review is not None else 0,
+        "live_total": _live_total(review_round, values), "confirmed": confirmed,
         "errors": errors}, status=status)
+
+
+def _live_total(review_round, scores: dict) -> dict:
+    total, missing = preview_total(review_round=review_round, scores=scores)
+    return {"total": total, "missing": missing, "decimals": review_round.score_decimals}
 
 
 @login_required
@@ -141,12 +147,25 @@ def score(request: HttpRequest, round_pk: int, project_pk: int) -> HttpResponse:
             raise ValidationError({"confirm": ValidationError(_("请勾选确认后再提交评分"), code="R-V1")})
         save_review(assignment=assignment, actor=request.user, submit=submit, **posted)
     except ValidationError as exc:
-        return _page(request, assignment, errors=_errors(exc), posted=posted, status=422)
+        # The form comes back as the expert left it, the confirmation box included.
+        return _page(request, assignment, errors=_errors(exc), posted=posted,
+                     confirmed=request.POST.get("confirm") == "on", status=422)
     if submit:
         messages.success(request, _("评分已提交。截止前仍可修改并重新提交，每次提交都会留档。"))
     else:
         messages.success(request, _("评分草稿已保存。"))
     return redirect("review:workspace_project", round_pk=round_pk, project_pk=project_pk)
+
+
+@login_required
+@require_POST
+def score_total(request: HttpRequest, round_pk: int, project_pk: int) -> HttpResponse:
+    """The weighted total of the scores typed so far (htmx, as the expert types); saves nothing."""
+    assignment = _assignment(request, round_pk, project_pk)
+    scores = {c["code"]: request.POST.get(f"score_{c['code']}", "") for c in assignment.review_round.form}
+    return render(request, "review/_score_total.html", {
+        "review_round": assignment.review_round, "project": assignment.project,
+        "live_total": _live_total(assignment.review_round, scores)})
 
 
 @login_required

@@ -72,13 +72,25 @@ def test_expert_scores_an_assigned_project_and_cannot_open_a_conflicted_one(
     expect(page.locator("h1")).to_have_text(first.name)
     expect(page.locator("#application")).to_contain_text("第1个项目的申报内容")
     expect(page.locator("#materials a").first).to_be_visible()
+    live = page.locator("#score-total-live")
+    expect(live).to_contain_text("还有 5 项未评")
     for code, value in FULL.items():
         page.fill(f"#id_score_{code}", str(value))
+    expect(live.locator(".score-total-value")).to_have_text("76.50")  # as the expert types
     page.select_option("#id_recommendation", "advance")
     page.fill("#id_comment", "平台架构清晰，落地案例充分。")
     # Submitting needs the confirmation box: without it the page says so and saves nothing.
     page.click("button[value=submit]")
     expect(page.locator("#err-confirm")).to_contain_text("请勾选确认后再提交评分")
+    # The refusal is summed up at the top, with the focus on it and a link to the box.
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("请勾选确认后再提交评分")
+    assert page.evaluate("document.querySelector('.error-summary').getBoundingClientRect().top") < 400
+    page.screenshot(path=str(ARTIFACTS / "review-refused-summary.png"))
+    summary.locator("a").first.click()
+    expect(page.locator("#id_confirm")).to_be_focused()
+    expect(page.locator("#id_comment")).to_have_value("平台架构清晰，落地案例充分。")
     page.check("#id_confirm")
     page.click("button[value=submit]")
     expect(page.locator(".messages")).to_contain_text("评分已提交")

@@ -146,6 +146,40 @@ def test_an_out_of_range_score_is_shown_next_to_its_field(round_setup, judge_cli
     assert not Review.objects.exists()
 
 
+def test_a_refused_score_form_keeps_the_ticked_confirmation(round_setup, judge_client):
+    """The confirmation box came back cleared after a refusal, with everything else kept."""
+    r = judge_client.post(_url(round_setup, 0, "review:workspace_score"),
+                          _post_scores(FULL | {"technology": "12"}, recommendation="advance", comment="思路清晰",
+                                       action="submit", confirm="on"))
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert re.search(r'<input type="checkbox" name="confirm" id="id_confirm" checked>', html)
+    assert "思路清晰" in html and 'value="advance" selected' in html
+
+
+def test_the_score_form_shows_the_weighted_total_as_the_expert_types(round_setup, judge_client):
+    """The same total `save_review` stores (scoring.weighted_total), at the round's decimals."""
+    url = _url(round_setup, 0, "review:workspace_score_total")
+    partial = judge_client.post(url, _post_scores({"innovation": "8", "technology": "7"})).content.decode()
+    assert 'id="score-total-live"' in partial and "还有 3 项未评或超出范围" in partial
+    out_of_range = judge_client.post(url, _post_scores(FULL | {"team": "11"})).content.decode()
+    assert "还有 1 项未评或超出范围" in out_of_range
+    full = judge_client.post(url, _post_scores(FULL)).content.decode()
+    assert '<strong class="score-total-value">76.50</strong>' in full
+    assert not Review.objects.exists()  # nothing saved
+    page = judge_client.get(_url(round_setup, 0)).content.decode()
+    assert 'hx-post="' + url + '"' in page
+
+
+def test_outsiders_get_no_total(round_setup, client, peer_user, judge_client):
+    assert client.post(_url(round_setup, 0, "review:workspace_score_total"),
+                       _post_scores(FULL)).status_code == 302  # anonymous: to login
+    not_assigned = _url(round_setup, 1, "review:workspace_score_total")  # the peer reviews the first only
+    assert verified_client(peer_user).post(not_assigned, _post_scores(FULL)).status_code == 404
+    conflicted = _url(round_setup, 2, "review:workspace_score_total")
+    assert judge_client.post(conflicted, _post_scores(FULL)).status_code == 404
+
+
 def test_after_submitting_the_expert_sees_the_peers_scores(round_setup, judge_client, peer_user):
     from ciic.review.reviews.services import save_review
 
