@@ -15,7 +15,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 @contextlib.contextmanager
 def chromium_page(monkeypatch, *, init_script: str | None = None,
-                  ignore_console: Callable[[object], bool] = lambda msg: False) -> Iterator[object]:
+                  ignore_console: Callable[[object], bool] = lambda msg: False,
+                  viewport: tuple[int, int] = (1280, 900)) -> Iterator[object]:
     """A fresh page; fails the test if the page logged a script error or a console error
     (unless `ignore_console(msg)` says that error was provoked on purpose)."""
     # Playwright's sync API runs an event loop in this thread; Django's ORM (the live server's
@@ -30,7 +31,7 @@ def chromium_page(monkeypatch, *, init_script: str | None = None,
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
         page = context.new_page()
         page.set_default_timeout(10_000)
         if init_script:

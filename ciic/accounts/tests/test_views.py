@@ -43,6 +43,16 @@ def test_sign_up_refuses_taken_email_and_weak_password_next_to_fields(client, te
     assert User.objects.count() == 1
 
 
+def test_a_short_password_is_refused_in_the_readers_language(client, db):
+    """Django 5.2's own message has no Simplified Chinese translation: it showed in English."""
+    data = {"identifier": "new@example.com", "full_name": "新用户", "password": "7a!"}
+    chinese = client.post(reverse("accounts:signup"), data, **ADDR).content.decode()
+    assert "密码太短：至少需要 8 个字符" in chinese and "too short" not in chinese
+    english = client.post(reverse("accounts:signup"), data, HTTP_ACCEPT_LANGUAGE="en", **ADDR).content.decode()
+    assert "This password is too short: it needs at least 8 characters" in english
+    assert not User.objects.filter(email="new@example.com").exists()
+
+
 def test_sign_up_refuses_invalid_mobile(client, db):
     response = client.post(reverse("accounts:signup"), {
         "identifier": "12345", "full_name": "x", "password": "Xk9-long-passphrase"}, **ADDR)
