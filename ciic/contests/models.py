@@ -59,6 +59,8 @@ class Contest(BilingualName):
     originality_threshold = models.FloatField(
         _("原创性检查相似度阈值"), default=0.5,
         validators=[MinValueValidator(0.05), MaxValueValidator(1.0)])
+    # R-P9: [{"code", "name", "name_en"}], what is checked on each finalist.
+    due_diligence_checklist = models.JSONField(_("尽职调查核查项"), default=list, blank=True)
     spec = models.JSONField(_("赛事规格"), default=dict, blank=True)
     spec_sha256 = models.CharField(max_length=64, blank=True)
     loaded_at = models.DateTimeField(_("载入时间"), default=timezone.now)

@@ -283,6 +283,7 @@ class _Loader:
             "max_representatives": d["participation"]["max_representatives"],
             "originality_threshold": d.get("originality", {}).get(
                 "threshold", Contest._meta.get_field("originality_threshold").default),
+            "due_diligence_checklist": d.get("due_diligence_checklist", []),
             "spec": d,
             "spec_sha256": self.sha,
         }

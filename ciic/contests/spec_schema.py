@@ -17,7 +17,10 @@ SPEC_FORMAT = 1
 CODE = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*$", "maxLength": 40}
 KEY = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*$", "maxLength": 60}
 NAME = {"type": "string", "minLength": 1, "maxLength": 200}
-NAME_EN = {"type": "string", "maxLength": 200}
+# Every named thing of the contest has its English name, which the English pages show. The
+# official names of organizations (hosts, local organizing units, central SOEs) and the
+# policies' legal texts are Chinese only.
+NAME_EN = {"type": "string", "minLength": 1, "maxLength": 200}
 TEXT = {"type": "string", "minLength": 1}
 DATETIME = {"type": "string", "format": "date-time"}
 COUNT = {"type": "integer", "minimum": 1}
@@ -42,7 +45,7 @@ def _list(item: dict[str, Any], *, min_items: int = 0) -> dict[str, Any]:
 
 
 CONTEST = _object(
-    ["slug", "edition", "year", "name", "theme", "time_zone"],
+    ["slug", "edition", "year", "name", "name_en", "theme", "theme_en", "time_zone"],
     {
         "slug": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*$", "maxLength": 60},
         "edition": COUNT,
@@ -72,7 +75,7 @@ HOSTS = {
 LOCAL_UNIT = _object(["name"], {"name": NAME, "credit_code": CREDIT_CODE})
 
 STATION = _object(
-    ["code", "name"],
+    ["code", "name", "name_en"],
     {
         "code": CODE,
         "name": NAME,
@@ -83,14 +86,14 @@ STATION = _object(
 )
 
 DIRECTION = _object(
-    ["number", "code", "name", "description", "station"],
+    ["number", "code", "name", "name_en", "description", "description_en", "station"],
     {
         "number": COUNT,
         "code": CODE,
         "name": NAME,
         "name_en": NAME_EN,
         "description": TEXT,
-        "description_en": {"type": "string"},
+        "description_en": TEXT,
         "station": CODE,
     },
 )
@@ -104,7 +107,7 @@ CONDITION = _object(
 # That a criterion is one or the other, never both nor neither, is checked in spec.py.
 CRITERION = {
     **_object(
-        ["label"],
+        ["label", "label_en"],
         {
             "label": NAME,
             "label_en": NAME_EN,
@@ -121,7 +124,7 @@ CRITERION = {
 }
 
 GROUP = _object(
-    ["code", "name"],
+    ["code", "name", "name_en"],
     {
         "code": CODE,
         "name": NAME,
@@ -139,7 +142,7 @@ RULE_ID = {"type": "string", "pattern": r"^R-[A-Z][0-9]+[a-z]?(\.[0-9]+)?$"}
 # go stale when the schedule moves: spec.py refuses one); `rules` and `placeholder` (a date the
 # committee has yet to set) are for staff and are not shown to the public.
 SCHEDULE_ITEM = _object(
-    ["key", "name", "ends_at"],
+    ["key", "name", "name_en", "ends_at"],
     {
         "key": KEY,
         "name": NAME,
@@ -157,7 +160,7 @@ SCHEDULE_ITEM = _object(
 # with their score ranges, and the recommendations an expert may give. That weights are
 # positive and each range has min < max is checked in spec.py.
 FORM_CRITERION = _object(
-    ["code", "name", "weight", "min", "max"],
+    ["code", "name", "name_en", "weight", "min", "max"],
     {
         "code": CODE,
         "name": NAME,
@@ -168,7 +171,7 @@ FORM_CRITERION = _object(
     },
 )
 
-RECOMMENDATION = _object(["code", "name"], {"code": CODE, "name": NAME, "name_en": NAME_EN})
+RECOMMENDATION = _object(["code", "name", "name_en"], {"code": CODE, "name": NAME, "name_en": NAME_EN})
 
 REVIEW_FORM = _object(
     ["criteria"],
@@ -181,7 +184,7 @@ REVIEW_FORM = _object(
 )
 
 ROUND = _object(
-    ["code", "name", "kind"],
+    ["code", "name", "name_en", "kind"],
     {
         "code": CODE,
         "name": NAME,
@@ -193,7 +196,7 @@ ROUND = _object(
 )
 
 STAGE = _object(
-    ["code", "name", "rounds"],
+    ["code", "name", "name_en", "rounds"],
     {
         "code": CODE,
         "name": NAME,
@@ -206,13 +209,17 @@ STAGE = _object(
     },
 )
 
+# R-P9: what the secretariat checks on each finalist before the finals (the notice names no
+# list: the committee sets it).
+CHECK_ITEM = _object(["code", "name", "name_en"], {"code": CODE, "name": NAME, "name_en": NAME_EN})
+
 QUOTA = _object(
     ["station", "group", "finalists"],
     {"station": CODE, "group": CODE, "finalists": {"type": ["integer", "null"], "minimum": 0}},
 )
 
 PRIZE_TIER = _object(
-    ["code", "rank", "name", "count", "amount"],
+    ["code", "rank", "name", "name_en", "count", "amount"],
     {
         "code": CODE,
         "rank": COUNT,
@@ -224,7 +231,7 @@ PRIZE_TIER = _object(
 )
 
 SPECIAL_AWARD = _object(
-    ["code", "name", "recipient"],
+    ["code", "name", "name_en", "recipient"],
     {
         "code": CODE,
         "name": NAME,
@@ -243,7 +250,7 @@ AWARDS = _object(
 )
 
 SECTION = _object(
-    ["code", "name", "max_chars"],
+    ["code", "name", "name_en", "max_chars"],
     {
         "code": CODE,
         "name": NAME,
@@ -254,7 +261,7 @@ SECTION = _object(
 )
 
 MATERIAL_TYPE = _object(
-    ["code", "name", "category", "formats", "max_size_mb"],
+    ["code", "name", "name_en", "category", "formats", "max_size_mb"],
     {
         "code": CODE,
         "name": NAME,
@@ -334,6 +341,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             "schedule": _list(SCHEDULE_ITEM, min_items=1),
             "stages": _list(STAGE, min_items=1),
             "quotas": _list(QUOTA),
+            "due_diligence_checklist": _list(CHECK_ITEM),
             "awards": AWARDS,
             "publicity_days": COUNT,
             "upload_grace_minutes": NATURAL,

@@ -7,12 +7,15 @@ import pytest
 
 from ciic.accounts.enums import Role
 from ciic.contests.models import StationQuota
+from ciic.contests.tests.helpers import spec_2023
 from ciic.review.enums import RoundStatus
-from ciic.review.finalists.services import DEFAULT_CHECKLIST
 from ciic.review.models import FinalistList
 from ciic.review.results.services import set_advancement_rule
 from ciic.review.tests.test_results import group, make_entry, make_experts, scored_round
 from ciic.testing.personas import make_user
+
+# R-P9: the 2023 spec's due-diligence checklist, as the contest loads it.
+CHECKLIST = [(i["code"], i["name"]) for i in spec_2023()["due_diligence_checklist"]]
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +102,7 @@ def test_archive_finalists_and_due_diligence(as_staff, setup, station_officer, s
     assert FinalistList.objects.get().snapshot_sha256 == confirmed["snapshot_sha256"]
 
     entry_id = confirmed["entries"][0]["id"]
-    checks = {code: {"ok": True} for code, _n in DEFAULT_CHECKLIST}
+    checks = {code: {"ok": True} for code, _n in CHECKLIST}
     refused = office.put(f"/review/finalists/entries/{entry_id}/due-diligence", {"passed": False, "checks": checks})
     assert refused.status_code == 422 and rules(refused) == {"R-P9"}
     failed = office.put(f"/review/finalists/entries/{entry_id}/due-diligence",

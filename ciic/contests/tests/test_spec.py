@@ -154,6 +154,21 @@ def test_schedule_rules_must_be_rule_ids():
     assert len(errors) == 1 and errors[0].startswith("schedule[0].rules[1]: 'T1' does not match"), errors
 
 
+def test_every_named_thing_needs_its_english_name():
+    """The English pages showed Chinese station, group and round names where the spec had none."""
+    spec = spec_2023()
+    del spec["stations"][4]["name_en"]
+    spec["groups"][0]["name_en"] = ""
+    del spec["stages"][0]["rounds"][1]["name_en"]
+    del spec["groups"][0]["criteria"][0]["label_en"]
+    assert validate_spec(spec) == [
+        "groups[0].criteria[0].label_en: is required",
+        "groups[0].name_en: '' should be non-empty",
+        "stages[0].rounds[1].name_en: is required",
+        "stations[4].name_en: is required",
+    ]
+
+
 def test_times_need_their_utc_offset():
     """All times are Beijing time, said explicitly: a naive or date-only value is refused."""
     spec = spec_2023()

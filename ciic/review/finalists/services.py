@@ -8,8 +8,8 @@
   snapshot (JSON: positions, project ids, names, teams, organizations, scores) whose SHA-256
   is recorded in the audit chain. A confirmed list and its snapshot never change: proposing
   or confirming again is refused, and `verify_snapshot` recomputes the hash.
-- **Due diligence** (`record_due_diligence`, R-P9): per finalist, a checklist (the spec's
-  items when it has any, else `DEFAULT_CHECKLIST`), findings and pass/fail, decided once.
+- **Due diligence** (`record_due_diligence`, R-P9): per finalist, the spec's checklist
+  (`due_diligence_checklist`), findings and pass/fail, decided once.
 - **Replacement** (`replace_finalist`): a failed finalist's place goes to the next in line
   (`next_in_line`: the same round's ranking in the group, advancing projects first, then by
   score), only by a recorded decision. Since the confirmed list is frozen, a replacement is
@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ciic.audit.services import record
@@ -41,14 +42,6 @@ from ..models import DueDiligence, FinalistEntry, FinalistList, ReviewRound, Rou
 from ..rounds.services import is_contest_wide
 
 REASON_LIMIT = 2000
-# R-P9 names no checklist; these follow what the application must prove (R-J7.2) and R-P6/R-J2.
-DEFAULT_CHECKLIST = [
-    ("qualification", "资质真实性"),
-    ("finance", "财务数据"),
-    ("ip", "知识产权"),
-    ("application", "应用证明"),
-    ("compliance", "无违法违规记录"),
-]
 
 
 # --- the candidates ----------------------------------------------------------------------------
@@ -206,11 +199,16 @@ def amendments(finalist_list: FinalistList) -> list[FinalistEntry]:
 
 
 def checklist_items(contest) -> list[tuple[str, str]]:
-    """The checklist's (code, name) items: the spec's, when the contest has any, else the default."""
-    items = getattr(contest, "due_diligence_checklist", None)
-    if items:
-        return [(i["code"], i["name"]) for i in items]
-    return list(DEFAULT_CHECKLIST)
+    """The checklist's (code, name) items, from the spec (`due_diligence_checklist`, R-P9); the
+    Chinese name is the one a record keeps."""
+    return [(i["code"], i["name"]) for i in contest.due_diligence_checklist]
+
+
+def checklist_labels(contest) -> dict[str, str]:
+    """code -> the item's name in the active language, for the pages."""
+    english = (get_language() or "").startswith("en")
+    return {i["code"]: (i.get("name_en") if english and i.get("name_en") else i["name"])
+            for i in contest.due_diligence_checklist}
 
 
 def _confirmed_entry(project: Project) -> FinalistEntry | None:

@@ -29,6 +29,7 @@ from .services import (
     amendments,
     candidates,
     checklist_items,
+    checklist_labels,
     confirm_finalists,
     current_entries,
     due_diligence_of,
@@ -155,9 +156,11 @@ def diligence(request: HttpRequest, entry_pk: int) -> HttpResponse:
     dd = due_diligence_of(project)
     offered = next_in_line(entry.finalist_list) if dd.passed is False else None
     replaced = FinalistEntry.objects.filter(replaces=entry).select_related("project").first()
+    labels = checklist_labels(contest)
+    items = [{**item, "label": labels.get(item["code"], item["name"])} for item in dd.checklist]
     return render(request, "review/diligence_form.html", {
-        "entry": entry, "project": project, "dd": dd, "errors": errors, "offered": offered, "replaced": replaced,
-        "list": entry.finalist_list})
+        "entry": entry, "project": project, "dd": dd, "items": items, "errors": errors, "offered": offered,
+        "replaced": replaced, "list": entry.finalist_list})
 
 
 @login_required

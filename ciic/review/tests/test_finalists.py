@@ -10,9 +10,9 @@ from django.db import DatabaseError, connection, transaction
 
 from ciic.audit.models import AuditEntry
 from ciic.contests.models import StationQuota
+from ciic.contests.tests.helpers import spec_2023
 from ciic.review.enums import FinalistStatus, RoundStatus
 from ciic.review.finalists.services import (
-    DEFAULT_CHECKLIST,
     canonical_json,
     confirm_finalists,
     current_entries,
@@ -27,9 +27,12 @@ from ciic.review.results.services import compute_results, set_advancement_rule
 
 from .test_results import group, make_entry, make_experts, rule_codes, scored_round
 
+# R-P9: the 2023 spec's due-diligence checklist, as the contest loads it.
+CHECKLIST = [(i["code"], i["name"]) for i in spec_2023()["due_diligence_checklist"]]
+
 pytestmark = pytest.mark.django_db
 
-ALL_OK = {code: {"ok": True, "note": "已核实"} for code, _name in DEFAULT_CHECKLIST}
+ALL_OK = {code: {"ok": True, "note": "已核实"} for code, _name in CHECKLIST}
 
 
 def set_quota(station, group_obj, n):
@@ -148,7 +151,7 @@ def test_due_diligence_fail_and_recorded_replacement(contest, station, local_res
     dd = record_due_diligence(project=failed, actor=secretariat, findings="财务审计报告系伪造",
                               checks={"finance": {"ok": False, "note": "审计报告不实"}}, passed=False)
     assert dd.passed is False and dd.decided_by == secretariat
-    assert [i["code"] for i in dd.checklist] == [c for c, _ in DEFAULT_CHECKLIST]
+    assert [i["code"] for i in dd.checklist] == [c for c, _ in CHECKLIST]
     with pytest.raises(ValidationError):  # a verdict is final
         record_due_diligence(project=failed, actor=secretariat, checks=ALL_OK, findings="", passed=True)
 

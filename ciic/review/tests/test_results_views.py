@@ -15,13 +15,16 @@ from openpyxl import load_workbook
 
 from ciic.accounts.enums import Role
 from ciic.contests.models import StationQuota
+from ciic.contests.tests.helpers import spec_2023
 from ciic.review.enums import Aggregation, FinalistStatus, RoundStatus
-from ciic.review.finalists.services import DEFAULT_CHECKLIST
 from ciic.review.models import DueDiligence, FinalistEntry, FinalistList, RoundArchive, TieDecision
 from ciic.review.results.services import compute_results, set_advancement_rule
 from ciic.testing.personas import make_user, verified_client
 
 from .test_results import group, make_entry, make_experts, make_round, score, scored_round
+
+# R-P9: the 2023 spec's due-diligence checklist, as the contest loads it.
+CHECKLIST = [(i["code"], i["name"]) for i in spec_2023()["due_diligence_checklist"]]
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +166,7 @@ def test_finalists_proposed_confirmed_checked_and_replaced(verified, contest, st
     entry = finalist_list.entries.get()
     dd_url = reverse("review:diligence", args=[entry.pk])
     assert officer.get(dd_url).status_code == 404
-    form = {"passed": "fail", "findings": "应用证明为虚构", **{f"ok-{code}": "1" for code, _n in DEFAULT_CHECKLIST}}
+    form = {"passed": "fail", "findings": "应用证明为虚构", **{f"ok-{code}": "1" for code, _n in CHECKLIST}}
     form["ok-application"] = "0"
     refused = office.post(dd_url, {**form, "passed": "maybe"})  # a tampered verdict: refused, nothing stored
     assert refused.status_code == 200 and "结论只能是通过、不通过或暂存" in refused.content.decode()
@@ -172,6 +175,10 @@ def test_finalists_proposed_confirmed_checked_and_replaced(verified, contest, st
     assert DueDiligence.objects.get(project=a).passed is False
     page = office.get(dd_url).content.decode()
     assert b.name in page and "确认递补" in page
+    # R-P9: the checklist is spec data with English names; the record keeps the Chinese ones.
+    english = office.get(dd_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<li>Proof of application: " in english and "<li>应用证明" not in english
+    assert [i["name"] for i in DueDiligence.objects.get(project=a).checklist] == [n for _c, n in CHECKLIST]
     office.post(reverse("review:finalist_replace", args=[entry.pk]), {"project": b.pk, "reason": "按排名递补"})
     assert FinalistEntry.objects.get(replaces=entry).project == b
     assert b.name in office.get(reverse("review:finalist_index")).content.decode()

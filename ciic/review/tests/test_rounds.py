@@ -134,7 +134,7 @@ def test_spec_review_form_reaches_every_round(contest):
 
 def test_a_round_may_have_its_own_form(contest):
     data = copy.deepcopy(contest.spec)
-    own = {"criteria": [{"code": "defense", "name": "答辩表现", "weight": 1, "min": 0, "max": 100}]}
+    own = {"criteria": [{"code": "defense", "name": "答辩表现", "name_en": "Defense", "weight": 1, "min": 0, "max": 100}]}
     data["stages"][1]["rounds"][0]["form"] = own
     load_contest_spec(data=data)
     assert spec_round(contest, "finals", "roadshow_defense").review_form == own
