@@ -84,7 +84,7 @@ def request_material(*, project: Project, actor, message: str, due_at: dt.dateti
 
 def _requester_label(actor) -> str:
     station = getattr(actor, "station", None)
-    return f"{station.name}赛站" if station is not None else "大赛秘书处"
+    return station.name if station is not None else "大赛秘书处"  # the station's name ends in 赛站
 
 
 def _open_request(request: MaterialRequest, now: dt.datetime, errors: Errors) -> None:

@@ -53,6 +53,13 @@ def test_request_is_recorded_in_the_latest_versions_stage_and_notifies_the_lead(
     assert AuditEntry.objects.filter(action="project.material_request").exists()
 
 
+def test_a_station_officers_request_names_the_station_once(submitted, station_officer, team_lead):
+    request_material(project=submitted, actor=station_officer, message="请补充用户证明",
+                     due_at=timezone.now() + dt.timedelta(days=3))
+    note = Notification.objects.get(user=team_lead, kind="material_request")
+    assert "北京赛站" in note.body and "赛站赛站" not in note.body
+
+
 def test_request_email_goes_out_after_commit(submitted, secretariat, team_lead, django_capture_on_commit_callbacks):
     team_lead.email = "lead@example.com"
     team_lead.save()
