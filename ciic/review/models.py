@@ -173,7 +173,8 @@ class ReviewRound(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.station or ''}{self.round}"
+        # In the active language; a separator, since "Xinjiang StationOnline review" ran together.
+        return f"{self.station} · {self.round}" if self.station_id else str(self.round)
 
 
 class RoundProject(models.Model):

@@ -197,6 +197,16 @@ def test_round_judges_each_station_projects_counting_version(contest, station, s
     assert entry.after["projects"] == sorted(judged)
 
 
+def test_a_rounds_name_reads_in_the_active_language(local_round):
+    """Breadcrumbs read "Xinjiang StationOnline review": station and round ran together."""
+    from django.utils.translation import override
+
+    with override("en"):
+        assert str(local_round) == "Beijing Station · Online review"
+    with override("zh-hans"):
+        assert str(local_round) == "北京赛站 · 网上评审"
+
+
 def test_round_keeps_its_form_when_the_spec_changes(contest, local_round):
     data = copy.deepcopy(contest.spec)
     data["review_form"]["criteria"][0]["weight"] = 40
