@@ -36,6 +36,16 @@ def _immediate_tasks():
         yield
 
 
+@pytest.fixture(autouse=True)
+def sms_outbox(settings):
+    """Text messages go to a list the test can read (mail goes to mail.outbox already)."""
+    from ciic.notifications import sms
+
+    settings.SMS_BACKEND = "ciic.notifications.sms.LocmemSmsBackend"
+    sms.outbox.clear()
+    return sms.outbox
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database, with the CIIC 2023 contest loaded once for the session: loading it

@@ -227,6 +227,9 @@ STORAGES = storage_config.storages(os.environ)
 # serves (PORT).
 SITE_URL = env_str("SITE_URL") or f"http://127.0.0.1:{env_int('PORT', 8000)}"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Text messages (one-time codes): printed to the console unless a provider's backend is set
+# (ciic/notifications/sms.py says what such a class provides).
+SMS_BACKEND = env_str("SMS_BACKEND", "ciic.notifications.sms.ConsoleSmsBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@cii-contest.local")
 
 # Background tasks (the originality check, upload cleanup) are queued in the database and run

@@ -49,3 +49,34 @@ class CodeForm(forms.Form):
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("令牌名称"), max_length=100, required=False,
                            help_text=_("用于区分不同脚本，例如“数据同步”"))
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(label=_("姓名"), max_length=100,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+
+
+class SmsCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("短信验证码"), max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_code(self) -> str:
+        return "".join(self.cleaned_data["code"].split())
+
+
+class MobileForm(forms.Form):
+    mobile = forms.CharField(
+        label=_("手机号"), max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "autofocus": True}),
+    )
+
+
+class MobileResetForm(SmsCodeForm):
+    password = forms.CharField(label=_("新密码"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        for field, errors in exc.message_dict.items():
+            self.add_error(field if field in self.fields else None, errors)

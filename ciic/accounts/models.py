@@ -59,6 +59,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("启用"), default=True)
     is_staff = models.BooleanField(_("可进入管理后台"), default=False)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
+    # When the holder proved the address: a link opened from the email, a code typed from the
+    # text message (accounts.verification). Registering for the contest needs one of them.
+    email_verified_at = models.DateTimeField(_("邮箱验证时间"), null=True, blank=True)
+    mobile_verified_at = models.DateTimeField(_("手机号验证时间"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -99,6 +103,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return f"{self.get_role_display()} #{self.pk} {self.full_name or self.email or self.masked_mobile}"
 
     @property
+    def has_verified_contact(self) -> bool:
+        """The email or the mobile number the account logs in with has been proved."""
+        return bool((self.email and self.email_verified_at) or (self.mobile_hash and self.mobile_verified_at))
+
+    @property
     def needs_two_factor(self) -> bool:
         return self.role in TWO_FACTOR_ROLES or self.is_superuser
 
@@ -136,3 +145,29 @@ class ApiToken(models.Model):
     @classmethod
     def new_key(cls) -> str:
         return "ciic_" + secrets.token_urlsafe(32)
+
+
+class OneTimeCode(models.Model):
+    """A six-digit code sent by text message: to prove a mobile number, or to reset a password.
+    Only a keyed hash of the code is kept; a code is good once, for a few minutes, and for a
+    few wrong guesses (accounts.verification)."""
+
+    class Purpose(models.TextChoices):
+        VERIFY_MOBILE = "verify_mobile", _("验证手机号")
+        RESET_PASSWORD = "reset_password", _("重置密码")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("验证码")
+        verbose_name_plural = _("验证码")
+        indexes = [models.Index(fields=["user", "purpose", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} #{self.pk}"

@@ -126,3 +126,27 @@ def confirm_totp(*, user: User, device: TOTPDevice, token: str) -> bool:
         device.save(update_fields=["confirmed"])
         record(actor=user, action="account.enable_2fa", target=user, after={"device": device.pk})
     return True
+
+
+def update_profile(*, user: User, full_name: str) -> User:
+    """The holder changes the name shown on the platform. Audited with before and after."""
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise ValidationError({"full_name": ValidationError(_("请填写姓名"), code="required")})
+    if len(full_name) > User._meta.get_field("full_name").max_length:
+        raise ValidationError({"full_name": ValidationError(_("姓名过长"), code="max_length")})
+    with transaction.atomic():
+        before = _user_snapshot(user)
+        User.objects.filter(pk=user.pk).update(full_name=full_name)
+        user.full_name = full_name
+        record(actor=user, action="account.update_profile", target=user, before=before, after=_user_snapshot(user))
+    return user
+
+
+def change_password(*, user: User, password: str) -> None:
+    """Set a new password the caller has checked (old password, validators). Audited; no
+    password or hash is recorded."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        record(actor=user, action="account.change_password", target=user, after={"changed": True})

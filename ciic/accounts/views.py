@@ -29,7 +29,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import CodeForm, LoginForm, SignUpForm, TokenForm
-from .models import ApiToken
+from .models import ApiToken, OneTimeCode
 from .services import (
     confirm_totp,
     issue_api_token,
@@ -37,6 +37,7 @@ from .services import (
     sign_up,
     start_totp_enrollment,
 )
+from .verification import send_email_verification, send_mobile_code
 
 BACKEND = "ciic.accounts.backends.EmailOrMobileBackend"
 
@@ -67,8 +68,14 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_service_errors(exc)
         else:
             auth_login(request, user, backend=BACKEND)
-            messages.success(request, _("账号已创建，欢迎！"))
-            return redirect(_next_url(request))
+            # The address is proved next: a link by email, or a code by text message.
+            if user.email:
+                send_email_verification(user=user)
+                messages.success(request, _("账号已创建。验证邮件已发送，请打开其中的链接完成验证。"))
+            else:
+                send_mobile_code(user=user, purpose=OneTimeCode.Purpose.VERIFY_MOBILE)
+                messages.success(request, _("账号已创建。验证码已发送到您的手机，请填写完成验证。"))
+            return redirect("accounts:verify")
     return render(request, "accounts/signup.html", {"form": form, "next": _next_url(request)})
 
 

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
@@ -67,7 +68,7 @@ def _staff(email: str, role: str, name: str, station=None) -> User:
     if user is None:
         user = User.objects.create_user(email=email, password=DEMO_PASSWORD, role=role, full_name=name,
                                         station=station, is_staff=role == Role.SECRETARIAT,
-                                        is_superuser=role == Role.SECRETARIAT)
+                                        is_superuser=role == Role.SECRETARIAT, email_verified_at=timezone.now())
     if role in (Role.SECRETARIAT, Role.STATION_OFFICER, Role.EXPERT):
         TOTPDevice.objects.get_or_create(user=user, name="demo", defaults={"key": _totp_key(email),
                                                                             "confirmed": True})
@@ -87,7 +88,8 @@ def ensure_demo_accounts(contest: Contest) -> list[DemoAccount]:
     _staff(f"contact@{DEMO_DOMAIN}", Role.ORGANIZING_CONTACT, "浙江省经信厅联系人")
     accounts.append(DemoAccount(Role.ORGANIZING_CONTACT, f"contact@{DEMO_DOMAIN}"))
     lead = User.objects.filter(email=f"lead@{DEMO_DOMAIN}").first() or User.objects.create_user(
-        email=f"lead@{DEMO_DOMAIN}", password=DEMO_PASSWORD, role=Role.ENTRANT, full_name="陈晓明")
+        email=f"lead@{DEMO_DOMAIN}", password=DEMO_PASSWORD, role=Role.ENTRANT, full_name="陈晓明",
+        email_verified_at=timezone.now())
     accounts.append(DemoAccount(Role.ENTRANT, lead.email, "已注册单位和团队"))
     return accounts
 
@@ -130,7 +132,7 @@ def seed_entrants(contest: Contest, *, teams: int, seed: int = 2023) -> DemoResu
             seq += 1
             lead = leads[0] if made < 3 else User.objects.create_user(
                 email=f"lead{seq}@{DEMO_DOMAIN}", password=DEMO_PASSWORD, role=Role.ENTRANT,
-                full_name=fake.name())
+                full_name=fake.name(), email_verified_at=timezone.now())
             kind, hmin, hmax, rmin, rmax = kinds[rng.randrange(len(kinds))]
             parent_code, parent_name = "", ""
             if soes and rng.random() < 0.15:

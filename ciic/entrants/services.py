@@ -190,9 +190,12 @@ def register_organization(*, contest: Contest, actor, data: OrganizationInput,
     Refused after the registration deadline (R-T1). A parent named by credit code that has
     not registered is recorded as an unregistered organization, so the corporate family is
     known for R-P8. An unregistered row with this credit code (named earlier as someone's
-    parent) is claimed rather than duplicated. Writes one audit entry.
+    parent) is claimed rather than duplicated. The account must have proved its email or
+    mobile number first (accounts.verification). Writes one audit entry.
     """
     errors = Errors()
+    if not getattr(actor, "has_verified_contact", False):
+        errors.add("__all__", _("请先验证账号的电子邮箱或手机号，再报名参赛"), "verify")
     _require_open(contest, errors, field="__all__", rule="R-T1", what=_("报名"), now=now)
     clean, field_errors = clean_organization(contest=contest, data=data)
     for field, errs in field_errors.by_field.items():

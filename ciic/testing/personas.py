@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 
@@ -16,6 +17,8 @@ PASSWORD = "Ciic-demo-2023!"
 
 
 def make_user(email: str, role: str = Role.ENTRANT, **extra) -> User:
+    """A persona whose email counts as proved (as after opening the verification link)."""
+    extra.setdefault("email_verified_at", timezone.now())
     return User.objects.create_user(email=email, password=PASSWORD, role=role, **extra)
 
 

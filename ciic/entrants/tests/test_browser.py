@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core import mail
 
 from ciic.demo.identifiers import make_credit_code, make_id_number, make_mobile
 from ciic.testing.browser import ARTIFACTS, chromium_page
@@ -32,12 +33,18 @@ def test_newcomer_registers_and_meets_the_representative_limit(transactional_db,
 
     url = live_server.url
 
-    # Sign up: lands on the dashboard, logged in.
+    # Sign up: logged in, asked to prove the address; the link in the email does it.
     page.goto(f"{url}/accounts/signup/")
     page.fill("#id_identifier", "newcomer@example.com")
     page.fill("#id_full_name", "陈新")
     page.fill("#id_password", "Zhi-zao-2023-pass")
     page.click("button[type=submit]:has-text('注册')")
+    expect(page).to_have_url(f"{url}/accounts/verify/")
+    expect(page.locator(".messages")).to_contain_text("验证邮件已发送")
+    link = re.search(r"/accounts/verify-email/\S+/", mail.outbox[-1].body).group(0)
+    page.goto(url + link)
+    expect(page.locator("main")).to_contain_text("电子邮箱已验证")
+    page.click("text=进入工作台")
     expect(page).to_have_url(f"{url}/dashboard/")
     expect(page.locator("h1")).to_have_text("工作台")
 

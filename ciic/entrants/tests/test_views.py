@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from ciic.audit.models import AuditEntry
@@ -576,7 +577,7 @@ def _many_teams(contest, n: int) -> None:
     policies = list(contest.policies.filter(is_current=True))
     stations = list(contest.stations.prefetch_related("directions"))
     for i in range(n):
-        lead = User.objects.create_user(email=f"lead{i}@example.com", password="x")
+        lead = User.objects.create_user(email=f"lead{i}@example.com", password="x", email_verified_at=timezone.now())
         org = register_organization(contest=contest, actor=lead, data=OrganizationInput(
             name=f"单位{i}", credit_code=make_credit_code(1000 + i), kind="industrial",
             headcount=50 + i * 100, annual_revenue="100"))
@@ -617,7 +618,7 @@ def _many_teams_offset(contest, n: int) -> None:
     policies = list(contest.policies.filter(is_current=True))
     stations = list(contest.stations.prefetch_related("directions"))
     for i in range(1, n + 1):
-        lead = User.objects.create_user(email=f"more{i}@example.com", password="x")
+        lead = User.objects.create_user(email=f"more{i}@example.com", password="x", email_verified_at=timezone.now())
         org = register_organization(contest=contest, actor=lead, data=OrganizationInput(
             name=f"更多单位{i}", credit_code=make_credit_code(2000 + i), kind="software_it",
             headcount=10 * i, annual_revenue="100"))

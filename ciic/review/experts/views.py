@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -392,8 +393,11 @@ class ExpertSetPasswordView(auth_views.PasswordResetConfirmView):
         return user if user is not None and user.role == Role.EXPERT else None
 
     def form_valid(self, form):
+        user = form.user
+        if user.email_verified_at is None:  # the invitation reached the address
+            user.email_verified_at = timezone.now()
         messages.success(self.request, _("密码已设置，请登录；首次登录需设置两步验证。"))
-        return super().form_valid(form)
+        return super().form_valid(form)  # saves the user with the new password
 
 
 expert_set_password = ExpertSetPasswordView.as_view()
