@@ -25,6 +25,7 @@ from .models import OneTimeCode
 from .services import change_password, update_profile
 from .verification import (
     confirm_email,
+    reset_links_exhausted,
     request_reset_by_mobile,
     reset_password_by_mobile,
     send_email_verification,
@@ -114,12 +115,18 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset by email link: the page says the same whether the address is known."""
+    """Django's reset by email link: the page says the same whether the address is known, and
+    whether the address has had its share of links this hour (then nothing is sent)."""
 
     template_name = "accounts/password_reset_form.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        if reset_links_exhausted(form.cleaned_data["email"]):
+            return redirect(self.success_url)
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -22,6 +22,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -153,6 +154,19 @@ def verify_mobile(*, user: User, code: str, now: dt.datetime | None = None) -> U
 
 def _wrong_code() -> ValidationError:
     return ValidationError({"code": ValidationError(_("验证码错误或已过期"), code="invalid")})
+
+
+def reset_links_exhausted(email: str) -> bool:
+    """Count one more reset link for `email` this hour (the cache, keyed by a hash of the
+    address); True once it has had MAX_CODES_PER_HOUR."""
+    key = "reset-link:" + blind_index((email or "").strip().lower(), purpose="reset-link")
+    cache.add(key, 0, timeout=3600)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        sent = 1
+    return sent > MAX_CODES_PER_HOUR
 
 
 def request_reset_by_mobile(*, mobile: str, now: dt.datetime | None = None) -> None:

@@ -20,6 +20,14 @@ ADDR = {"REMOTE_ADDR": "203.0.113.8"}
 NEW_PASSWORD = "Kite-47-harbour-lamp"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The reset-link counts live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def on_commit(django_capture_on_commit_callbacks):
     """Run what a view queues after commit (the mail, the text message) as it would in production."""
@@ -122,6 +130,13 @@ def test_a_forgotten_password_is_reset_by_email_link(client, on_commit, team_lea
     assert team_lead.check_password(NEW_PASSWORD)
     assert AuditEntry.objects.filter(action="account.reset_password", after__channel="email").exists()
     assert client.get(path, follow=True).context["validlink"] is False  # a link works once
+
+
+def test_reset_links_to_one_address_are_limited_per_hour(client, on_commit, team_lead):
+    for _ in range(7):
+        with on_commit():
+            assert client.post(reverse("accounts:password_reset"), {"email": "lead@example.com"}).status_code == 302
+    assert len(mail.outbox) == 5
 
 
 def test_a_forgotten_password_is_reset_by_a_texted_code(client, on_commit, sms_outbox, db):
