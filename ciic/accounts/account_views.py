@@ -25,8 +25,8 @@ from .models import OneTimeCode
 from .services import change_password, update_profile
 from .verification import (
     confirm_email,
-    reset_links_exhausted,
     request_reset_by_mobile,
+    reset_links_exhausted,
     reset_password_by_mobile,
     send_email_verification,
     send_mobile_code,

@@ -10,9 +10,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from ciic.accounts.enums import Role
 from ciic.contests.models import Direction, LocalOrganizingUnit
 from ciic.contests.selectors import current_contest, registration_deadline, registration_open
 from ciic.entrants.selectors import organizations_for_user, teams_for_user
+
+from .selectors import staff_overview
 
 # R-C2: the roles of contest.hosts, in the notice's order; other roles keep their key.
 HOST_ROLE_LABELS = {
@@ -64,14 +67,17 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     contest = current_contest()
     user = request.user
-    context: dict = {"contest": contest}
+    # Each role gets its own home, by role rather than by permission: a superuser holds every
+    # permission, and the secretariat's home was the entrants' one, listing every organization.
+    context: dict = {"contest": contest, "is_entrant": user.role == Role.ENTRANT,
+                     "is_contest_staff": user.is_secretariat or user.is_station_officer,
+                     "is_expert": user.role == Role.EXPERT}
     if contest is not None:
         context["registration_is_open"] = registration_open(contest)
         context["deadline"] = registration_deadline(contest)
-        if user.has_perm("entrants.register_organization"):
+        if context["is_entrant"]:
             context["organizations"] = list(organizations_for_user(user, contest).order_by("id"))
             context["teams"] = list(teams_for_user(user, contest).order_by("id"))
-        if user.has_perm("entrants.list_entrants"):
-            context["team_count"] = teams_for_user(user, contest).count()
-            context["organization_count"] = organizations_for_user(user, contest).count()
+        if context["is_contest_staff"]:
+            context["overview"] = staff_overview(user, contest)
     return render(request, "site/dashboard.html", context)

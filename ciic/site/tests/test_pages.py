@@ -146,3 +146,55 @@ def test_english_page_is_translated_when_language_is_en(client, contest):
     assert "China Industrial Internet Contest 2023" in html
     assert "Digital Empowerment, Intelligent Future" in html
     assert contest.directions.get(number=1).name_en in html
+
+
+# --- the staff home ---------------------------------------------------------------------
+
+
+def _draft_round(contest, station):
+    from ciic.review.models import ReviewRound
+
+    spec_round = contest.stages.order_by("order").first().rounds.order_by("order").first()
+    return ReviewRound.objects.create(contest=contest, round=spec_round, station=station)
+
+
+def _overdue_request(project, secretariat):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ciic.projects.models import MaterialRequest
+
+    return MaterialRequest.objects.create(project=project, stage=project.contest.stages.order_by("order").first(),
+                                          message="请补充", due_at=timezone.now() - dt.timedelta(days=1),
+                                          requested_by=secretariat)
+
+
+def test_the_secretariat_has_a_home_of_its_own_with_what_waits(verified, secretariat, project, contest, station):
+    """The secretariat (a superuser in the demo) got the entrants' dashboard, every organization
+    listed with a link to register a team."""
+    secretariat.is_superuser = True
+    secretariat.save()
+    _draft_round(contest, station)
+    _overdue_request(project, secretariat)
+    html = verified(secretariat).get(reverse("site:dashboard")).content.decode()
+    assert "我的参赛单位" not in html and reverse("entrants:register") not in html
+    assert "1 个评审轮尚未分配专家" in html
+    assert '<li class="is-urgent"><a href="/projects/">1 项补充材料要求已过截止时间，团队仍未答复</a></li>' in html
+    assert "共 1 个，已提交 0 个" in html
+
+
+def test_a_station_officer_sees_only_their_stations_work(verified, station_officer, secretariat, project, contest):
+    assert project.team.station_id == station_officer.station_id
+    _draft_round(contest, contest.stations.exclude(pk=station_officer.station_id).first())
+    _overdue_request(project, secretariat)
+    html = verified(station_officer).get(reverse("site:dashboard")).content.decode()
+    assert "评审轮尚未分配专家" not in html  # another station's round
+    assert "1 项补充材料要求已过截止时间" in html  # their own station's project
+    assert "组相似项目" not in html  # the originality check is the secretariat's
+
+
+def test_the_staff_home_reads_in_english(verified, secretariat, contest, station):
+    _draft_round(contest, station)
+    html = verified(secretariat).get(reverse("site:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 review round has no experts assigned yet" in html
