@@ -133,7 +133,7 @@ def material(request: HttpRequest, pk: int, type_code: str) -> HttpResponse:
     material_type = get_object_or_404(MaterialType, contest=project.contest, code=type_code)
     attested = request.POST.get("attested") == "on"
     try:
-        if material_type.link_required:
+        if material_type.link_required and "link" in request.POST:
             attach_link(project=project, material_type=material_type, url=request.POST.get("link", ""),
                         actor=request.user, note=request.POST.get("note", ""))
         else:

@@ -171,7 +171,8 @@ def test_interrupted_upload_resumes_after_a_reload_and_counts_in_version_2(
     expect(row.locator(".upload-status")).to_have_text("上传完成，文件已通过检查", timeout=15_000)
     expect(row.locator(".upload-percent")).to_have_text("100%")
     expect(row.locator(".material-current")).to_contain_text("项目演示视频.mp4")
-    expect(row.locator(".material-current .sha256")).to_have_attribute("title", sha256)
+    expect(row.locator(".material-current")).to_contain_text("3.0 MB")  # the size, not the raw hash
+    expect(row.locator(".material-current .sha256")).to_have_count(0)
     assert page.evaluate(STORED_UPLOADS) == []  # nothing left to resume
     page.screenshot(path=str(ARTIFACTS / "upload-done.png"), full_page=True)
 
@@ -217,6 +218,9 @@ def test_refused_content_is_explained_in_the_row(transactional_db, project, fake
     project_url = f"/projects/{project.pk}/"
     _log_in(page, live_server.url, project_url)
     row = page.locator("#material-video")
+    # Choosing the file uploads it: no second "upload" button to press (and after a refusal,
+    # pressing it replaced the reason with "请选择要上传的文件").
+    expect(row.locator("button.upload-submit")).to_be_hidden()
     row.locator("input[type=file]").set_input_files(fake_video)
     expect(row.locator(".upload-status")).to_have_text("文件未被接受：")
     error = row.locator(".upload-errors li[data-field=file]")

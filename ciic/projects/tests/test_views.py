@@ -51,6 +51,32 @@ def test_upload_through_the_page_stores_the_material(project, lead_client, sampl
     assert DraftMaterial.objects.get(project=project, material_type=mtype("presentation")).file.kind == "pptx"
 
 
+def test_a_hosted_service_takes_its_link_and_its_documentation(project, lead_client, samples, mtype):
+    """R-J7.5: 云服务托管链接和说明文档: the row offered a URL box only."""
+    cloud = mtype("cloud_service")
+    url = reverse("projects:material", args=[project.pk, "cloud_service"])
+    page = lead_client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "上传说明文档" in page
+    assert lead_client.post(url, {"link": "https://cloud.example.com/demo"}).status_code == 302
+    doc = SimpleUploadedFile("说明.pdf", samples["pdf"])
+    assert lead_client.post(url, {"file": doc}).status_code == 302
+    material = DraftMaterial.objects.get(project=project, material_type=cloud)
+    assert material.link == "https://cloud.example.com/demo" and material.file.kind == "pdf"
+    page = lead_client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "https://cloud.example.com/demo" in page and "说明.pdf" in page
+
+
+def test_the_team_sees_file_names_and_sizes_and_staff_also_the_fingerprint(project, lead_client, samples, verified,
+                                                                           secretariat):
+    upload = SimpleUploadedFile("简介.pptx", samples["pptx"])
+    lead_client.post(reverse("projects:material", args=[project.pk, "presentation"]), {"file": upload})
+    sha = DraftMaterial.objects.get(project=project).file.sha256
+    team_page = lead_client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "简介.pptx" in team_page and sha[:12] not in team_page
+    staff_page = verified(secretariat).get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert sha[:12] in staff_page
+
+
 def test_wrong_content_is_refused_on_the_page_and_nothing_stored(project, lead_client, samples):
     upload = SimpleUploadedFile("简介.pptx", samples["exe"])
     response = lead_client.post(reverse("projects:material", args=[project.pk, "presentation"]), {"file": upload})

@@ -26,7 +26,9 @@
   }
 
   function bytes(count) {
-    return count < MB ? `${(count / 1024).toFixed(0)} KB` : `${(count / MB).toFixed(1)} MB`;
+    if (count < 1024) return `${count} B`;  // a small file read "0 KB / 0 KB"
+    if (count < MB) return `${(count / 1024).toFixed(count < 10 * 1024 ? 1 : 0)} KB`;
+    return `${(count / MB).toFixed(1)} MB`;
   }
 
   function sameTarget(entry, metadata) {
@@ -54,6 +56,8 @@
       this.upload = null;
       this.running = false;
 
+      // Choosing the file starts the upload: the form's button is for pages without JavaScript.
+      this.submit.hidden = true;
       this.input.addEventListener("change", () => this.start());
       form.addEventListener("submit", (event) => {
         if (this.input.files.length) {  // no file: let the server say so, as without JS
