@@ -379,11 +379,21 @@ def needs_extra_review(review_round: ReviewRound) -> list[RoundResult]:
                 .select_related("project__team").order_by("-spread", "project_id"))
 
 
-def _decisions_final(review_round: ReviewRound, errors: Errors) -> None:
+def decisions_final(review_round: ReviewRound) -> list[tuple[str, str]]:
+    """Why the round's advancement rules and tie decisions can no longer change, as (message,
+    rule) pairs: archived (R-V3), or the next round was built on its result (R-V2). Empty while
+    they may."""
+    reasons = []
     if RoundArchive.objects.filter(review_round=review_round).exists():
-        errors.add("__all__", _("本轮已归档，晋级规则与决定不能再更改"), "R-V3")
+        reasons.append((_("本轮已归档，晋级规则与决定不能再更改"), "R-V3"))
     if ReviewRound.objects.filter(previous=review_round).exists():
-        errors.add("__all__", _("下一轮已按本轮结果创建，晋级规则与决定不能再更改"), "R-V2")
+        reasons.append((_("下一轮已按本轮结果创建，晋级规则与决定不能再更改"), "R-V2"))
+    return reasons
+
+
+def _decisions_final(review_round: ReviewRound, errors: Errors) -> None:
+    for message, rule in decisions_final(review_round):
+        errors.add("__all__", message, rule)
 
 
 def set_advancement_rule(*, review_round: ReviewRound, direction: Direction, group: Group, actor,

@@ -37,6 +37,7 @@ from .services import (
     conflicted_rounds,
     counting_reviews,
     decide_tie,
+    decisions_final,
     expert_figures,
     group_cuts,
     lock_aggregation,
@@ -146,7 +147,7 @@ def round_results(request: HttpRequest, pk: int) -> HttpResponse:
         "aggregations": Aggregation.choices, "locked": aggregation_locked(review_round),
         "extra_review": needs_extra_review(review_round) if has_results else [],
         "figures": figures, "plot": box_plot(figures), "rule_rows": rule_rows, "archive": archive,
-        "graph_parts": parts if parts > 1 else None,
+        "graph_parts": parts if parts > 1 else None, "rules_final": decisions_final(review_round),
         "archive_ok": not verify_archive(archive) if archive else None,
     })
 

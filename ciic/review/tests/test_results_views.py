@@ -129,6 +129,29 @@ def test_archive_button_and_download(verified, tied_round, station_officer):
     assert archive.sha256 in client.get(reverse("review:round_results", args=[review_round.pk])).content.decode()
 
 
+def test_advancement_rules_read_as_a_count_or_a_share_and_lock_once_archived(verified, tied_round, station_officer):
+    """60 % read as 60 projects (the two inputs stacked under one column), and a locked form
+    still looked usable."""
+    review_round, (_a, b, _c, _d) = tied_round
+    client = verified(station_officer)
+    page = client.get(reverse("review:round_results", args=[review_round.pk])).content.decode()
+    form = page[page.index('class="rule-row"'):]
+    form = form[:form.index("</form>")]
+    assert "晋级 <input" in form and "个</label>" in form and "> %</label>" in form
+    assert "disabled" not in form
+    client.post(reverse("review:round_compute", args=[review_round.pk]))
+    client.post(reverse("review:round_tie", args=[review_round.pk]), {
+        "direction": b.team.direction_id, "group": b.team.organization.group_id, "advancing": [b.pk], "reason": "x"})
+    review_round.status = RoundStatus.CLOSED
+    review_round.save()
+    client.post(reverse("review:round_archive", args=[review_round.pk]))
+    assert RoundArchive.objects.filter(review_round=review_round).exists()
+    page = client.get(reverse("review:round_results", args=[review_round.pk])).content.decode()
+    form = page[page.index('class="rule-row"'):]
+    assert "本轮已归档，晋级规则与决定不能再更改" in page
+    assert 'class="button button-small" disabled>' in form[:form.index("</form>")]
+
+
 def test_finalists_proposed_confirmed_checked_and_replaced(verified, contest, station, tied_round, station_officer,
                                                            secretariat, wuxi_officer):
     review_round, (a, b, c, _d) = tied_round
