@@ -15,6 +15,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -259,7 +260,8 @@ def team_create(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(checked=True, refusals=_refusal_list(errors, draft))
         return render(request, "entrants/register_team.html", context)
     messages.success(request, _("团队“%(name)s”报名成功。") % {"name": team.name})
-    return redirect("entrants:team_detail", pk=team.pk)
+    # The team page then shows the wizard's last step, "完成", with what comes next.
+    return redirect(reverse("entrants:team_detail", args=[team.pk]) + "?registered=1")
 
 
 def _refusal_list(errors: dict[str, list[FieldError]], draft: TeamDraft) -> list[tuple[str, FieldError]]:

@@ -64,8 +64,11 @@ def test_newcomer_registers_and_meets_the_representative_limit(transactional_db,
     # A typo in the credit code is explained next to the field, with its rule ID.
     page.fill("#id_credit_code", "91330203MA2")
     expect(page.locator("#err-credit_code")).to_contain_text("R-P1")
+    credit_field = page.locator(".field", has=page.locator("#id_credit_code"))
+    expect(credit_field).to_have_class(re.compile(r"\bhas-error\b"))
     page.fill("#id_credit_code", make_credit_code(4242, region="330203"))
     expect(page.locator("#err-credit_code")).to_be_empty()
+    expect(credit_field).not_to_have_class(re.compile(r"\bhas-error\b"))  # the red border goes with the error
     page.click("button:has-text('注册单位并继续')")
     expect(page).to_have_url(re.compile(r"/organizations/\d+/teams/new/$"))
     expect(page.locator(".badge-group").first).to_have_text("领军组")
@@ -87,7 +90,8 @@ def test_newcomer_registers_and_meets_the_representative_limit(transactional_db,
     expect(check).to_contain_text("所有报名条件均已满足")
     page.screenshot(path=str(ARTIFACTS / "wizard-team.png"), full_page=True)
     page.click("button:has-text('提交报名')")
-    expect(page).to_have_url(re.compile(r"/teams/\d+/$"))
+    expect(page).to_have_url(re.compile(r"/teams/\d+/\?registered=1$"))
+    expect(page.locator(".steps .is-current")).to_have_text("完成")  # step 3 of the wizard
     expect(page.locator("h1")).to_contain_text("海曙工业大脑队")
     expect(page.locator("#representatives h2")).to_contain_text("2/5")
 

@@ -190,7 +190,11 @@ def test_register_team_with_representatives_and_policy_acceptances(client, conte
     response = client.post(reverse("entrants:team_create", args=[organization.pk]),
                            team_post(contest, reps=(101, 102)))
     team = Team.objects.get()
-    assert response.status_code == 302 and response.url == reverse("entrants:team_detail", args=[team.pk])
+    assert response.status_code == 302
+    assert response.url == reverse("entrants:team_detail", args=[team.pk]) + "?registered=1"
+    done = client.get(response.url).content.decode()  # the wizard's last step, with what comes next
+    assert '<li class="is-current" aria-current="step">完成</li>' in done
+    assert reverse("projects:team_project", args=[team.pk]) in done
     assert team.lead == team_lead and team.station.code == "beijing"
     assert team.representatives.count() == 2
     assert PolicyAcceptance.objects.filter(team=team).count() == 2

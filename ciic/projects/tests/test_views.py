@@ -172,6 +172,19 @@ def test_staff_list_shows_versions_per_stage_and_exports_the_same_rows(project, 
     assert sheet["A2"].value == project.name and sheet.max_row == 2
 
 
+def test_project_list_filters_are_labelled_and_disqualifying_starts_on_the_project_page(project, verified,
+                                                                                       secretariat):
+    client = verified(secretariat)
+    listing = client.get(reverse("projects:list")).content.decode()
+    for field in ("f-station", "f-direction", "f-group", "f-status", "f-q"):
+        assert f'<label for="{field}">' in listing
+    assert reverse("projects:disqualify", args=[project.pk]) not in listing  # no action on every row
+    page = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert reverse("projects:disqualify", args=[project.pk]) in page
+    assert reverse("projects:disqualify", args=[project.pk]) not in verified(project.team.lead).get(
+        reverse("projects:detail", args=[project.pk])).content.decode()
+
+
 def test_station_officer_lists_only_own_station_projects(project, station_officer, verified, contest):
     from ciic.entrants.models import Team
 
