@@ -16,7 +16,7 @@ from ciic.projects.selectors import open_stage
 from ciic.projects.services import save_draft, start_project, submit_project
 
 from .entrants import TEAM_WORDS, _working_now
-from .samples import attach_required_materials
+from .samples import attach_required_materials, demo_documents
 
 # Demo projects whose applications are planted for the originality check (R-J2, R-J3), by
 # their position among the demo projects: the second is a lightly edited copy of the first, the
@@ -80,6 +80,7 @@ def seed_projects(contest: Contest, *, projects: int, seed: int = 2023) -> int:
     sections = list(contest.form_sections.all())
     winner = PastWinner.objects.filter(contest=contest).exclude(text="").order_by("edition", "id").first()
     made: dict[int, dict[str, list[list[str]]]] = {}
+    documents = demo_documents(contest) if teams else {}
     for position, team in enumerate(teams, start=have):
         with transaction.atomic():
             words = TEAM_WORDS[rng.randrange(len(TEAM_WORDS))]
@@ -100,7 +101,7 @@ def seed_projects(contest: Contest, *, projects: int, seed: int = 2023) -> int:
             project = start_project(team=team, name=name[:200], actor=team.lead, now=now)
             save_draft(project=project, actor=team.lead,
                        sections={s.code: texts[s.code][: s.max_chars] for s in sections})
-            attach_required_materials(project, team.lead)
+            attach_required_materials(project, team.lead, documents=documents)
             if stage_open:
                 submit_project(project=project, actor=team.lead)
     return Project.objects.filter(contest=contest).count()

@@ -41,7 +41,7 @@ from ciic.review.rounds.solving import execute_solve
 
 from .entrants import DEMO_DOMAIN, TEAM_WORDS, _staff
 from .projects import _application, _as_text
-from .samples import attach_required_materials
+from .samples import attach_required_materials, demo_documents
 
 COMMENTS = [
     "技术路线清晰，应用成效有数据支撑，建议补充推广计划。",
@@ -145,6 +145,7 @@ def _busiest_station(contest: Contest):
 
 def _projects_for_station(contest: Contest, station, rng: random.Random) -> None:
     """Every demo team of the station gets a submitted project, so the stage has a field."""
+    documents = None  # made once, when the first project needs them
 
     sections = list(contest.form_sections.all())
     for team in Team.objects.filter(contest=contest, station=station, project__isnull=True).select_related(
@@ -155,7 +156,8 @@ def _projects_for_station(contest: Contest, station, rng: random.Random) -> None
             name = f"{rng.choice(TEAM_WORDS)}{topic}" + ("" if topic.endswith(("方案", "平台")) else "解决方案")
             project = start_project(team=team, name=name[:200], actor=team.lead)
             save_draft(project=project, actor=team.lead, sections={s.code: texts[s.code][: s.max_chars] for s in sections})
-            attach_required_materials(project, team.lead)
+            documents = documents if documents is not None else demo_documents(contest)
+            attach_required_materials(project, team.lead, documents=documents)
             submit_project(project=project, actor=team.lead)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 
@@ -26,8 +27,9 @@ SAMPLES = {
 }
 
 
-def attach_required_materials(project, actor) -> None:
-    """Attach one valid file (or link) for every required material type of the contest (R-J7)."""
+def attach_required_materials(project, actor, *, documents: dict[str, bytes] | None = None) -> None:
+    """Attach one valid file (or link) for every required material type of the contest (R-J7).
+    `documents` (material type code -> PDF bytes) replaces the tiny sample PDF, for the demo."""
     from ciic.contests.models import MaterialType
     from ciic.projects.materials import attach_file, attach_link
 
@@ -37,6 +39,32 @@ def attach_required_materials(project, actor) -> None:
                         actor=actor)
             continue
         kind = "pdf" if "pdf" in material_type.formats else material_type.formats[0]
-        attach_file(project=project, material_type=material_type, stream=io.BytesIO(SAMPLES[kind]),
+        content = (documents or {}).get(material_type.code) if kind == "pdf" else None
+        attach_file(project=project, material_type=material_type, stream=io.BytesIO(content or SAMPLES[kind]),
                     filename=f"{material_type.code}.{kind}", actor=actor,
                     attested=material_type.own_entity_attestation)
+
+
+def demo_documents(contest) -> dict[str, bytes]:
+    """One readable PDF per required PDF material type of the contest (its name and a few
+    paragraphs of industrial-internet prose), shared by every demo project: the sample PDF
+    above has no pages, and an expert opening a demo material should see some."""
+    from ciic.contests.models import MaterialType
+
+    return {t.code: _document(t.code, t.name)
+            for t in MaterialType.objects.filter(contest=contest, required=True, link_required=False)
+            if "pdf" in t.formats}
+
+
+@functools.cache
+def _document(code: str, title: str) -> bytes:
+    """Made once per process (subsetting the CJK font takes about a second)."""
+    import random
+
+    from ciic.engines import originality_testdata as words
+    from ciic.projects.documents import text_pdf
+
+    rng = random.Random(f"document:{code}")
+    topic = rng.sample(words.TECHS, 3)
+    paragraphs = ["".join(words.sentence(rng, topic) for _ in range(4)) for _ in range(5)]
+    return text_pdf(title, paragraphs)

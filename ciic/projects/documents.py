@@ -114,6 +114,22 @@ def _new_pdf():
     return pdf
 
 
+def text_pdf(title: str, paragraphs: list[str]) -> bytes:
+    """A plain document: a title and paragraphs in the CJK font (the demo's sample materials,
+    so that a file an expert opens has pages to read)."""
+    from fpdf.enums import WrapMode
+
+    pdf = _new_pdf()
+    pdf.header_text = title
+    pdf.add_page()
+    _heading(pdf, title)
+    pdf.set_font(CJK_FAMILY, size=11)
+    for paragraph in paragraphs:
+        pdf.multi_cell(0, 7, paragraph, wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
+    return bytes(pdf.output())
+
+
 # --- the submitted version as a PDF ---------------------------------------------------
 
 

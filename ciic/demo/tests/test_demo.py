@@ -58,3 +58,21 @@ def test_seed_demo_gives_teams_submitted_projects(contest):
         assert project.materials.exists() and project.name_locked_at is not None
     call_command("seed_demo", "--teams", "4", "--projects", "2")
     assert Project.objects.count() == 2
+
+
+def test_demo_pdf_materials_have_pages_to_read(contest):
+    """An expert opening a demo material got a PDF with no pages."""
+    import io
+
+    from pypdf import PdfReader
+
+    from ciic.projects.models import DraftMaterial
+
+    call_command("seed_demo", "--teams", "2", "--projects", "1")
+    pdfs = DraftMaterial.objects.filter(file__kind="pdf").select_related("file", "material_type")
+    assert pdfs.exists()
+    for material in pdfs:
+        with material.file.file.open("rb") as fh:
+            reader = PdfReader(io.BytesIO(fh.read()))
+        assert len(reader.pages) >= 1
+        assert material.material_type.name in reader.pages[0].extract_text().replace("\x00", "")
