@@ -6,6 +6,7 @@ loader checks it all, then writes it all in one transaction, or writes nothing.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -148,6 +149,31 @@ def read_spec_file(path: str | Path) -> dict[str, Any]:
 def load_contest_file(path: str | Path, **kwargs: Any) -> LoadResult:
     """Read a YAML spec and load it: see `load_contest_spec` for the keyword arguments."""
     return load_contest_spec(data=read_spec_file(path), **kwargs)
+
+
+# --- editing during an edition ---------------------------------------------------------------
+
+# The parts of a spec staff change on pages while an edition runs (site/edition views).
+EDITABLE_SECTIONS = ("schedule", "quotas")
+
+
+def edit_spec_section(*, contest: Contest, actor: Any, section: str, value: Any) -> LoadResult:
+    """Change one section of the contest's spec and apply it as a load does: the whole spec
+    is checked by the same schema and rules (on any error `SpecError` lists them by path and
+    nothing is written), the rows follow, and besides the load's own entry one audit entry
+    `contest.edit` records the section before and after. Used for the schedule's dates and
+    the finalist quotas (R-T1..R-T5, R-V2)."""
+    if section not in EDITABLE_SECTIONS:
+        raise ValueError(f"{section!r} is not edited on a page")
+    data = copy.deepcopy(contest.spec)
+    before = data.get(section)
+    data[section] = value
+    with transaction.atomic():
+        result = load_contest_spec(data=data, actor=actor)
+        if before != value:
+            record(actor=actor, action="contest.edit", target=result.contest,
+                   before={section: before}, after={section: value})
+    return result
 
 
 # --- loading --------------------------------------------------------------------------------

@@ -67,8 +67,7 @@ def _staff(email: str, role: str, name: str, station=None) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(email=email, password=DEMO_PASSWORD, role=role, full_name=name,
-                                        station=station, is_staff=role == Role.SECRETARIAT,
-                                        is_superuser=role == Role.SECRETARIAT, email_verified_at=timezone.now())
+                                        station=station, email_verified_at=timezone.now())
     if role in (Role.SECRETARIAT, Role.STATION_OFFICER, Role.EXPERT):
         TOTPDevice.objects.get_or_create(user=user, name="demo", defaults={"key": _totp_key(email),
                                                                             "confirmed": True})

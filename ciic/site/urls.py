@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import edition_views, views
 
 app_name = "site"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("edition/schedule/", edition_views.schedule, name="edition_schedule"),
+    path("edition/quotas/", edition_views.quotas, name="edition_quotas"),
 ]

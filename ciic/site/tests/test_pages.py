@@ -125,11 +125,16 @@ def test_expert_dashboard_shows_what_is_coming_without_fake_features(verified, e
     assert reverse("entrants:register") not in html
 
 
-def test_admin_link_only_for_staff_flag(verified, secretariat, contest):
+def test_admin_link_only_for_superusers(verified, secretariat, contest):
+    """The secretariat works on the platform's pages (the schedule, the quotas); Django's
+    untranslated admin is for superusers."""
     secretariat.is_staff = True
     secretariat.save()
     html = verified(secretariat).get(reverse("site:dashboard")).content.decode()
-    assert reverse("admin:index") in html
+    assert reverse("admin:index") not in html and reverse("site:edition_schedule") in html
+    secretariat.is_superuser = True
+    secretariat.save()
+    assert reverse("admin:index") in verified(secretariat).get(reverse("site:dashboard")).content.decode()
 
 
 def test_language_switcher_posts_to_set_language(client, contest):
