@@ -264,3 +264,15 @@ def spread(text: str, sections) -> dict[str, str]:
     size = -(-len(paragraphs) // len(sections))
     return {s.code: "\n\n".join(paragraphs[i * size:(i + 1) * size])[: s.max_chars] or s.name
             for i, s in enumerate(sections)}
+
+
+@pytest.fixture
+def submitted_project(transactional_db, project, team_lead):
+    """The project with every required material and version 1 submitted (R-J4, R-J7), in a
+    transactional database: for the browser tests, whose live server needs committed rows."""
+    from ciic.demo.samples import attach_required_materials
+    from ciic.projects.services import submit_project
+
+    attach_required_materials(project, team_lead)
+    submit_project(project=project, actor=team_lead)
+    return project

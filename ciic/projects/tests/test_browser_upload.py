@@ -48,17 +48,6 @@ def page(monkeypatch):
 
 
 @pytest.fixture
-def submitted_project(transactional_db, project, team_lead):
-    """The project with every required material and version 1 submitted (R-J4, R-J7)."""
-    from ciic.demo.samples import attach_required_materials
-    from ciic.projects.services import submit_project
-
-    attach_required_materials(project, team_lead)
-    submit_project(project=project, actor=team_lead)
-    return project
-
-
-@pytest.fixture
 def video(tmp_path, samples) -> Path:
     """A 3 MB file whose content really is an MP4: twelve chunks and a bit."""
     path = tmp_path / "项目演示视频.mp4"

@@ -33,16 +33,6 @@ def page(monkeypatch):
 
 
 @pytest.fixture
-def submitted_project(transactional_db, project, team_lead):
-    from ciic.demo.samples import attach_required_materials
-    from ciic.projects.services import submit_project
-
-    attach_required_materials(project, team_lead)
-    submit_project(project=project, actor=team_lead)
-    return project
-
-
-@pytest.fixture
 def totp_device(expert):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
