@@ -145,3 +145,52 @@ class PolicyAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} / {self.policy}"
+
+
+class TeamMember(models.Model):
+    """An account that sees the team and its project besides the lead: a representative the
+    lead invited (as pretalx invites co-speakers). `can_edit` lets them edit, upload and submit
+    the project too; only the lead manages the team and its members (entrants.members)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships")
+    can_edit = models.BooleanField(_("可编辑参赛项目"), default=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    joined_at = models.DateTimeField(_("加入时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("团队成员")
+        verbose_name_plural = _("团队成员")
+        ordering = ["team", "joined_at"]
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="team_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.user}"
+
+
+class TeamInvitation(models.Model):
+    """A link mailed to a representative's address: opened by the account with that address, it
+    makes the account a member. Only a keyed hash of the link's token is kept."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    representative = models.ForeignKey(Representative, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    can_edit = models.BooleanField(default=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("团队邀请")
+        verbose_name_plural = _("团队邀请")
+
+    def __str__(self) -> str:
+        return f"{self.team} → {self.representative}"
+
+    @property
+    def pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

@@ -18,6 +18,14 @@ def is_team_lead(user, team) -> bool:
 
 
 @rules.predicate
+def is_team_member(user, team) -> bool:
+    """An account the lead invited to the team (entrants.members)."""
+    from .models import TeamMember
+
+    return team is not None and user.is_authenticated and TeamMember.objects.filter(team=team, user=user).exists()
+
+
+@rules.predicate
 def is_officer_of_team_station(user, team) -> bool:
     return team is not None and user.is_authenticated and user.station_id == team.station_id
 
@@ -34,7 +42,10 @@ rules.add_perm("entrants.register_organization", is_entrant_user)
 rules.add_perm("entrants.change_organization", is_org_owner)
 rules.add_perm("entrants.register_team", is_org_owner)
 rules.add_perm("entrants.change_team", is_team_lead)
-rules.add_perm("entrants.view_team", is_team_lead | is_secretariat | (is_station_officer & is_officer_of_team_station))
+rules.add_perm("entrants.view_team", is_team_lead | is_team_member | is_secretariat
+               | (is_station_officer & is_officer_of_team_station))
+# The lead invites representatives to accounts that see the team; only the lead manages them.
+rules.add_perm("entrants.manage_members", is_team_lead)
 # Lists and exports of everyone's data: the secretariat, and station officers for their station.
 rules.add_perm("entrants.list_entrants", is_secretariat | is_station_officer)
 rules.add_perm("entrants.view_personal_data", is_team_lead | is_secretariat)

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from ciic.contests.models import Contest, Station
 
-from .models import Organization, Team
+from .models import Organization, Team, TeamMember
 
 
 def teams_for_user(user, contest: Contest) -> QuerySet[Team]:
@@ -19,15 +19,18 @@ def teams_for_user(user, contest: Contest) -> QuerySet[Team]:
 
 def scope_to_user(qs: QuerySet, user, *, team_path: str = "") -> QuerySet:
     """Rows about teams as the user may see them: the secretariat all, a station officer their
-    station's, a team lead their own teams', anyone else none. `team_path` leads from the
-    queryset's model to its team (e.g. "team__" for projects)."""
+    station's, a team lead their own teams' and a member the teams they joined
+    (`entrants.members`), anyone else none. `team_path` leads from the queryset's model to its
+    team (e.g. "team__" for projects)."""
     if not user.is_authenticated:
         return qs.none()
     if user.is_secretariat:
         return qs
     if user.is_station_officer:
         return qs.filter(**{f"{team_path}station_id": user.station_id})
-    return qs.filter(**{f"{team_path}lead": user})
+    # A subquery rather than a join: no duplicate rows, no DISTINCT to break ordering or counts.
+    joined = TeamMember.objects.filter(user=user).values("team_id")
+    return qs.filter(Q(**{f"{team_path}lead": user}) | Q(**{f"{team_path}pk__in": joined}))
 
 
 def stations_for_user(user, contest: Contest) -> QuerySet[Station]:

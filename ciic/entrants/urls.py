@@ -20,6 +20,12 @@ urlpatterns = [
          name="team_add_representative"),
     path("teams/<int:pk>/representatives/<int:rep_pk>/remove/", views.team_remove_representative,
          name="team_remove_representative"),
+    # The team's members: representatives the lead invites to accounts (members.py).
+    path("teams/<int:pk>/representatives/<int:rep_pk>/invite/", views.team_invite, name="team_invite"),
+    path("teams/<int:pk>/members/<int:member_pk>/", views.team_member_change, name="team_member_change"),
+    path("teams/<int:pk>/invitations/<int:invitation_pk>/revoke/", views.team_invitation_revoke,
+         name="team_invitation_revoke"),
+    path("teams/invitations/<str:token>/", views.team_invitation, name="team_invitation"),
     # Staff lists and their Excel exports (entrants.list_entrants).
     path("organizations/", views.organization_list, name="organization_list"),
     path("organizations/export.xlsx", views.organization_export, name="organization_export"),

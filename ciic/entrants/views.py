@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -45,7 +46,15 @@ from .forms import (
     parse_team,
     station_choices,
 )
-from .models import Organization, PolicyAcceptance, Representative, Team
+from .members import (
+    accept_invitation,
+    invitation_for,
+    invite_member,
+    remove_member,
+    revoke_invitation,
+    set_member_editing,
+)
+from .models import Organization, PolicyAcceptance, Representative, Team, TeamInvitation, TeamMember
 from .selectors import (
     filter_organizations,
     filter_teams,
@@ -350,10 +359,23 @@ def _team_context(request: HttpRequest, team: Team, **extra) -> dict:
         "selected_direction": team.direction,
         "selected_station": team.station,
         "change_name": team.name,
+        "members": list(team.members.select_related("user").order_by("joined_at")),
+        "can_manage_members": request.user.has_perm("entrants.manage_members", team),
+        # The lead and staff see the representatives' addresses; members, their names only.
+        "can_see_addresses": (request.user.has_perm("entrants.view_personal_data", team)
+                              or request.user.has_perm("entrants.list_entrants")),
+        # Each representative with the invitation still waiting for them, if any.
+        "invitable": _invitable(team, reps),
         **_deadline_context(contest),
     }
     context.update(extra)
     return context
+
+
+def _invitable(team: Team, reps: list[Representative]) -> list[tuple[Representative, TeamInvitation | None]]:
+    pending = {i.representative_id: i for i in team.invitations.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())}
+    return [(rep, pending.get(rep.pk)) for rep in reps]
 
 
 def _team_page(request: HttpRequest, team: Team, **extra) -> HttpResponse:
@@ -555,3 +577,74 @@ def organization_export(request: HttpRequest) -> HttpResponse:
     _require(request, "entrants.list_entrants")
     return _xlsx_response(exports.organizations_workbook(_filtered_organizations(request, contest)),
                           "organizations")
+
+
+# --- the team's members: representatives with accounts (members.py) ---------------------------
+
+
+@login_required
+@require_POST
+def team_invite(request: HttpRequest, pk: int, rep_pk: int) -> HttpResponse:
+    team = _own_team(request, _contest(), pk, "entrants.manage_members")
+    rep = get_object_or_404(Representative, pk=rep_pk, team=team)
+    try:
+        invite_member(team=team, representative=rep, actor=request.user, can_edit=request.POST.get("can_edit") == "on")
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("邀请已发送到 %(name)s 的电子邮箱。") % {"name": rep.name})
+    return redirect(reverse("entrants:team_detail", args=[team.pk]) + "#members")
+
+
+@login_required
+@require_POST
+def team_member_change(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    """The lead lets a member edit the project or not, or removes them; a member may leave."""
+    team = _own_team(request, _contest(), pk)
+    member = get_object_or_404(TeamMember, pk=member_pk, team=team)
+    action = request.POST.get("action")
+    try:
+        if action == "remove":
+            remove_member(member=member, actor=request.user)
+            messages.success(request, _("已移除团队成员。"))
+            if member.user_id == request.user.pk:
+                return redirect("site:dashboard")
+        elif action in ("allow_edit", "read_only"):
+            set_member_editing(member=member, can_edit=action == "allow_edit", actor=request.user)
+            messages.success(request, _("已更新成员权限。"))
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    return redirect(reverse("entrants:team_detail", args=[team.pk]) + "#members")
+
+
+@login_required
+@require_POST
+def team_invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    team = _own_team(request, _contest(), pk, "entrants.manage_members")
+    invitation = get_object_or_404(TeamInvitation, pk=invitation_pk, team=team)
+    revoke_invitation(invitation=invitation, actor=request.user)
+    messages.success(request, _("邀请已撤回。"))
+    return redirect(reverse("entrants:team_detail", args=[team.pk]) + "#members")
+
+
+@require_http_methods(["GET", "POST"])
+def team_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The representative's link: who invites them to which team; accepted with the account
+    of the invited address (signing up or logging in first, then back here)."""
+    invitation = invitation_for(token)
+    error = ""
+    if invitation is None or not invitation.pending:
+        error = _("邀请链接无效、已使用或已过期")
+    elif request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('accounts:login')}?next={request.path}")
+        try:
+            member = accept_invitation(token=token, user=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("您已加入团队“%(team)s”。") % {"team": member.team.name})
+            return redirect("entrants:team_detail", pk=member.team_id)
+    return render(request, "entrants/team_invitation.html", {"invitation": invitation, "error": error},
+                  status=400 if error else 200)

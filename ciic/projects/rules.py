@@ -13,14 +13,33 @@ def is_project_team_lead(user, project) -> bool:
 
 
 @rules.predicate
+def is_project_member(user, project) -> bool:
+    """A representative the lead invited to the team (entrants.members)."""
+    from ciic.entrants.models import TeamMember
+
+    return project is not None and user.is_authenticated and TeamMember.objects.filter(
+        team_id=project.team_id, user=user).exists()
+
+
+@rules.predicate
+def is_project_editor(user, project) -> bool:
+    """A member the lead lets edit the project."""
+    from ciic.entrants.models import TeamMember
+
+    return project is not None and user.is_authenticated and TeamMember.objects.filter(
+        team_id=project.team_id, user=user, can_edit=True).exists()
+
+
+@rules.predicate
 def is_officer_of_project_station(user, project) -> bool:
     return project is not None and user.is_authenticated and user.station_id == project.team.station_id
 
 
-# The team lead uploads; staff read (R-J7). The review app, above this one, adds the experts
-# assigned to the project (`ciic/review/rules.py`): projects does not know about experts.
-rules.add_perm("projects.upload_material", is_project_team_lead)
-rules.add_perm("projects.download_material", is_project_team_lead | is_secretariat
+# The team lead (and members the lead lets edit) upload; the team's members and staff read
+# (R-J7). The review app, above this one, adds the experts assigned to the project
+# (`ciic/review/rules.py`): projects does not know about experts.
+rules.add_perm("projects.upload_material", is_project_team_lead | is_project_editor)
+rules.add_perm("projects.download_material", is_project_team_lead | is_project_member | is_secretariat
                | (is_station_officer & is_officer_of_project_station))
 
 
@@ -29,11 +48,12 @@ def is_lead_of_team(user, team) -> bool:
     return team is not None and user.is_authenticated and team.lead_id == user.pk
 
 
-# The team lead starts, edits, submits and withdraws the project (R-P2, R-J4); the
-# secretariat renames after the first submission (R-J4) and disqualifies (R-P6, R-J2).
+# The team lead starts, edits, submits and withdraws the project (R-P2, R-J4), and may let
+# members edit and submit it too; members read it. The secretariat renames after the first
+# submission (R-J4) and disqualifies (R-P6, R-J2).
 rules.add_perm("projects.start_project", is_lead_of_team)
-rules.add_perm("projects.edit_project", is_project_team_lead)
-rules.add_perm("projects.view_project", is_project_team_lead | is_secretariat
+rules.add_perm("projects.edit_project", is_project_team_lead | is_project_editor)
+rules.add_perm("projects.view_project", is_project_team_lead | is_project_member | is_secretariat
                | (is_station_officer & is_officer_of_project_station))
 rules.add_perm("projects.rename_project", is_secretariat)
 rules.add_perm("projects.disqualify_project", is_secretariat)
