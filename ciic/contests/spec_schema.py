@@ -23,8 +23,11 @@ NAME = {"type": "string", "minLength": 1, "maxLength": 200}
 NAME_EN = {"type": "string", "minLength": 1, "maxLength": 200}
 TEXT = {"type": "string", "minLength": 1}
 DATETIME = {"type": "string", "format": "date-time"}
-COUNT = {"type": "integer", "minimum": 1}
-NATURAL = {"type": "integer", "minimum": 0}
+# The largest whole number a database column holds (PostgreSQL's integer): a larger one in a
+# spec is refused here rather than failing the load.
+INT_MAX = 2_147_483_647
+COUNT = {"type": "integer", "minimum": 1, "maximum": INT_MAX}
+NATURAL = {"type": "integer", "minimum": 0, "maximum": INT_MAX}
 AMOUNT = {"type": "number", "exclusiveMinimum": 0, "maximum": 9999999999}
 # 统一社会信用代码: 18 characters, or empty while the secretariat has not filled it in.
 CREDIT_CODE = {"type": "string", "pattern": r"^([0-9A-HJ-NPQRTUWXY]{18})?$"}
@@ -215,7 +218,7 @@ CHECK_ITEM = _object(["code", "name", "name_en"], {"code": CODE, "name": NAME, "
 
 QUOTA = _object(
     ["station", "group", "finalists"],
-    {"station": CODE, "group": CODE, "finalists": {"type": ["integer", "null"], "minimum": 0}},
+    {"station": CODE, "group": CODE, "finalists": {"type": ["integer", "null"], "minimum": 0, "maximum": INT_MAX}},
 )
 
 PRIZE_TIER = _object(

@@ -67,6 +67,9 @@ def test_the_secretariat_sets_the_finalist_quotas(verified, secretariat, contest
     client = verified(secretariat)
     refused = client.post(reverse("site:edition_quotas"), {"q-beijing-leader": "-2"})
     assert refused.status_code == 422 and "名额须为非负整数" in refused.content.decode()
+    # A number no column holds is refused on its cell by the spec's check, not a server error.
+    huge = client.post(reverse("site:edition_quotas"), {"q-beijing-leader": "99999999999999999999"})
+    assert huge.status_code == 422 and 'id="err-q-beijing-leader"><ul class="errors"><li>' in huge.content.decode()
     assert client.post(reverse("site:edition_quotas"), {"q-beijing-leader": "3", "q-beijing-newcomer": "2"}).status_code == 302
     assert StationQuota.objects.get(station__code="beijing", group__code="leader").finalists == 3
     assert StationQuota.objects.get(station__code="wuxi", group__code="leader").finalists is None
