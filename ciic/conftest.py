@@ -37,6 +37,17 @@ def _immediate_tasks():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in English (set_language, an
+    Accept-Language header) leaves English active in the thread, and a later test's services
+    would speak it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def sms_outbox(settings):
     """Text messages go to a list the test can read (mail goes to mail.outbox already)."""
     from ciic.notifications import sms

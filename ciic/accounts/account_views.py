@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -37,11 +38,6 @@ from .verification import (
 _RESET_MOBILE = "_reset_mobile"
 
 
-def _errors_to(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -52,7 +48,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         try:
             update_profile(user=user, full_name=form.cleaned_data["full_name"])
         except ValidationError as exc:
-            _errors_to(form, exc)
+            form.add_service_errors(exc)
         else:
             messages.success(request, _("个人信息已保存。"))
             return redirect("accounts:profile")
@@ -83,7 +79,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             return redirect("site:dashboard")
     except ValidationError as exc:
         if action == "verify_code":
-            _errors_to(code_form, exc)
+            code_form.add_service_errors(exc)
         else:
             error = " ".join(exc.messages)
     return render(request, "accounts/verify.html", {"code_form": code_form, "error": error},
@@ -137,8 +133,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         user = form.user
         if user.email and user.email_verified_at is None:  # the link reached the address
-            from django.utils import timezone
-
             user.email_verified_at = timezone.now()
             user.save(update_fields=["email_verified_at"])
         record(actor=user, action="account.reset_password", target=user, after={"channel": "email"})
@@ -161,7 +155,7 @@ def password_reset_mobile(request: HttpRequest) -> HttpResponse:
         try:
             request_reset_by_mobile(mobile=form.cleaned_data["mobile"])
         except ValidationError as exc:
-            _errors_to(form, exc)
+            form.add_service_errors(exc)
         else:
             request.session[_RESET_MOBILE] = form.cleaned_data["mobile"]
             return redirect("accounts:password_reset_mobile_confirm")

@@ -7,7 +7,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
-class SignUpForm(forms.Form):
+class ServiceErrorsForm(forms.Form):
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Put a service's errors next to their fields (the others above the form)."""
+        for field, errors in exc.message_dict.items():
+            self.add_error(field if field in self.fields else None, errors)
+
+
+class SignUpForm(ServiceErrorsForm):
     identifier = forms.CharField(
         label=_("电子邮箱或手机号"), max_length=254,
         help_text=_("可使用电子邮箱或 11 位中国大陆手机号登录"),
@@ -17,11 +24,6 @@ class SignUpForm(forms.Form):
                                 widget=forms.TextInput(attrs={"autocomplete": "name"}))
     password = forms.CharField(label=_("密码"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Put the errors of `sign_up` next to their fields."""
-        for field, errors in exc.message_dict.items():
-            self.add_error(field if field in self.fields else None, errors)
 
 
 class LoginForm(forms.Form):
@@ -51,12 +53,12 @@ class TokenForm(forms.Form):
                            help_text=_("用于区分不同脚本，例如“数据同步”"))
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(ServiceErrorsForm):
     full_name = forms.CharField(label=_("姓名"), max_length=100,
                                 widget=forms.TextInput(attrs={"autocomplete": "name"}))
 
 
-class SmsCodeForm(forms.Form):
+class SmsCodeForm(ServiceErrorsForm):
     code = forms.CharField(
         label=_("短信验证码"), max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
@@ -66,7 +68,7 @@ class SmsCodeForm(forms.Form):
         return "".join(self.cleaned_data["code"].split())
 
 
-class MobileForm(forms.Form):
+class MobileForm(ServiceErrorsForm):
     mobile = forms.CharField(
         label=_("手机号"), max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "autofocus": True}),
@@ -76,7 +78,3 @@ class MobileForm(forms.Form):
 class MobileResetForm(SmsCodeForm):
     password = forms.CharField(label=_("新密码"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        for field, errors in exc.message_dict.items():
-            self.add_error(field if field in self.fields else None, errors)

@@ -20,9 +20,9 @@ def is_team_lead(user, team) -> bool:
 @rules.predicate
 def is_team_member(user, team) -> bool:
     """An account the lead invited to the team (entrants.members)."""
-    from .models import TeamMember
+    from .selectors import is_member
 
-    return team is not None and user.is_authenticated and TeamMember.objects.filter(team=team, user=user).exists()
+    return team is not None and is_member(user, team.pk)
 
 
 @rules.predicate

@@ -33,6 +33,15 @@ def scope_to_user(qs: QuerySet, user, *, team_path: str = "") -> QuerySet:
     return qs.filter(Q(**{f"{team_path}lead": user}) | Q(**{f"{team_path}pk__in": joined}))
 
 
+def is_member(user, team_id: int | None, *, editing: bool = False) -> bool:
+    """`user` joined the team by invitation (entrants.members); with `editing`, as a member the
+    lead lets edit the project."""
+    if team_id is None or not user.is_authenticated:
+        return False
+    members = TeamMember.objects.filter(team_id=team_id, user=user)
+    return (members.filter(can_edit=True) if editing else members).exists()
+
+
 def stations_for_user(user, contest: Contest) -> QuerySet[Station]:
     """The stations whose entrants the user may list: one for a station officer, else all."""
     qs = Station.objects.filter(contest=contest)

@@ -360,12 +360,12 @@ def _team_context(request: HttpRequest, team: Team, **extra) -> dict:
         "selected_station": team.station,
         "change_name": team.name,
         "members": list(team.members.select_related("user").order_by("joined_at")),
-        "can_manage_members": request.user.has_perm("entrants.manage_members", team),
+        "can_manage_members": (can_manage := request.user.has_perm("entrants.manage_members", team)),
         # The lead and staff see the representatives' addresses; members, their names only.
         "can_see_addresses": (request.user.has_perm("entrants.view_personal_data", team)
                               or request.user.has_perm("entrants.list_entrants")),
         # Each representative with the invitation still waiting for them, if any.
-        "invitable": _invitable(team, reps),
+        "invitable": _invitable(team, reps) if can_manage else [],
         **_deadline_context(contest),
     }
     context.update(extra)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import rules
 
 from ciic.accounts.rules import is_secretariat, is_station_officer
+from ciic.entrants.selectors import is_member
 
 
 @rules.predicate
@@ -15,19 +16,13 @@ def is_project_team_lead(user, project) -> bool:
 @rules.predicate
 def is_project_member(user, project) -> bool:
     """A representative the lead invited to the team (entrants.members)."""
-    from ciic.entrants.models import TeamMember
-
-    return project is not None and user.is_authenticated and TeamMember.objects.filter(
-        team_id=project.team_id, user=user).exists()
+    return project is not None and is_member(user, project.team_id)
 
 
 @rules.predicate
 def is_project_editor(user, project) -> bool:
     """A member the lead lets edit the project."""
-    from ciic.entrants.models import TeamMember
-
-    return project is not None and user.is_authenticated and TeamMember.objects.filter(
-        team_id=project.team_id, user=user, can_edit=True).exists()
+    return project is not None and is_member(user, project.team_id, editing=True)
 
 
 @rules.predicate

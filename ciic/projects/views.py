@@ -66,11 +66,13 @@ def _page(request: HttpRequest, project: Project, **extra) -> HttpResponse:
     materials = [{"type": t, "current": current.get(t.pk),
                   "errors": extra.get("errors", {}).get(f"materials.{t.code}")}
                  for t in MaterialType.objects.filter(contest=contest)]
+    can_edit = request.user.has_perm("projects.edit_project", project)
     context = {
         "project": project, "team": project.team, "sections": sections, "materials": materials,
         "stage": stage, "window": submission_window(stage) if stage else (None, None),
-        "versions": _versions(project), "can_edit": request.user.has_perm("projects.edit_project", project),
-        "checklist": submission_checklist(project), "errors": {}, **extra,
+        "versions": _versions(project), "can_edit": can_edit,
+        # Shown to those who may edit only: staff do not pay for it.
+        "checklist": submission_checklist(project) if can_edit else [], "errors": {}, **extra,
     }
     return render(request, "projects/project_detail.html", context)
 
