@@ -154,7 +154,7 @@ def load_contest_file(path: str | Path, **kwargs: Any) -> LoadResult:
 # --- editing during an edition ---------------------------------------------------------------
 
 # The parts of a spec staff change on pages while an edition runs (site/edition views).
-EDITABLE_SECTIONS = ("schedule", "quotas")
+EDITABLE_SECTIONS = ("schedule", "quotas", "stations", "material_types", "policies")
 
 
 def edit_spec_section(*, contest: Contest, actor: Any, section: str, value: Any) -> LoadResult:

@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
+from stdnum.cn import uscc
 
 from .enums import PolicyKind
 from .selectors import REGISTRATION_KEY  # the schedule row registration opens and closes by
-from .spec_schema import SPEC_SCHEMA
+from .spec_schema import NO_CONTROL, NO_CONTROL_TEXT, SPEC_SCHEMA
 
 ROOT = "spec"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -95,6 +96,8 @@ def _schema_messages(error: ValidationError) -> list[str]:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = error.schema.get("properties", {})
         return [f"{format_path([*path, key])}: unknown key" for key in error.instance if key not in known]
+    if error.validator == "pattern" and error.validator_value in (NO_CONTROL, NO_CONTROL_TEXT):
+        return [f"{format_path(path)}: contains a control character (such as a NUL byte)"]
     if error.validator == "dependentRequired":
         return [f"{format_path(path)}: {error.message}"]
     return [f"{format_path(path)}: {error.message}"]
@@ -217,6 +220,12 @@ def _check_stations_and_directions(data: dict[str, Any], errors: list[str]) -> N
         _unique(
             errors, f"stations[{i}].local_units", [(j, _str(u, "name")) for j, u in units], "unit name"
         )
+        for j, unit in units:
+            # The schema checks the shape; the check digit is what catches a mistyped code.
+            code = _str(unit, "credit_code")
+            if code and not uscc.is_valid(code):
+                errors.append(f"stations[{i}].local_units[{j}].credit_code: {code!r} is not a valid "
+                              "unified social credit code (its check digit does not match)")
 
 
 def _check_groups(data: dict[str, Any], errors: list[str]) -> None:

@@ -16,12 +16,16 @@ SPEC_FORMAT = 1
 
 CODE = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*$", "maxLength": 40}
 KEY = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]*$", "maxLength": 60}
-NAME = {"type": "string", "minLength": 1, "maxLength": 200}
+# Names hold no control characters and texts none but tabs and line breaks: a NUL byte is
+# refused by PostgreSQL's text columns, and none belongs in a name anyone reads.
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+NO_CONTROL_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+NAME = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NO_CONTROL}
 # Every named thing of the contest has its English name, which the English pages show. The
 # official names of organizations (hosts, local organizing units, central SOEs) and the
 # policies' legal texts are Chinese only.
-NAME_EN = {"type": "string", "minLength": 1, "maxLength": 200}
-TEXT = {"type": "string", "minLength": 1}
+NAME_EN = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NO_CONTROL}
+TEXT = {"type": "string", "minLength": 1, "pattern": NO_CONTROL_TEXT}
 DATETIME = {"type": "string", "format": "date-time"}
 # The largest whole number a database column holds (PostgreSQL's integer): a larger one in a
 # spec is refused here rather than failing the load.

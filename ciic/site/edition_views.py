@@ -1,5 +1,6 @@
-"""The secretariat's pages for what changes while an edition runs: the schedule's dates and
-the finalist quotas per station and group. Each page edits one section of the contest's spec
+"""The secretariat's pages for what changes while an edition runs: the schedule's dates, the
+finalist quotas per station and group, the stations' local organizing units, the material
+limits and the policy texts. Each page edits one section of the contest's spec
 through `contests.services.edit_spec_section`, so the same schema and checks apply as to a
 loaded spec and every change is audited; a refused change names the row and field and
 changes nothing."""
@@ -16,13 +17,21 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from stdnum.cn import uscc
 
 from ciic.contests.selectors import current_contest
 from ciic.contests.services import edit_spec_section
 from ciic.contests.spec import SpecError
+from ciic.entrants.enums import TeamStatus
+from ciic.entrants.models import Team
+from ciic.entrants.services import barred_local_unit
 
-# "schedule[3].ends_at: …" -> row 3, field ends_at
-_PATH = re.compile(r"^(?P<section>\w+)\[(?P<row>\d+)\](?:\.(?P<field>\w+))?:\s*(?P<message>.*)$")
+# "stations[2].local_units[1].credit_code: …" -> ["stations", 2, "local_units", 1, "credit_code"]
+_PATH = re.compile(r"^(?P<path>\w+(?:\[\d+\]|\.\w+)*):\s*(?P<message>.*)$", re.S)
+_PART = re.compile(r"\w+|\[\d+\]")
+# How many rows one station's list of units may post (a form, not a bulk import).
+MAX_UNIT_ROWS = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _contest(request: HttpRequest):
@@ -32,17 +41,33 @@ def _contest(request: HttpRequest):
     return contest
 
 
+def _error_path(error: str) -> tuple[list[str | int], str]:
+    """A spec error's path as parts, and its message; no path: ([], the error)."""
+    match = _PATH.match(error)
+    if not match:
+        return [], error
+    parts: list[str | int] = [int(p[1:-1]) if p.startswith("[") else p for p in _PART.findall(match["path"])]
+    return parts, match["message"]
+
+
 def _by_row(errors: list[str], section: str) -> tuple[dict[tuple[int, str], list[str]], list[str]]:
-    """A refused spec's errors: those of a row's field, and the rest."""
+    """A refused spec's errors: those of a row's field (`section[row].field`), and the rest."""
     rows: dict[tuple[int, str], list[str]] = {}
     other: list[str] = []
     for error in errors:
-        match = _PATH.match(error)
-        if match and match["section"] == section:
-            rows.setdefault((int(match["row"]), match["field"] or ""), []).append(match["message"])
+        parts, message = _error_path(error)
+        if len(parts) in (2, 3) and parts[0] == section and isinstance(parts[1], int):
+            field = parts[2] if len(parts) == 3 else ""
+            rows.setdefault((parts[1], str(field)), []).append(message)
         else:
             other.append(error)
     return rows, other
+
+
+def _bounded(raw: str | None, limit: int) -> int:
+    """A posted row count, read as at most `limit`; a count that is not one reads every row
+    up to the limit, so a mangled form drops no row it posted."""
+    return min(int(raw), limit) if raw and raw.isdigit() and len(raw) < 6 else limit
 
 
 def _local(value: str | None, zone: ZoneInfo) -> str:
@@ -145,4 +170,97 @@ def quotas(request: HttpRequest) -> HttpResponse:
                                        "errors": errors.get((s.code, g.code), [])} for g in groups]}
              for s in stations]
     return render(request, "site/edition_quotas.html", {"table": table, "groups": groups, "other_errors": other},
+                  status=422 if errors or other else 200)
+
+
+def _unit_rows(request: HttpRequest, i: int) -> list[dict]:
+    count = _bounded(request.POST.get(f"rows-{i}"), MAX_UNIT_ROWS)
+    return [{"name": " ".join((request.POST.get(f"unit-{i}-{j}-name") or "").split()),
+             "credit_code": uscc.compact(request.POST.get(f"unit-{i}-{j}-credit_code") or "").upper()}
+            for j in range(count)]
+
+
+def _check_unit(row: dict) -> dict[str, list[str]]:
+    """One posted unit: its name, and its credit code when given (the spec checks both again)."""
+    errors: dict[str, list[str]] = {}
+    if row["credit_code"] and not row["name"]:
+        errors["name"] = [_("请填写单位名称")]
+    if _CONTROL.search(row["name"]) or _CONTROL.search(row["credit_code"]):
+        errors.setdefault("name", []).append(_("不能包含控制字符"))
+    elif len(row["name"]) > 200:
+        errors["name"] = [_("单位名称不能超过 200 个字符")]
+    if row["credit_code"] and not uscc.is_valid(row["credit_code"]):
+        errors["credit_code"] = [_("统一社会信用代码无效（应为 18 位，校验位须正确）")]
+    return errors
+
+
+def _newly_barred(contest, station_codes: set[str]) -> list[Team]:
+    """R-P8: registered teams of these stations whose organization, or one of its family, is
+    now among the station's local organizing units: the secretariat has them checked."""
+    teams = (Team.objects.filter(contest=contest, station__code__in=station_codes, status=TeamStatus.REGISTERED)
+             .select_related("organization", "station").order_by("station__order", "name"))
+    return [team for team in teams if barred_local_unit(team.organization, team.station) is not None]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def local_units(request: HttpRequest) -> HttpResponse:
+    """R-D3: each station's local organizing units, announced separately; R-P8 bars them and
+    their parents, subsidiaries and branches from that station. An emptied row is removed."""
+    contest = _contest(request)
+    spec_stations = [dict(s) for s in contest.spec.get("stations", [])]
+    display = {s.code: s.display_name for s in contest.stations.all()}
+    posted = request.method == "POST"
+    errors: dict[tuple[int, int, str], list[str]] = {}
+    other: list[str] = []
+    forms = []
+    for i, station in enumerate(spec_stations):
+        if posted:
+            rows = _unit_rows(request, i)
+            for j, row in enumerate(rows):
+                for field, found in _check_unit(row).items():
+                    errors[(i, j, field)] = found
+        else:
+            rows = [{"name": u["name"], "credit_code": u.get("credit_code", "")} for u in station.get("local_units", [])]
+        forms.append(rows)
+    if posted and not errors:
+        # Blank rows are dropped; `kept[i][k]` is the form row of the spec's unit k.
+        kept: list[list[int]] = []
+        value = []
+        for i, station in enumerate(spec_stations):
+            keep = [j for j, row in enumerate(forms[i]) if row["name"]]
+            kept.append(keep)
+            units = [{"name": forms[i][j]["name"], **({"credit_code": forms[i][j]["credit_code"]}
+                                                      if forms[i][j]["credit_code"] else {})} for j in keep]
+            value.append({**station, "local_units": units})
+        changed = {s["code"] for s, new in zip(spec_stations, value, strict=True)
+                   if s.get("local_units", []) != new["local_units"]}
+        try:
+            edit_spec_section(contest=contest, actor=request.user, section="stations", value=value)
+        except SpecError as exc:
+            for error in exc.errors:
+                parts, message = _error_path(error)
+                if (len(parts) >= 4 and parts[0] == "stations" and parts[2] == "local_units"
+                        and isinstance(parts[1], int) and isinstance(parts[3], int)
+                        and parts[1] < len(kept) and parts[3] < len(kept[parts[1]])):
+                    field = str(parts[4]) if len(parts) > 4 else "name"
+                    errors.setdefault((parts[1], kept[parts[1]][parts[3]], field), []).append(message)
+                else:
+                    other.append(error)
+        else:
+            messages.success(request, _("地方赛组织单位已保存。"))
+            barred = _newly_barred(contest, changed) if changed else []
+            if barred:
+                messages.warning(request, _("以下已报名团队的参赛单位（或其母公司、子公司、分公司、控股公司）是所报赛站的地方赛组织单位，"
+                                            "按规则不得在本赛站参赛，请核查：%(teams)s") % {
+                    "teams": "；".join(f"{t.name}（{t.organization.name}，{t.station.display_name}）" for t in barred)})
+            return redirect("site:edition_local_units")
+    blocks = []
+    for i, station in enumerate(spec_stations):
+        rows = forms[i] + ([] if posted else [{"name": "", "credit_code": ""}] * 2)
+        blocks.append({"index": i, "name": display.get(station["code"], station["name"]), "count": len(rows),
+                       "rows": [{"index": j, **row, "name_errors": errors.get((i, j, "name"), []),
+                                 "code_errors": errors.get((i, j, "credit_code"), [])}
+                                for j, row in enumerate(rows)]})
+    return render(request, "site/edition_local_units.html", {"blocks": blocks, "other_errors": other},
                   status=422 if errors or other else 200)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("edition/schedule/", edition_views.schedule, name="edition_schedule"),
     path("edition/quotas/", edition_views.quotas, name="edition_quotas"),
+    path("edition/local-units/", edition_views.local_units, name="edition_local_units"),
 ]

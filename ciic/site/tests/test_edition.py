@@ -81,8 +81,78 @@ def test_only_the_secretariat_edits_the_edition(station_officer, team_lead, cont
 
     from ciic.testing.personas import verified_client
 
-    for url in (reverse("site:edition_schedule"), reverse("site:edition_quotas")):
+    for url in (reverse("site:edition_schedule"), reverse("site:edition_quotas"),
+                reverse("site:edition_local_units")):
         assert verified_client(station_officer).get(url).status_code == 404
         assert verified_client(team_lead).post(url, {}).status_code == 404
         assert Client().get(url).status_code == 302
     assert not AuditEntry.objects.filter(action="contest.edit").exists()
+
+
+def _units_post(contest, **changes) -> dict:
+    """The local-units form as the page shows it: every station's units, then two blank rows."""
+    data = {}
+    for i, station in enumerate(contest.spec["stations"]):
+        units = station.get("local_units", [])
+        for j, unit in enumerate(units):
+            data[f"unit-{i}-{j}-name"] = unit["name"]
+            data[f"unit-{i}-{j}-credit_code"] = unit.get("credit_code", "")
+        data[f"rows-{i}"] = str(len(units) + 2)
+    data.update(changes)
+    return data
+
+
+def _beijing_units(contest) -> list[tuple[str, str]]:
+    from ciic.contests.models import LocalOrganizingUnit
+
+    return list(LocalOrganizingUnit.objects.filter(station__contest=contest, station__code="beijing")
+                .order_by("id").values_list("name", "credit_code"))
+
+
+def test_the_secretariat_adds_and_removes_a_local_organizing_unit(verified, secretariat, contest):
+    """R-D3: the units are announced separately, so staff keep them on a page; audited."""
+    from ciic.demo.identifiers import make_credit_code
+
+    client = verified(secretariat)
+    page = client.get(reverse("site:edition_local_units")).content.decode()
+    assert "北京市经济和信息化局" in page and 'name="unit-0-2-name"' in page  # a blank row to add to
+    code = make_credit_code(77)
+    response = client.post(reverse("site:edition_local_units"), _units_post(
+        contest, **{"unit-0-1-name": "", "unit-0-2-name": "  北京市  新增  单位 ", "unit-0-2-credit_code": code.lower()}))
+    assert response.status_code == 302
+    assert _beijing_units(contest) == [("北京市经济和信息化局", ""), ("北京市 新增 单位", code)]
+    entry = AuditEntry.objects.filter(action="contest.edit").latest("seq")
+    assert "stations" in entry.after and entry.actor_id == secretariat.pk
+
+
+def test_a_refused_unit_names_its_row_and_changes_nothing(verified, secretariat, contest):
+    before = _beijing_units(contest)
+    client = verified(secretariat)
+    bad_code = verified(secretariat).post(reverse("site:edition_local_units"), _units_post(
+        contest, **{"unit-0-2-name": "某单位", "unit-0-2-credit_code": "91110000000000000X"}))
+    assert bad_code.status_code == 422
+    html = bad_code.content.decode()
+    assert 'id="err-unit-0-2-credit_code"><ul class="errors"><li>统一社会信用代码无效' in html
+    assert 'value="某单位"' in html  # what was typed stays
+    nul = client.post(reverse("site:edition_local_units"), _units_post(contest, **{"unit-0-2-name": "a\x00b"}))
+    assert nul.status_code == 422 and 'id="err-unit-0-2-name"><ul class="errors"><li>不能包含控制字符' in nul.content.decode()
+    # A repeat is the spec's own check, put on the repeated row.
+    repeat = client.post(reverse("site:edition_local_units"), _units_post(contest, **{"unit-0-2-name": "北京市经济和信息化局"}))
+    assert repeat.status_code == 422 and 'id="err-unit-0-2-name"><ul class="errors"><li>duplicate unit name' in repeat.content.decode()
+    # A row count no form has is read as the limit, not a crash.
+    huge = client.post(reverse("site:edition_local_units"), _units_post(contest, **{"rows-0": "9" * 40}))
+    assert huge.status_code == 302
+    assert _beijing_units(contest) == before
+    assert not AuditEntry.objects.filter(action="contest.edit").exists()
+
+
+def test_a_new_unit_names_the_registered_teams_it_bars(verified, secretariat, contest, team):
+    """R-P8: a unit added after teams registered bars its own teams from the station; the
+    secretariat is told which, to have them checked."""
+    response = verified(secretariat).post(reverse("site:edition_local_units"), _units_post(
+        contest, **{"unit-0-2-name": team.organization.name}), follow=True)
+    html = response.content.decode()
+    assert "请核查" in html and team.name in html
+    other = verified(secretariat).post(reverse("site:edition_local_units"), _units_post(
+        contest, **{"unit-1-2-name": "无锡某单位"}), follow=True)
+    assert "请核查" not in other.content.decode()
