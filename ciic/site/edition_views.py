@@ -13,18 +13,23 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from stdnum.cn import uscc
 
+from ciic.contests.enums import PolicyKind
+from ciic.contests.models import PolicyDocument
 from ciic.contests.selectors import current_contest
 from ciic.contests.services import edit_spec_section
 from ciic.contests.spec import SpecError
 from ciic.entrants.enums import TeamStatus
 from ciic.entrants.models import Team
 from ciic.entrants.services import barred_local_unit
+from ciic.projects.materials import FORMAT_KINDS
 
 # "stations[2].local_units[1].credit_code: …" -> ["stations", 2, "local_units", 1, "credit_code"]
 _PATH = re.compile(r"^(?P<path>\w+(?:\[\d+\]|\.\w+)*):\s*(?P<message>.*)$", re.S)
@@ -263,4 +268,159 @@ def local_units(request: HttpRequest) -> HttpResponse:
                                  "code_errors": errors.get((i, j, "credit_code"), [])}
                                 for j, row in enumerate(rows)]})
     return render(request, "site/edition_local_units.html", {"blocks": blocks, "other_errors": other},
+                  status=422 if errors or other else 200)
+
+
+_FORMAT_SPLIT = re.compile(r"[\s,，、;；/]+")
+
+
+def _formats(raw: str) -> tuple[list[str], list[str]]:
+    """"pdf, .JPG png" -> (["pdf", "jpg", "png"], errors): extensions the upload check knows."""
+    formats: list[str] = []
+    for part in _FORMAT_SPLIT.split(raw.strip().lower()):
+        part = part.lstrip(".")
+        if part and part not in formats:
+            formats.append(part)
+    unknown = [f for f in formats if f not in FORMAT_KINDS]
+    if unknown:
+        return formats, [_("不支持的格式：%(unknown)s（可选：%(known)s）") % {
+            "unknown": ", ".join(unknown[:5])[:60], "known": ", ".join(FORMAT_KINDS)}]
+    if not formats:
+        return formats, [_("至少填写一种格式")]
+    return formats, []
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def material_limits(request: HttpRequest) -> HttpResponse:
+    """R-J7: each material type's formats, size limit, and whether it is required (and, for a
+    hosted service, a link). Files already uploaded stay; a new limit applies to new uploads."""
+    contest = _contest(request)
+    items = [dict(item) for item in contest.spec.get("material_types", [])]
+    display = {m.code: m.display_name for m in contest.material_types.all()}
+    posted = request.method == "POST"
+    errors: dict[tuple[int, str], list[str]] = {}
+    other: list[str] = []
+    rows = []
+    for i, item in enumerate(items):
+        if posted:
+            formats_raw = request.POST.get(f"formats-{i}") or ""
+            size_raw = (request.POST.get(f"size-{i}") or "").strip()
+            formats, found = _formats(formats_raw)
+            if found:
+                errors[(i, "formats")] = found
+            else:
+                item["formats"] = formats
+            if size_raw.isdigit() and 0 < len(size_raw) <= 10 and int(size_raw) > 0:
+                item["max_size_mb"] = int(size_raw)
+            else:
+                errors[(i, "max_size_mb")] = [_("大小上限须为正整数（MB）")]
+            for flag in ("required", "link_required"):
+                if request.POST.get(f"{flag}-{i}") == "on":
+                    item[flag] = True
+                else:
+                    item.pop(flag, None)
+        else:
+            formats_raw, size_raw = ", ".join(item["formats"]), str(item["max_size_mb"])
+        rows.append({"index": i, "item": item, "name": display.get(item["code"], item["name"]),
+                     "formats": formats_raw, "size": size_raw})
+    if posted and not errors:
+        try:
+            edit_spec_section(contest=contest, actor=request.user, section="material_types", value=items)
+        except SpecError as exc:
+            errors, other = _by_row(exc.errors, "material_types")
+        else:
+            messages.success(request, _("材料要求已保存。"))
+            return redirect("site:edition_materials")
+    for row in rows:
+        row["format_errors"] = errors.get((row["index"], "formats"), [])
+        row["size_errors"] = errors.get((row["index"], "max_size_mb"), []) + errors.get((row["index"], ""), [])
+    return render(request, "site/edition_materials.html", {"rows": rows, "other_errors": other,
+                                                           "known_formats": ", ".join(FORMAT_KINDS)},
+                  status=422 if errors or other else 200)
+
+
+POLICY_TEXT_LIMIT = 50_000
+_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _policy_errors(data: dict[str, str], versions: set[str], current: dict | None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not data["version"]:
+        errors["version"] = [_("请填写版本号")]
+    elif len(data["version"]) > 20 or _CONTROL.search(data["version"]):
+        errors["version"] = [_("版本号不超过 20 个字符，且不能包含控制字符")]
+    elif data["version"] in versions:
+        errors["version"] = [_("版本 %(version)s 已发布过；已发布的版本不能修改，请使用新的版本号") % {"version": data["version"]}]
+    if not data["title"]:
+        errors["title"] = [_("请填写标题")]
+    elif len(data["title"]) > 200 or _CONTROL.search(data["title"]):
+        errors["title"] = [_("标题不超过 200 个字符，且不能包含控制字符")]
+    if not data["text"].strip():
+        errors["text"] = [_("请填写正文")]
+    elif len(data["text"]) > POLICY_TEXT_LIMIT or _CONTROL_TEXT.search(data["text"]):
+        errors["text"] = [_("正文不超过 %(limit)s 个字符，且不能包含控制字符") % {"limit": POLICY_TEXT_LIMIT}]
+    elif current and data["text"] == current["text"] and data["title"] == current["title"]:
+        errors["text"] = [_("标题和正文与现行版本相同，无需发布新版本")]
+    if data["confirm"] != "on":
+        errors["confirm"] = [_("请确认发布：发布后新报名的团队须同意新版本，已发布的版本不能再修改")]
+    return errors
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policies(request: HttpRequest) -> HttpResponse:
+    """R-P5: the service rules and the pledge. A published version is never edited (teams
+    accepted its exact text); a change is a new version, which becomes the current one that
+    registration asks to accept. The earlier versions stay, with who accepted them."""
+    contest = _contest(request)
+    items = [dict(item) for item in contest.spec.get("policies", [])]
+    accepted = dict(PolicyDocument.objects.filter(contest=contest).annotate(n=Count("acceptances"))
+                    .values_list("pk", "n"))
+    documents = {(d.kind, d.version): d for d in contest.policies.all()}
+    posted_kind = request.POST.get("kind") if request.method == "POST" else None
+    errors: dict[str, list[str]] = {}
+    other: list[str] = []
+    if posted_kind is not None and posted_kind not in PolicyKind.values:
+        posted_kind = None
+        other.append(_("未知的文件类型：只能发布服务规则或参赛承诺书的新版本"))
+    data: dict[str, str] = {}
+    if posted_kind:
+        data = {"version": " ".join((request.POST.get("version") or "").split()),
+                "title": " ".join((request.POST.get("title") or "").split()),
+                "text": (request.POST.get("text") or "").replace("\r\n", "\n").strip() + "\n",
+                "confirm": request.POST.get("confirm") or ""}
+        mine = [p for p in items if p["kind"] == posted_kind]
+        current = next((p for p in mine if p.get("is_current")), None)
+        errors = _policy_errors(data, {p["version"] for p in mine}, current)
+        if not errors:
+            zone = ZoneInfo(contest.time_zone)
+            value = [{**p, "is_current": False} if p["kind"] == posted_kind else p for p in items]
+            value.append({"kind": posted_kind, "version": data["version"], "title": data["title"],
+                          "text": data["text"], "is_current": True,
+                          "published_at": timezone.now().astimezone(zone).replace(microsecond=0).isoformat()})
+            try:
+                edit_spec_section(contest=contest, actor=request.user, section="policies", value=value)
+            except SpecError as exc:
+                other = exc.errors
+            else:
+                messages.success(request, _("已发布%(title)s（版本 %(version)s）。") % data)
+                return redirect("site:edition_policies")
+    kinds = []
+    for kind, label in PolicyKind.choices:
+        versions = sorted((p for p in items if p["kind"] == kind), key=lambda p: p.get("published_at") or "",
+                          reverse=True)
+        versions.sort(key=lambda p: not p.get("is_current"))  # the current one first, then newest
+        current = next((p for p in versions if p.get("is_current")), None)
+        mine = posted_kind == kind
+        kinds.append({
+            "kind": kind, "label": label,
+            "versions": [{**p, "accepted": accepted.get(getattr(documents.get((kind, p["version"])), "pk", None), 0)}
+                         for p in versions],
+            "form": data if mine else {"version": "", "title": current["title"] if current else "",
+                                       "text": current["text"] if current else ""},
+            "errors": errors if mine else {},
+        })
+    return render(request, "site/edition_policies.html", {"kinds": kinds, "other_errors": other,
+                                                          "text_limit": POLICY_TEXT_LIMIT},
                   status=422 if errors or other else 200)

@@ -82,7 +82,8 @@ def test_only_the_secretariat_edits_the_edition(station_officer, team_lead, cont
     from ciic.testing.personas import verified_client
 
     for url in (reverse("site:edition_schedule"), reverse("site:edition_quotas"),
-                reverse("site:edition_local_units")):
+                reverse("site:edition_local_units"), reverse("site:edition_materials"),
+                reverse("site:edition_policies")):
         assert verified_client(station_officer).get(url).status_code == 404
         assert verified_client(team_lead).post(url, {}).status_code == 404
         assert Client().get(url).status_code == 302
@@ -156,3 +157,107 @@ def test_a_new_unit_names_the_registered_teams_it_bars(verified, secretariat, co
     other = verified(secretariat).post(reverse("site:edition_local_units"), _units_post(
         contest, **{"unit-1-2-name": "无锡某单位"}), follow=True)
     assert "请核查" not in other.content.decode()
+
+
+def _materials_post(contest, **changes) -> dict:
+    data = {}
+    for i, item in enumerate(contest.spec["material_types"]):
+        data[f"formats-{i}"] = ", ".join(item["formats"])
+        data[f"size-{i}"] = str(item["max_size_mb"])
+        for flag in ("required", "link_required"):
+            if item.get(flag):
+                data[f"{flag}-{i}"] = "on"
+    data.update(changes)
+    return data
+
+
+def _material_index(contest, code: str) -> int:
+    return [m["code"] for m in contest.spec["material_types"]].index(code)
+
+
+def test_the_secretariat_changes_a_material_limit(verified, secretariat, contest):
+    """R-J7: formats, size limit and whether a material is required are edited on a page."""
+    from ciic.contests.models import MaterialType
+
+    i = _material_index(contest, "demo")
+    client = verified(secretariat)
+    assert f'name="formats-{i}" value="pdf, docx, zip"' in client.get(reverse("site:edition_materials")).content.decode()
+    response = client.post(reverse("site:edition_materials"), _materials_post(
+        contest, **{f"formats-{i}": " .PDF，zip ", f"size-{i}": "300", f"required-{i}": "on"}))
+    assert response.status_code == 302
+    demo = MaterialType.objects.get(contest=contest, code="demo")
+    assert (demo.formats, demo.max_size_mb, demo.required) == (["pdf", "zip"], 300, True)
+    assert AuditEntry.objects.filter(action="contest.edit", after__has_key="material_types").exists()
+
+
+def test_a_refused_material_limit_names_the_row_and_changes_nothing(verified, secretariat, contest):
+    from ciic.contests.models import MaterialType
+
+    i = _material_index(contest, "video")
+    before = list(MaterialType.objects.filter(contest=contest).values_list("code", "formats", "max_size_mb", "required"))
+    client = verified(secretariat)
+    for changes, where, message in (
+        ({f"formats-{i}": "mp4, exe"}, f"err-formats-{i}", "不支持的格式：exe"),
+        ({f"formats-{i}": " , "}, f"err-formats-{i}", "至少填写一种格式"),
+        ({f"size-{i}": "0"}, f"err-size-{i}", "大小上限须为正整数"),
+        ({f"size-{i}": "-5"}, f"err-size-{i}", "大小上限须为正整数"),
+        ({f"size-{i}": "99999999999999999999"}, f"err-size-{i}", "大小上限须为正整数"),
+        # Within ten digits but beyond what the column holds: the spec's own bound, on its row.
+        ({f"size-{i}": "9999999999"}, f"err-size-{i}", ""),
+    ):
+        response = client.post(reverse("site:edition_materials"), _materials_post(contest, **changes))
+        assert response.status_code == 422, changes
+        assert f'id="{where}"><ul class="errors"><li>{message}' in response.content.decode(), changes
+    assert list(MaterialType.objects.filter(contest=contest).values_list("code", "formats", "max_size_mb", "required")) == before
+    assert not AuditEntry.objects.filter(action="contest.edit").exists()
+
+
+def _policy_post(contest, kind="service_rules", **changes) -> dict:
+    current = next(p for p in contest.spec["policies"] if p["kind"] == kind and p["is_current"])
+    data = {"kind": kind, "version": "2023.2", "title": current["title"],
+            "text": current["text"] + "\n第十四条 新增条款。", "confirm": "on"}
+    data.update(changes)
+    return data
+
+
+def test_a_policy_change_is_a_new_version_that_registration_asks_for(verified, secretariat, contest, team):
+    """R-P5: the version the team accepted stays as it was; the new one becomes current."""
+    from ciic.contests.models import PolicyDocument
+
+    accepted = PolicyDocument.objects.get(contest=contest, kind="service_rules", is_current=True)
+    text_before = accepted.text
+    client = verified(secretariat)
+    page = client.get(reverse("site:edition_policies")).content.decode()
+    assert "发布新版本" in page and accepted.version in page
+    response = client.post(reverse("site:edition_policies"), _policy_post(contest))
+    assert response.status_code == 302
+    accepted.refresh_from_db()
+    assert accepted.text == text_before and not accepted.is_current
+    new = PolicyDocument.objects.get(contest=contest, kind="service_rules", is_current=True)
+    assert new.version == "2023.2" and new.text.endswith("第十四条 新增条款。\n") and new.published_at is not None
+    assert team.acceptances.filter(policy=accepted).exists()
+    # Registration now asks for the new version.
+    assert "2023.2" in verified(team.lead).get(reverse("entrants:team_create", args=[team.organization.pk])).content.decode()
+    assert AuditEntry.objects.filter(action="contest.edit", after__has_key="policies").exists()
+
+
+def test_a_refused_policy_version_says_why_and_publishes_nothing(verified, secretariat, contest):
+    from ciic.contests.models import PolicyDocument
+
+    before = list(PolicyDocument.objects.filter(contest=contest).values_list("kind", "version", "is_current", "text"))
+    client = verified(secretariat)
+    current = next(p for p in contest.spec["policies"] if p["kind"] == "pledge" and p["is_current"])
+    for changes, where, message in (
+        ({"version": current["version"]}, "err-version-pledge", "版本 2023.1 已发布过"),
+        ({"version": ""}, "err-version-pledge", "请填写版本号"),
+        ({"text": current["text"]}, "err-text-pledge", "标题和正文与现行版本相同"),
+        ({"text": "a\x00b"}, "err-text-pledge", "正文不超过"),
+        ({"confirm": ""}, "err-confirm-pledge", "请确认发布"),
+    ):
+        response = client.post(reverse("site:edition_policies"), _policy_post(contest, "pledge", **changes))
+        assert response.status_code == 422, changes
+        assert f'id="{where}"><ul class="errors"><li>{message}' in response.content.decode(), changes
+    forged = client.post(reverse("site:edition_policies"), {**_policy_post(contest, "pledge"), "kind": "nope"})
+    assert forged.status_code == 422 and "未知的文件类型" in forged.content.decode()
+    assert list(PolicyDocument.objects.filter(contest=contest).values_list("kind", "version", "is_current", "text")) == before
+    assert not AuditEntry.objects.filter(action="contest.edit").exists()
