@@ -146,6 +146,8 @@ TEMPLATES = [
                 "ciic.contests.context_processors.platform",
                 "ciic.notifications.context_processors.notifications",
             ],
+            # `{% rule "R-P3" %}` in every template: a badge linking to the rule's text.
+            "builtins": ["ciic.contests.templatetags.contest_rules"],
         },
     },
 ]

@@ -5,7 +5,9 @@ Every number and name of a contest lives here (loaded from `specs/*.yaml`), neve
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from functools import cached_property
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -15,6 +17,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .enums import AwardRecipient, PolicyKind, RoundKind
+
+# A rule's ID at the start of a citation of it or of one of its parts (R-J7.5, R-G2c).
+RULE_ID = re.compile(r"R-[A-Z]+[0-9]+")
 
 
 class BilingualName(models.Model):
@@ -74,6 +79,16 @@ class Contest(BilingualName):
     def theme_display(self) -> str:
         lang = get_language() or "zh-hans"
         return self.theme_en if lang.startswith("en") and self.theme_en else self.theme
+
+    @cached_property
+    def rule_index(self) -> dict[str, dict]:
+        """The spec's rules by ID (R-P3 -> {"id", "title", "title_en", "text", "text_en"})."""
+        return {rule["id"]: rule for rule in (self.spec or {}).get("rules", [])}
+
+    def rule(self, code: str) -> dict | None:
+        """The rule a citation names: "R-J7.5" and "R-G2c" cite parts of R-J7 and R-G2."""
+        match = RULE_ID.match(code or "")
+        return self.rule_index.get(match[0]) if match else None
 
 
 class Station(BilingualName):

@@ -426,7 +426,7 @@ def _check_documents(data: dict[str, Any], errors: list[str]) -> None:
 
 
 def _check_lists(data: dict[str, Any], errors: list[str]) -> None:
-    """Central SOEs (R-G2c), past winners (R-J3), uncivil words (R-P7): no repeats."""
+    """Central SOEs (R-G2c), past winners (R-J3), uncivil words (R-P7), rules: no repeats."""
     soes = list(_entries(data, "central_soes"))
     _unique(errors, "central_soes", [(i, _str(s, "name")) for i, s in soes], "name")
     winners = list(_entries(data, "past_winners"))
@@ -443,6 +443,8 @@ def _check_lists(data: dict[str, Any], errors: list[str]) -> None:
                     f"past_winners[{i}].edition: {winner['edition']} is not an earlier edition "
                     f"than this one ({edition})"
                 )
+    rules = list(_entries(data, "rules"))
+    _unique(errors, "rules", [(i, _str(r, "id")) for i, r in rules], "rule id")
     words = data.get("uncivil_words")
     if isinstance(words, list):
         _unique(

@@ -299,6 +299,18 @@ POLICY = _object(
     },
 )
 
+# A rule of the contest as the notice states it, under the ID the platform cites (R-P3).
+RULE = _object(
+    ["id", "title", "title_en", "text", "text_en"],
+    {
+        "id": {"type": "string", "pattern": r"^R-[A-Z]+[0-9]+$", "maxLength": 20},
+        "title": NAME,
+        "title_en": NAME_EN,
+        "text": TEXT,
+        "text_en": TEXT,
+    },
+)
+
 # R-P3 (and room for the other per-team limits of a later edition).
 PARTICIPATION = _object(["max_representatives"], {"max_representatives": COUNT})
 
@@ -360,6 +372,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             "policies": _list(POLICY, min_items=1),
             "past_winners": _list(PAST_WINNER),
             "uncivil_words": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 60}},
+            "rules": _list(RULE),
         },
     ),
 }

@@ -6,6 +6,7 @@ app_name = "site"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("rules/", views.rules, name="rules"),
     path("edition/schedule/", edition_views.schedule, name="edition_schedule"),
     path("edition/quotas/", edition_views.quotas, name="edition_quotas"),
     path("edition/local-units/", edition_views.local_units, name="edition_local_units"),

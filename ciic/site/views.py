@@ -1,4 +1,4 @@
-"""The public home page and each user's dashboard."""
+"""The public home page, the contest's rules and each user's dashboard."""
 
 from __future__ import annotations
 
@@ -81,3 +81,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if context["is_contest_staff"]:
             context["overview"] = staff_overview(user, contest)
     return render(request, "site/dashboard.html", context)
+
+
+@require_GET
+def rules(request: HttpRequest) -> HttpResponse:
+    """The contest's rules as its spec states them, public, each under the ID that rule badges
+    across the platform link to (`/rules/#R-P3`). The official notice is the authority."""
+    contest = current_contest()
+    english = (get_language() or "").startswith("en")
+    items = [{"id": r["id"], "title": r["title_en"] if english else r["title"],
+              "text": r["text_en"] if english else r["text"]}
+             for r in (contest.spec.get("rules", []) if contest else [])]
+    return render(request, "site/rules.html", {"rules": items})

@@ -68,7 +68,7 @@ def test_the_public_and_a_team_lead_use_every_page_on_a_phone(submitted_project,
     project = submitted_project
     team = project.team
     url = live_server.url
-    assert _fits(page, url, ["/", "/accounts/login/", "/accounts/signup/"]) == []
+    assert _fits(page, url, ["/", "/rules/", "/accounts/login/", "/accounts/signup/"]) == []
 
     _log_in(page, url, "lead@example.com")
     # The navigation folds behind the menu button, and opens with it.
