@@ -18,6 +18,7 @@ from django.contrib.admin.utils import NestedObjects
 from django.db import IntegrityError, models, router, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ciic.audit.models import AuditEntry
 from ciic.audit.services import record
@@ -157,18 +158,33 @@ def load_contest_file(path: str | Path, **kwargs: Any) -> LoadResult:
 EDITABLE_SECTIONS = ("schedule", "quotas", "stations", "material_types", "policies")
 
 
-def edit_spec_section(*, contest: Contest, actor: Any, section: str, value: Any) -> LoadResult:
+class StaleSpec(SpecError):
+    """The spec changed since the page that edits it was shown: applying the page's section
+    would undo the other change, so nothing is written."""
+
+
+def edit_spec_section(*, contest: Contest, actor: Any, section: str, value: Any,
+                      expected_sha256: str | None = None) -> LoadResult:
     """Change one section of the contest's spec and apply it as a load does: the whole spec
     is checked by the same schema and rules (on any error `SpecError` lists them by path and
     nothing is written), the rows follow, and besides the load's own entry one audit entry
-    `contest.edit` records the section before and after. Used for the schedule's dates and
-    the finalist quotas (R-T1..R-T5, R-V2)."""
+    `contest.edit` records the section before and after. Used for the schedule's dates, the
+    finalist quotas, the local organizing units, the material limits and the policies
+    (R-T1..R-T5, R-V2, R-D3, R-J7, R-P5).
+
+    `expected_sha256` is the spec's fingerprint when the page was shown: if another edit
+    landed since, `StaleSpec` is raised rather than one page silently undoing the other (two
+    secretaries publishing the same policy version at once would otherwise rewrite it). The
+    contest row is locked while the spec is read and applied."""
     if section not in EDITABLE_SECTIONS:
         raise ValueError(f"{section!r} is not edited on a page")
-    data = copy.deepcopy(contest.spec)
-    before = data.get(section)
-    data[section] = value
     with transaction.atomic():
+        locked = Contest.objects.select_for_update().get(pk=contest.pk)
+        if expected_sha256 is not None and locked.spec_sha256 != expected_sha256:
+            raise StaleSpec([_("赛事设置已被他人修改：请刷新页面，在最新内容上重新修改")])
+        data = copy.deepcopy(locked.spec)
+        before = data.get(section)
+        data[section] = value
         result = load_contest_spec(data=data, actor=actor)
         if before != value:
             record(actor=actor, action="contest.edit", target=result.contest,
@@ -554,6 +570,16 @@ class _Loader:
 
         self.prune(contest.policies.all(), [(x["kind"], x["version"]) for x in items],
                    lambda o: (o.kind, o.version), on_kept=retire)
+        # A version teams accepted keeps the exact words they accepted: a change is a new version.
+        # (`acceptances` is the reverse name of the entrants' acceptance rows.)
+        errors = []
+        for i, x in enumerate(items):
+            row = contest.policies.filter(kind=x["kind"], version=x["version"]).first()
+            if row is not None and (row.title, row.text) != (x["title"], x["text"]) and row.acceptances.exists():
+                errors.append(f"policies[{i}].text: version {x['version']!r} of {x['kind']!r} was accepted "
+                              "by teams and cannot change; publish a new version instead (R-P5)")
+        if errors:
+            raise SpecError(errors)
         for x in sorted(items, key=lambda x: x["is_current"]):
             self.upsert(
                 PolicyDocument,

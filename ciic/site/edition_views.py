@@ -118,7 +118,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
                 item.pop("placeholder")
         if not errors:
             try:
-                edit_spec_section(contest=contest, actor=request.user, section="schedule", value=items)
+                edit_spec_section(contest=contest, actor=request.user, section="schedule", value=items,
+                                  expected_sha256=request.POST.get("fingerprint", ""))
             except SpecError as exc:
                 errors, other = _by_row(exc.errors, "schedule")
             else:
@@ -162,7 +163,8 @@ def quotas(request: HttpRequest) -> HttpResponse:
             quota_list.append({"station": station, "group": group, "finalists": number})
         if not errors:
             try:
-                edit_spec_section(contest=contest, actor=request.user, section="quotas", value=quota_list)
+                edit_spec_section(contest=contest, actor=request.user, section="quotas", value=quota_list,
+                                  expected_sha256=request.POST.get("fingerprint", ""))
             except SpecError as exc:
                 rows, other = _by_row(exc.errors, "quotas")
                 for (i, _field), messages_ in rows.items():
@@ -241,7 +243,8 @@ def local_units(request: HttpRequest) -> HttpResponse:
         changed = {s["code"] for s, new in zip(spec_stations, value, strict=True)
                    if s.get("local_units", []) != new["local_units"]}
         try:
-            edit_spec_section(contest=contest, actor=request.user, section="stations", value=value)
+            edit_spec_section(contest=contest, actor=request.user, section="stations", value=value,
+                              expected_sha256=request.POST.get("fingerprint", ""))
         except SpecError as exc:
             for error in exc.errors:
                 parts, message = _error_path(error)
@@ -326,7 +329,8 @@ def material_limits(request: HttpRequest) -> HttpResponse:
                      "formats": formats_raw, "size": size_raw})
     if posted and not errors:
         try:
-            edit_spec_section(contest=contest, actor=request.user, section="material_types", value=items)
+            edit_spec_section(contest=contest, actor=request.user, section="material_types", value=items,
+                              expected_sha256=request.POST.get("fingerprint", ""))
         except SpecError as exc:
             errors, other = _by_row(exc.errors, "material_types")
         else:
@@ -400,7 +404,8 @@ def policies(request: HttpRequest) -> HttpResponse:
                           "text": data["text"], "is_current": True,
                           "published_at": timezone.now().astimezone(zone).replace(microsecond=0).isoformat()})
             try:
-                edit_spec_section(contest=contest, actor=request.user, section="policies", value=value)
+                edit_spec_section(contest=contest, actor=request.user, section="policies", value=value,
+                                  expected_sha256=request.POST.get("fingerprint", ""))
             except SpecError as exc:
                 other = exc.errors
             else:

@@ -212,3 +212,18 @@ def test_a_new_current_policy_version_retires_the_old_one():
     current = PolicyDocument.objects.get(contest=contest, kind="service_rules", is_current=True)
     assert current.version == "2023.2"
     assert PolicyDocument.objects.filter(contest=contest, kind="service_rules").count() == 2
+
+
+def test_a_policy_version_teams_accepted_keeps_its_words(contest, team):
+    """R-P5: a team accepted the exact text of a version, so a reload may not rewrite it;
+    a change must be a new version. Nothing is written."""
+    spec = spec_2023()
+    spec["schedule"] = contest.spec["schedule"]  # the fixture's shifted dates, to change nothing else
+    accepted = PolicyDocument.objects.get(contest=contest, kind="pledge", is_current=True)
+    index = next(i for i, p in enumerate(spec["policies"]) if p["kind"] == "pledge" and p["is_current"])
+    spec["policies"][index]["text"] += "\n（悄悄修改）"
+    with pytest.raises(SpecError) as refused:
+        load_contest_spec(data=spec)
+    assert f"policies[{index}].text" in str(refused.value) and "publish a new version" in str(refused.value)
+    accepted.refresh_from_db()
+    assert "悄悄修改" not in accepted.text

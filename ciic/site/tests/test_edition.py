@@ -17,8 +17,15 @@ pytestmark = pytest.mark.django_db
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
+def _fingerprint(contest) -> str:
+    """The spec's fingerprint as a page shown now carries it (R-C: no edit undoes another)."""
+    from ciic.contests.models import Contest
+
+    return Contest.objects.get(pk=contest.pk).spec_sha256
+
+
 def _schedule_post(contest, **changes) -> dict:
-    data = {}
+    data = {"fingerprint": _fingerprint(contest)}
     for i, item in enumerate(contest.spec["schedule"]):
         for field in ("starts_at", "ends_at"):
             if item.get(field):
@@ -65,12 +72,14 @@ def test_a_refused_schedule_names_the_row_and_changes_nothing(verified, secretar
 
 def test_the_secretariat_sets_the_finalist_quotas(verified, secretariat, contest):
     client = verified(secretariat)
-    refused = client.post(reverse("site:edition_quotas"), {"q-beijing-leader": "-2"})
+    fp = _fingerprint(contest)
+    refused = client.post(reverse("site:edition_quotas"), {"fingerprint": fp, "q-beijing-leader": "-2"})
     assert refused.status_code == 422 and "名额须为非负整数" in refused.content.decode()
     # A number no column holds is refused on its cell by the spec's check, not a server error.
-    huge = client.post(reverse("site:edition_quotas"), {"q-beijing-leader": "99999999999999999999"})
+    huge = client.post(reverse("site:edition_quotas"), {"fingerprint": fp, "q-beijing-leader": "99999999999999999999"})
     assert huge.status_code == 422 and 'id="err-q-beijing-leader"><ul class="errors"><li>' in huge.content.decode()
-    assert client.post(reverse("site:edition_quotas"), {"q-beijing-leader": "3", "q-beijing-newcomer": "2"}).status_code == 302
+    assert client.post(reverse("site:edition_quotas"), {"fingerprint": fp, "q-beijing-leader": "3",
+                                                        "q-beijing-newcomer": "2"}).status_code == 302
     assert StationQuota.objects.get(station__code="beijing", group__code="leader").finalists == 3
     assert StationQuota.objects.get(station__code="wuxi", group__code="leader").finalists is None
     assert AuditEntry.objects.filter(action="contest.edit", after__has_key="quotas").exists()
@@ -92,7 +101,7 @@ def test_only_the_secretariat_edits_the_edition(station_officer, team_lead, cont
 
 def _units_post(contest, **changes) -> dict:
     """The local-units form as the page shows it: every station's units, then two blank rows."""
-    data = {}
+    data = {"fingerprint": _fingerprint(contest)}
     for i, station in enumerate(contest.spec["stations"]):
         units = station.get("local_units", [])
         for j, unit in enumerate(units):
@@ -160,7 +169,7 @@ def test_a_new_unit_names_the_registered_teams_it_bars(verified, secretariat, co
 
 
 def _materials_post(contest, **changes) -> dict:
-    data = {}
+    data = {"fingerprint": _fingerprint(contest)}
     for i, item in enumerate(contest.spec["material_types"]):
         data[f"formats-{i}"] = ", ".join(item["formats"])
         data[f"size-{i}"] = str(item["max_size_mb"])
@@ -214,7 +223,7 @@ def test_a_refused_material_limit_names_the_row_and_changes_nothing(verified, se
 
 def _policy_post(contest, kind="service_rules", **changes) -> dict:
     current = next(p for p in contest.spec["policies"] if p["kind"] == kind and p["is_current"])
-    data = {"kind": kind, "version": "2023.2", "title": current["title"],
+    data = {"fingerprint": _fingerprint(contest), "kind": kind, "version": "2023.2", "title": current["title"],
             "text": current["text"] + "\n第十四条 新增条款。", "confirm": "on"}
     data.update(changes)
     return data
@@ -261,3 +270,20 @@ def test_a_refused_policy_version_says_why_and_publishes_nothing(verified, secre
     assert forged.status_code == 422 and "未知的文件类型" in forged.content.decode()
     assert list(PolicyDocument.objects.filter(contest=contest).values_list("kind", "version", "is_current", "text")) == before
     assert not AuditEntry.objects.filter(action="contest.edit").exists()
+
+
+def test_an_edit_made_on_a_page_shown_before_another_edit_is_refused(verified, secretariat, contest):
+    """Two secretaries with the same page open: the second save would silently undo the
+    first (or rewrite a policy version just published), so it is refused with a reason."""
+    from ciic.contests.models import PolicyDocument
+
+    client = verified(secretariat)
+    shown = _policy_post(contest, text="第一位秘书的版本。")
+    assert client.post(reverse("site:edition_policies"), shown).status_code == 302
+    late = client.post(reverse("site:edition_policies"), {**shown, "version": "2023.3", "text": "第二位秘书的版本。"})
+    assert late.status_code == 422 and "赛事设置已被他人修改" in late.content.decode()
+    assert PolicyDocument.objects.get(contest=contest, kind="service_rules", version="2023.2").text == "第一位秘书的版本。\n"
+    # Without the fingerprint a save is refused the same way.
+    missing = client.post(reverse("site:edition_quotas"), {"q-beijing-leader": "3"})
+    assert missing.status_code == 422 and "赛事设置已被他人修改" in missing.content.decode()
+    assert AuditEntry.objects.filter(action="contest.edit").count() == 1
