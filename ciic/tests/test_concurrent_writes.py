@@ -93,7 +93,8 @@ def edit(client: Client, project: int, sections: list[str], stop: float, acked: 
         saved = client.call("POST", f"/projects/{project}/save/", data=text, headers={"HX-Request": "true"})
         if saved is not None and saved.status_code == 200 and "errors" not in saved.text:
             acked["draft"] = text
-        if i % 6 == 0:
+        # The first round submits too: on a loaded machine a client may get few rounds in.
+        if i % 6 == 1:
             submitted = client.call("POST", f"/projects/{project}/submit/", data={})
             if submitted is not None and submitted.status_code == 302 and "/versions/" in submitted.headers["Location"]:
                 acked["versions"].add(int(re.search(r"/versions/(\d+)/", submitted.headers["Location"]).group(1)))
