@@ -113,6 +113,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every error under /api/v1/ in the API's one JSON shape (outermost: it sees every answer).
+    "ciic.api.middleware.ApiErrorShapeMiddleware",
     # Static files from the server itself when DEBUG is off (`make run` serves through gunicorn).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -120,6 +122,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL character in any field is refused before any view (a 400 naming the field).
+    "ciic.core.middleware.InputGuardMiddleware",
     "ciic.accounts.middleware.SessionRefreshMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ciic.accounts.middleware.RequireTwoFactorMiddleware",
@@ -264,6 +268,10 @@ AXES_USERNAME_CALLABLE = "ciic.accounts.throttle.hashed_username"
 
 # Project materials (R-J7): uploads are streamed to disk in chunks, never held whole in memory.
 # Request bodies above this size are refused unless a view reads the stream itself (tus does).
+# API tokens (accounts.ApiToken) expire this many days after they are issued; their last use is
+# written at most once per API_TOKEN_TOUCH_SECONDS (not a write on every read).
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+API_TOKEN_TOUCH_SECONDS = 60
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2621440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640

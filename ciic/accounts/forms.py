@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .models import ApiToken
+
 
 class ServiceErrorsForm(forms.Form):
     def add_service_errors(self, exc: ValidationError) -> None:
@@ -48,9 +50,19 @@ class CodeForm(forms.Form):
         return "".join(self.cleaned_data["token"].split())
 
 
-class TokenForm(forms.Form):
+class TokenForm(ServiceErrorsForm):
     name = forms.CharField(label=_("令牌名称"), max_length=100, required=False,
                            help_text=_("用于区分不同脚本，例如“数据同步”"))
+    scope = forms.ChoiceField(label=_("权限"), choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ,
+                              help_text=_("只读令牌只能查询，不能修改任何数据"))
+    otp_code = forms.CharField(label=_("身份验证器验证码"), max_length=10, required=False,
+                               widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+                               help_text=_("工作人员账号签发令牌须重新验证"))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is None or not user.needs_two_factor:
+            del self.fields["otp_code"]
 
 
 class ProfileForm(ServiceErrorsForm):

@@ -121,13 +121,21 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class ApiToken(models.Model):
-    """A bearer token for scripts. Only its SHA-256 is kept; the key is shown once."""
+    """A bearer token for scripts. Only its SHA-256 is kept; the key is shown once. It
+    expires (API_TOKEN_DAYS after it is issued) and is read-only or may also write."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("只读")
+        WRITE = "write", _("读写")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("名称"), max_length=100)
     prefix = models.CharField(max_length=12, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scope = models.CharField(_("权限"), max_length=10, choices=Scope.choices, default=Scope.WRITE)
     created_at = models.DateTimeField(default=timezone.now)
+    # None only on tokens issued before tokens expired: the migration gave those a date.
+    expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -137,6 +145,10 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is None or self.expires_at <= timezone.now()
 
     @staticmethod
     def hash_key(key: str) -> str:

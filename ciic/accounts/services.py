@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ciic.audit.services import record
+from ciic.core.text import hidden_characters_error, strip_hidden
+from ciic.core.validation import Errors
 
 from .enums import Role
 from .models import ApiToken, User, mobile_index
@@ -25,11 +30,20 @@ def _user_snapshot(user: User) -> dict:
     return {f: getattr(user, f) for f in USER_AUDIT_FIELDS}
 
 
+def _full_name_error(full_name: str) -> ValidationError | None:
+    """A name shown to others on the platform must show what it holds: no invisible or
+    text-direction control characters (ciic.core.text)."""
+    message = hidden_characters_error(full_name, label=_("姓名"))
+    return ValidationError(message, code="invalid") if message else None
+
+
 def sign_up(*, identifier: str, password: str, full_name: str = "") -> User:
     """Create an entrant account from an email address or a Chinese mobile number.
 
     Errors name the field; nothing is written unless every check passes. Audited."""
     errors: dict[str, list[ValidationError]] = {}
+    if (name_error := _full_name_error(full_name or "")) is not None:
+        errors["full_name"] = [name_error]
     identifier = (identifier or "").strip()
     email, mobile = None, None
     if "@" in identifier:
@@ -76,6 +90,8 @@ def create_staff_account(*, actor, data: StaffAccountInput) -> User:
         raise ValidationError({"role": ValidationError(_("无效的角色"), code="invalid")})
     if data.role == Role.STATION_OFFICER and not data.station_id:
         raise ValidationError({"station": ValidationError(_("赛站工作人员必须指定赛站"), code="required")})
+    if (name_error := _full_name_error(data.full_name or "")) is not None:
+        raise ValidationError({"full_name": name_error})
     with transaction.atomic():
         user = User.objects.create_user(
             email=data.email, password=data.password, full_name=data.full_name, role=data.role,
@@ -85,15 +101,39 @@ def create_staff_account(*, actor, data: StaffAccountInput) -> User:
     return user
 
 
-def issue_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a bearer token for scripts; the key is returned once and only its hash is kept."""
-    name = (name or "").strip() or "script"
+def issue_api_token(*, user: User, name: str, scope: str = ApiToken.Scope.WRITE,
+                    otp_code: str | None = None) -> tuple[ApiToken, str]:
+    """Create a bearer token for scripts; the key is returned once and only its hash is kept.
+
+    It expires API_TOKEN_DAYS from now and is read-only or read-write (`scope`). A token acts
+    without a second factor, so an account that needs one (staff) proves it again here with
+    a current code from its authenticator (`otp_code`): a session left open is not enough."""
+    errors = Errors()
+    if scope not in ApiToken.Scope.values:
+        errors.add("scope", _("令牌权限只能是只读（read）或读写（write）"), "invalid")
+    if user.needs_two_factor and not _fresh_second_factor(user, otp_code):
+        errors.add("otp_code", _("签发工作人员账号的令牌须重新验证：请输入身份验证器上的当前验证码"), "2fa")
+    errors.raise_if_any()
+    # Only its holder sees the label, so hidden characters are dropped rather than refused.
+    name = strip_hidden(name or "").strip() or "script"
     key = ApiToken.new_key()
+    now = timezone.now()
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, name=name[:100], prefix=key[:12],
-                                        key_hash=ApiToken.hash_key(key))
-        record(actor=user, action="api_token.issue", target=token, after={"name": token.name, "prefix": token.prefix})
+        token = ApiToken.objects.create(user=user, name=name[:100], prefix=key[:12], scope=scope,
+                                        key_hash=ApiToken.hash_key(key), created_at=now,
+                                        expires_at=now + dt.timedelta(days=settings.API_TOKEN_DAYS))
+        record(actor=user, action="api_token.issue", target=token,
+               after={"name": token.name, "prefix": token.prefix, "scope": scope,
+                      "expires_at": token.expires_at.isoformat()})
     return token, key
+
+
+def _fresh_second_factor(user: User, code: str | None) -> bool:
+    """A current code of one of the user's confirmed devices (django-otp throttles guesses)."""
+    code = (code or "").strip()
+    if not code.isdigit() or len(code) > 10:
+        return False
+    return any(device.verify_token(code) for device in devices_for_user(user, confirmed=True))
 
 
 def revoke_api_token(*, token: ApiToken, actor) -> None:
@@ -103,13 +143,24 @@ def revoke_api_token(*, token: ApiToken, actor) -> None:
         record(actor=actor, action="api_token.revoke", target=token, after={"revoked_at": token.revoked_at})
 
 
-def user_for_api_key(key: str) -> User | None:
+def token_for_api_key(key: str) -> ApiToken | None:
+    """The live token of a key (not revoked, not expired, its user active), or None. Its use
+    is noted at most once a minute (API_TOKEN_TOUCH_SECONDS): a write on every call would
+    make each read a write."""
+    now = timezone.now()
     token = (ApiToken.objects.select_related("user")
-             .filter(key_hash=ApiToken.hash_key(key or ""), revoked_at__isnull=True).first())
+             .filter(key_hash=ApiToken.hash_key(key or ""), revoked_at__isnull=True, expires_at__gt=now).first())
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
-    return token.user
+    stale = now - dt.timedelta(seconds=settings.API_TOKEN_TOUCH_SECONDS)
+    if token.last_used_at is None or token.last_used_at < stale:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def user_for_api_key(key: str) -> User | None:
+    token = token_for_api_key(key)
+    return token.user if token else None
 
 
 def start_totp_enrollment(*, user: User) -> TOTPDevice:
@@ -135,6 +186,8 @@ def update_profile(*, user: User, full_name: str) -> User:
         raise ValidationError({"full_name": ValidationError(_("请填写姓名"), code="required")})
     if len(full_name) > User._meta.get_field("full_name").max_length:
         raise ValidationError({"full_name": ValidationError(_("姓名过长"), code="max_length")})
+    if (name_error := _full_name_error(full_name)) is not None:
+        raise ValidationError({"full_name": name_error})
     with transaction.atomic():
         before = _user_snapshot(user)
         User.objects.filter(pk=user.pk).update(full_name=full_name)

@@ -149,14 +149,21 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST or None, user=request.user)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _token, new_key = issue_api_token(user=request.user, name=form.cleaned_data["name"])
-        form = TokenForm()
+        try:
+            _token, new_key = issue_api_token(user=request.user, name=form.cleaned_data["name"],
+                                              scope=form.cleaned_data["scope"],
+                                              otp_code=form.cleaned_data.get("otp_code"))
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            form = TokenForm(user=request.user)
     context = {
         "form": form,
         "new_key": new_key,
+        "days": settings.API_TOKEN_DAYS,
         "tokens": request.user.api_tokens.order_by("-created_at"),
     }
     response = render(request, "accounts/tokens.html", context)

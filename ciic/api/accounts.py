@@ -8,6 +8,7 @@ The key is returned once; only its hash is kept.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -53,13 +54,18 @@ class UserOut(Schema):
 
 class TokenIn(Schema):
     name: str = Field("script", max_length=100, description="令牌名称，便于识别 / A name to recognize the token by")
+    scope: Literal["read", "write"] = Field("write", description="只读或读写 / Read-only, or read and write")
+    otp_code: str | None = Field(None, max_length=10, description=(
+        "工作人员账号须提供身份验证器上的当前验证码 / Staff accounts: the current code of their authenticator"))
 
 
 class TokenOut(Schema):
     id: int
     name: str = Field(description="名称 / Name")
     prefix: str = Field(description="密钥前缀，用于识别 / Key prefix, to recognize it")
+    scope: str = Field(description="read 或 write / read or write")
     created_at: dt.datetime
+    expires_at: dt.datetime | None = Field(description="到期时间 / When it stops working")
     last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
 
@@ -81,10 +87,10 @@ def me(request: HttpRequest):
     return request.auth
 
 
-@router.post("/accounts/tokens", auth=SESSION_ONLY, response={201: NewTokenOut, 401: DetailOut},
+@router.post("/accounts/tokens", auth=SESSION_ONLY, response={201: NewTokenOut, 401: DetailOut, 422: ErrorsOut},
              summary="签发 API 令牌（仅浏览器会话）/ Issue an API token (browser session only)")
 def create_token(request: HttpRequest, payload: TokenIn):
-    token, key = issue_api_token(user=request.auth, name=payload.name)
+    token, key = issue_api_token(user=request.auth, name=payload.name, scope=payload.scope, otp_code=payload.otp_code)
     token.key = key  # on this response only; the database keeps the hash
     return Status(201, token)
 

@@ -3,7 +3,8 @@
 Two ways in, tried in this order:
 
 - a bearer token (`Authorization: Bearer ciic_...`) for scripts, checked by the same
-  `user_for_api_key` the rest of the platform uses. No cookies are involved, so no CSRF
+  `token_for_api_key` the rest of the platform uses: live (not revoked nor expired), and a
+  read-only token only reads. No cookies are involved, so no CSRF
   check is needed. A header that is present but wrong is refused outright rather than
   falling back to the session, so a script never silently acts as whoever is logged in.
 - the Django session for the browser, CSRF-protected. Staff roles must have passed their
@@ -23,7 +24,10 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
-from ciic.accounts.services import user_for_api_key
+from ciic.accounts.services import token_for_api_key
+
+# What a read-only token may do.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class BearerToken(AuthBase):
@@ -38,10 +42,12 @@ class BearerToken(AuthBase):
         scheme, _sep, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise AuthenticationError(message=_("无效的 Authorization 请求头：应为 Bearer 令牌"))
-        user = user_for_api_key(key.strip())
-        if user is None:
-            raise AuthenticationError(message=_("API 令牌无效或已撤销"))
-        return user
+        token = token_for_api_key(key.strip())
+        if token is None:
+            raise AuthenticationError(message=_("API 令牌无效、已撤销或已过期"))
+        if token.scope == token.Scope.READ and request.method not in SAFE_METHODS:
+            raise HttpError(403, _("该令牌只读：不能用于写操作"))
+        return token.user
 
 
 class Session(AuthBase):

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from ciic.contests.models import Contest, Direction, PolicyDocument, Station
@@ -46,11 +46,11 @@ from ciic.entrants.services import (
 
 from .auth import ANY_AUTH
 from .contests import DirectionRef, StationRef, get_contest
-from .errors import DetailOut, ErrorItem, ErrorsOut, error_items
+from .errors import DetailOut, ErrorItem, ErrorsOut, error_items, request_fields
+from .pagination import PAGE_SIZE, Pages
 
 router = Router(tags=["entrants"], auth=ANY_AUTH)
 
-PAGE_SIZE = 20
 REFUSALS = {401: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorsOut}
 
 
@@ -230,6 +230,10 @@ class TeamIn(Schema):
     accepted_policy_ids: list[int] = Field(default_factory=list, max_length=50, description="已阅读并同意的现行规则文本 ID / IDs of the current policies accepted (R-P5)")
 
 
+# The service's field names that the payload spells differently.
+TEAM_FIELDS = {"accept_policies": "accepted_policy_ids"}
+
+
 class TeamCheckOut(Schema):
     ok: bool = Field(description="报名是否会被接受 / Whether registering would succeed")
     errors: list[ErrorItem]
@@ -317,7 +321,7 @@ def create_organization(request: HttpRequest, payload: OrganizationIn):
 
 @router.get("/organizations", response=list[OrganizationOut],
             summary="参赛单位列表 / Organizations visible to me")
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@paginate(Pages, page_size=PAGE_SIZE)
 def list_organizations(request: HttpRequest, filters: Query[EntrantFilters]):
     qs = organizations_for_user(request.auth, get_contest())
     return filter_organizations(qs, **filters.model_dump())
@@ -347,11 +351,12 @@ def check_team_registration(request: HttpRequest, payload: TeamIn):
     org = _organization(request, contest, payload.organization_id)
     _require(request.auth, "entrants.register_team", org)
     errors = check_team(organization=org, **_team_kwargs(contest, payload))
-    return {"ok": not errors, "errors": error_items(errors.by_field)}
+    return {"ok": not errors, "errors": error_items({TEAM_FIELDS.get(k, k): v for k, v in errors.by_field.items()})}
 
 
 @router.post("/teams", response={201: TeamDetailOut, **REFUSALS},
              summary="团队报名 / Register a team")
+@request_fields(TEAM_FIELDS)
 def create_team(request: HttpRequest, payload: TeamIn):
     contest = get_contest()
     org = _organization(request, contest, payload.organization_id)
@@ -361,7 +366,7 @@ def create_team(request: HttpRequest, payload: TeamIn):
 
 
 @router.get("/teams", response=list[TeamOut], summary="团队列表 / Teams visible to me")
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@paginate(Pages, page_size=PAGE_SIZE)
 def list_teams(request: HttpRequest, filters: Query[EntrantFilters]):
     qs = teams_for_user(request.auth, get_contest())
     return filter_teams(qs, **filters.model_dump())

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from ciic.entrants.selectors import teams_for_user
@@ -29,6 +30,7 @@ from ciic.projects.services import (
 from .auth import ANY_AUTH
 from .contests import get_contest
 from .errors import DetailOut, ErrorsOut
+from .pagination import PAGE_SIZE, Pages
 
 router = Router(tags=["projects"], auth=ANY_AUTH)
 REFUSALS = {401: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorsOut}
@@ -108,8 +110,9 @@ def _project(request: HttpRequest, project_id: int) -> Project:
 
 
 @router.get("/projects", response=list[ProjectOut], summary="项目列表 / Projects visible to me")
+@paginate(Pages, page_size=PAGE_SIZE)
 def list_projects(request: HttpRequest):
-    return list(projects_for_user(request.auth, get_contest()).select_related("draft"))
+    return projects_for_user(request.auth, get_contest()).select_related("draft").order_by("pk")
 
 
 @router.post("/teams/{team_id}/project", response={201: ProjectOut, **REFUSALS},

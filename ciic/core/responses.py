@@ -52,3 +52,25 @@ def parse_number(value: str | None, kind=int):
         return kind(value) if value not in (None, "") else None
     except ValueError:
         return None
+
+
+# --- the JSON API's error shape ------------------------------------------------------------
+
+API_PREFIX = "/api/v1/"
+NON_FIELD = "__all__"
+# The `rule` of an API error that is not a refusal of a contest rule, by HTTP status.
+STATUS_RULES = {
+    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "too_large",
+    415: "unsupported_media_type", 429: "too_many_requests", 500: "server_error",
+}
+
+
+def api_error_body(status: int, message: str, *, field: str = NON_FIELD, rule: str | None = None) -> dict:
+    """`{"errors": [{"field", "rule", "message"}]}`: every error under /api/v1/ has this shape."""
+    return {"errors": [{"field": field, "rule": rule or STATUS_RULES.get(status, f"http_{status}"),
+                        "message": message}]}
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)

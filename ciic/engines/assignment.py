@@ -744,12 +744,15 @@ class _SlotSearch:
         if not np.array_equal(arcs[self.cur], np.sort(chosen)):
             raise RuntimeError("internal error: the start is not in the candidate graph")
         self.rounds = 0
+        self.random = np.random.default_rng(0)
 
     def project_values(self, cur=None) -> np.ndarray:
         cur = self.cur if cur is None else cur
         return self.base + np.bincount(self.ap[cur], weights=self.av[cur], minlength=self.rd.P)
 
-    def _feasible(self, sel: np.ndarray, cap: np.ndarray) -> bool:
+    def _flow_cut(self, sel: np.ndarray, cap: np.ndarray):
+        """Max flow giving every mover one of the arcs ``sel``: ``None`` if it does, else the
+        source side of a minimum cut (movers ``S``, experts ``T``)."""
         P, E = self.rd.P, self.rd.E
         source, sink = P + E, P + E + 1
         solver = max_flow.SimpleMaxFlow()
@@ -761,15 +764,55 @@ class _SlotSearch:
         )
         if solver.solve(source, sink) != solver.OPTIMAL:
             raise RuntimeError("max flow failed")
-        return solver.optimal_flow() == n
+        if solver.optimal_flow() == n:
+            return None
+        side = np.asarray(solver.get_source_side_min_cut(), np.int64)
+        return np.sort(side[side < P]), np.sort(side[(side >= P) & (side < P + E)] - P)
 
-    def round(self, rank, *, floor: float | None, raise_: bool) -> float:
-        """One round freeing the slot ``rank`` places above each project's worst (one rank,
-        or one per project). Returns the floor it kept (the bottleneck value when ``floor`` is
-        None)."""
+    def _add_arcs(self, more: np.ndarray) -> None:
+        chosen = self.arcs[self.cur]
+        self.arcs = _distinct(self.arcs, more)
+        self.ap, self.ae = self.arcs // self.rd.E, self.arcs % self.rd.E
+        self.av = self.rd.values(self.arcs)
+        self.cur = np.searchsorted(self.arcs, chosen)
+
+    def _widen(self, S, T, kept, value_kept, cap, level: float, tol: float) -> bool:
+        """The cut ``(S, T)`` proves, on the candidate graph, that the freed slots cannot all
+        rise above ``level``. It holds in the full round unless a project of ``S`` has an
+        allowed pair above ``level`` with an expert outside ``T`` that has room: add the best
+        such pairs (a few a project) and say so."""
+        rd = self.rd
+        E = rd.E
+        outside = cap > 0
+        outside[T] = False
+        if not outside.any():
+            return False
+        per_row = 2 * int(rd.kres.max(initial=0)) + 2
+        kept_lin = _distinct(self.arcs[kept])
+        found = []
+        step = rd.rows_per_block
+        for j in range(0, S.size, step):
+            rows = S[j : j + step]
+            block = rd.rows(rows)
+            block[:, ~outside] = -np.inf
+            block += value_kept[rows, None]
+            block[block <= level + tol] = -np.inf
+            row, col = _top_per_row(block, per_row)
+            lin = rows[row] * E + col
+            found.append(lin[~_contains(kept_lin, lin)])
+        more = _distinct(*found) if found else np.empty(0, np.int64)
+        more = more[~_contains(self.arcs, more)]
+        if more.size == 0:
+            return False
+        self._add_arcs(more)
+        return True
+
+    def _free(self, rank):
+        """Free the slot ``rank`` places above each project's worst: the kept arcs, the
+        projects' kept values, the experts' room, the open arcs, their scores and the current
+        worst value of the freed slots."""
         rd = self.rd
         P, E = rd.P, rd.E
-        self.rounds += 1
         cur = self.cur[np.lexsort((-self.av[self.cur], self.ap[self.cur]))]
         owner = self.ap[cur]
         starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
@@ -785,25 +828,54 @@ class _SlotSearch:
         options = np.flatnonzero(open_ & (rd.kres[self.ap] > 0))
         score = value_kept[self.ap[options]] + self.av[options]
         now = float((value_kept[owner[freed]] + self.av[cur[freed]]).min())
-        tol = 1e-12 * max(1.0, abs(now))
-        if floor is None:
-            best = np.full(P, -np.inf)
-            np.maximum.at(best, self.ap[options], score)
-            top = float(best[self.movers].min())
-            trial = np.unique(score[(score >= now - tol) & (score <= top + tol)])
-            lo, hi = 0, trial.size - 1  # trial[0] <= now is feasible (the current slots)
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if self._feasible(options[score >= trial[mid] - tol], cap):
-                    lo = mid
-                else:
-                    hi = mid - 1
-            floor = max(float(trial[lo]), now) if trial.size else now
-        keep = score >= floor - tol
+        return kept, value_kept, cap, options, score, now
+
+    def _bottleneck(self, options, score, cap, now: float, tol: float) -> float:
+        """The largest value every freed slot can reach at once on the candidate graph (binary
+        search over the arcs' scores, a max flow each)."""
+        best = np.full(self.rd.P, -np.inf)
+        np.maximum.at(best, self.ap[options], score)
+        top = float(best[self.movers].min())
+        trial = np.unique(score[(score >= now - tol) & (score <= top + tol)])
+        lo, hi = 0, trial.size - 1  # trial[0] <= now is feasible (the current slots)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._flow_cut(options[score >= trial[mid] - tol], cap) is None:
+                lo = mid
+            else:
+                hi = mid - 1
+        return max(float(trial[lo]), now) if trial.size else now
+
+    def round(self, rank, *, floor: float | None, raise_: bool) -> float:
+        """One round freeing the slot ``rank`` places above each project's worst (one rank,
+        or one per project). Returns the floor it kept (the bottleneck value when ``floor`` is
+        None).
+
+        The bottleneck is exact over *all* pairs, not only the candidate graph's: when no
+        value above it is reachable on the graph, the flow's minimum cut says which projects
+        are stuck and behind which experts; the graph grows by those projects' pairs with the
+        other experts that have room (:meth:`_widen`) until the cut holds in the full round.
+        Without this, a project whose own experts are taken stays at the bottom whenever its
+        way out (an expert the ``max_total`` optimum left with room only after the fair
+        reshuffle) was never a candidate, as uneven loads make common."""
+        rd = self.rd
+        P, E = rd.P, rd.E
+        self.rounds += 1
+        while True:
+            kept, value_kept, cap, options, score, now = self._free(rank)
+            tol = 1e-12 * max(1.0, abs(now))
+            if floor is not None:
+                level = floor
+                break
+            level = self._bottleneck(options, score, cap, now, tol)
+            cut = self._flow_cut(options[score > level + tol], cap)
+            if cut is None or not self._widen(*cut, kept, value_kept, cap, level, tol):
+                break
+        keep = score >= level - tol
         sel, value = options[keep], score[keep]
         if raise_:
-            unit = max(float(self.av[cur].mean()), 1e-12)
-            gain = -np.exp(-4.0 * (value - floor) / unit) + 1e-3 * (value - floor) / unit
+            unit = max(float(self.av[self.cur].mean()), 1e-12)
+            gain = -np.exp(-4.0 * (value - level) / unit) + 1e-3 * (value - level) / unit
         else:
             gain = value
         span = float(gain.max() - gain.min()) if gain.size else 0.0
@@ -823,40 +895,46 @@ class _SlotSearch:
             raise RuntimeError("internal error: a fair round has no solution")
         chosen = sel[solver.flows(np.arange(sel.size)) > 0]
         self.cur = np.concatenate([kept, chosen])
-        return floor
+        return level
 
-    def run(self, deadline: float, *, max_cycles: int = 12, patience: int = 10) -> None:
-        """Raise the worst until a full cycle of ranks brings nothing, then with a random rank
-        per project until ``patience`` rounds in a row bring nothing; then the total at that
-        floor until a full cycle adds (almost) nothing."""
+    def worst(self) -> float:
+        return float(self.project_values()[self.movers].min())
+
+    def run(self, deadline: float) -> None:
+        """Raise the worst, then the total at that floor (most of the time to the worst)."""
+        started = time.monotonic()
+        self.raise_worst(started + 0.6 * (deadline - started))
+        self.raise_total(deadline)
+
+    def raise_worst(self, deadline: float, *, max_cycles: int = 12, patience: int = 10) -> None:
+        """Rounds raising the worst until a full cycle of ranks brings nothing, then with a
+        random rank per project until ``patience`` rounds in a row bring nothing."""
         width = int(self.rd.kres.max(initial=0))
         if width == 0:
             return
-
-        def worst_now() -> float:
-            return float(self.project_values()[self.movers].min())
-
-        def better(new: float, old: float) -> bool:
-            return new > old + 1e-9 * max(1.0, abs(old))
-
-        started = time.monotonic()
-        raising = started + 0.6 * (deadline - started)  # the rest is for the total
-        worst = worst_now()
+        worst = self.worst()
         for _ in range(max_cycles):
             before = worst
             for rank in range(width):
                 self.round(rank, floor=None, raise_=True)
-                if time.monotonic() > raising:
+                if time.monotonic() > deadline:
                     break
-            worst = worst_now()
-            if not better(worst, before) or time.monotonic() > raising:
+            worst = self.worst()
+            if not _better(worst, before) or time.monotonic() > deadline:
                 break
-        random = np.random.default_rng(0)
         idle = 0
-        while idle < patience and time.monotonic() < raising:
-            self.round(random.integers(0, width, self.rd.P), floor=None, raise_=True)
-            before, worst = worst, worst_now()
-            idle = 0 if better(worst, before) else idle + 1
+        while idle < patience and time.monotonic() < deadline:
+            self.round(self.random.integers(0, width, self.rd.P), floor=None, raise_=True)
+            before, worst = worst, self.worst()
+            idle = 0 if _better(worst, before) else idle + 1
+
+    def raise_total(self, deadline: float, *, max_cycles: int = 12, patience: int = 10) -> None:
+        """Rounds raising the total at the current worst until a full cycle of ranks, then
+        ``patience`` random ones in a row, add (almost) nothing."""
+        width = int(self.rd.kres.max(initial=0))
+        if width == 0:
+            return
+        worst = self.worst()
         total = self.av[self.cur].sum()
         for _ in range(max_cycles):
             if time.monotonic() > deadline:
@@ -869,9 +947,77 @@ class _SlotSearch:
                 break
         idle = 0
         while idle < patience and time.monotonic() < deadline:
-            self.round(random.integers(0, width, self.rd.P), floor=worst, raise_=False)
+            self.round(self.random.integers(0, width, self.rd.P), floor=worst, raise_=False)
             before, total = total, self.av[self.cur].sum()
             idle = 0 if total > before + 1e-7 * max(1.0, abs(before)) else idle + 1
+
+    def _weighted_flow(self, weight: np.ndarray) -> np.ndarray:
+        """The assignment on the candidate graph of greatest ``sum weight[p] * a[p, e]``
+        (indices into the arcs)."""
+        rd = self.rd
+        P, E = rd.P, rd.E
+        gain = weight[self.ap] * self.av
+        span = float(gain.max() - gain.min()) if gain.size else 0.0
+        profit = np.rint((gain - gain.min()) / span * 2.0**30) if span > 0 else np.zeros(gain.size)
+        solver = min_cost_flow.SimpleMinCostFlow()
+        solver.add_arcs_with_capacity_and_unit_cost(
+            self.ap, P + self.ae, np.ones(self.arcs.size, np.int64), -profit.astype(np.int64)
+        )
+        solver.add_arcs_with_capacity_and_unit_cost(
+            P + np.arange(E), np.full(E, P + E), rd.cap, np.zeros(E, np.int64)
+        )
+        supply = np.concatenate([rd.kres, np.zeros(E, np.int64), [-int(rd.kres.sum())]])
+        solver.set_nodes_supplies(np.arange(P + E + 1), supply)
+        if solver.solve() != solver.OPTIMAL:
+            raise RuntimeError("internal error: a weighted fair flow has no solution")
+        return np.flatnonzero(solver.flows(np.arange(self.arcs.size)) > 0)
+
+    def restart(self, deadline: float, target: float, *, eta: float = 4.0, patience: int = 8):
+        """Lagrangian restarts, when the rounds stop below ``target`` (the proven bound).
+
+        The rounds move one slot of each project at a time. Where a better worst needs two
+        slots of one project changed together (a project trading a cross-direction expert for
+        one of its own *and* its own expert for another, so that a neighbour can keep one),
+        every single move lowers some project below the worst, and the rounds stop short. A
+        restart reassigns every slot at once: the flow of greatest affinity weighted by
+        project, the weights multiplicative (a project's weight grows while the restarts leave
+        it low: the max-min's Lagrangian multipliers, which the LP's duals are at the limit),
+        then the rounds raise that start's worst. The best worst is kept, then its total
+        raised; the restarts stop at ``target``, at ``deadline`` or after ``patience`` in a
+        row that bring nothing."""
+        if self.movers.size == 0:
+            return
+        rd = self.rd
+        unit = max(float(self.av[self.cur].mean()) * max(int(rd.kres.max()), 1), 1e-12)
+        kept_cur, kept_worst = self.cur.copy(), self.worst()
+        best_cur, best = kept_cur, kept_worst
+        weight = np.ones(rd.P)
+        values = self.project_values()
+        idle = 0
+        while idle < patience and time.monotonic() < deadline and not _reached(best, target):
+            weight *= np.exp(-eta * (values - values[self.movers].mean()) / unit)
+            weight /= weight[self.movers].mean()
+            self.cur = self._weighted_flow(weight)
+            values = self.project_values()
+            self.raise_worst(deadline)
+            worst = self.worst()
+            if _better(worst, best):
+                best, best_cur, idle = worst, self.cur.copy(), 0
+            else:
+                idle += 1
+        if best_cur is kept_cur:
+            self.cur = kept_cur
+            return
+        self.cur = best_cur
+        self.raise_total(deadline)
+
+
+def _better(new: float, old: float) -> bool:
+    return new > old + 1e-9 * max(1.0, abs(old))
+
+
+def _reached(value: float, target: float) -> bool:
+    return value >= target - 1e-9 * max(1.0, abs(target))
 
 
 def _top_sums(z: np.ndarray, k: int) -> np.ndarray:
@@ -1100,16 +1246,26 @@ def _fair(rd: _Round, solved: _Solved, *, seconds: float, labels=None):
     arcs = _fair_arcs(rd, solved, m=2 * k + 2, q=k + 1)
     search = _SlotSearch(rd, arcs, solved.arcs[solved.x])
     search.run(started + 0.5 * seconds)
-    chosen = arcs[search.cur]
-    lp_bound, lp_price = _lp_bound(rd, arcs, max(1.0, deadline - time.monotonic()))
+    lp_bound, lp_price = _lp_bound(rd, search.arcs, max(1.0, deadline - time.monotonic()))
     prices = [solved.v] + ([lp_price] if lp_price is not None else [])
-    used = np.bincount(chosen % rd.E, minlength=rd.E)
-    groups = [
-        *_price_groups(*prices),
-        np.flatnonzero(used >= rd.cap),
-        *_solution_groups(rd, chosen, labels),
-    ]
-    bound = min(lp_bound, _hall_bound(rd, groups))
+    price_groups = _price_groups(*prices)
+
+    def hall(chosen):
+        used = np.bincount(chosen % rd.E, minlength=rd.E)
+        groups = [
+            *price_groups,
+            np.flatnonzero(used >= rd.cap),
+            *_solution_groups(rd, chosen, labels),
+        ]
+        return _hall_bound(rd, groups)
+
+    bound = min(lp_bound, hall(search.arcs[search.cur]))
+    if not _reached(search.worst(), bound):
+        search.restart(deadline, bound)
+        # a better solution shows other groups (who serves whom), so count again
+        bound = min(bound, hall(search.arcs[search.cur]))
+    arcs = search.arcs
+    chosen = arcs[search.cur]
     if rd.P * rd.E - rd.banned.size <= _EXACT_PAIRS:
         exact = _fair_exact(rd, max(1.0, deadline - time.monotonic()))
         if exact is not None:

@@ -26,6 +26,7 @@ from ciic.contests.enums import OrganizationKind, PolicyKind
 from ciic.contests.models import Contest, Direction, PolicyDocument, Station, UncivilWord
 from ciic.contests.selectors import deadline_text, max_representatives, registration_open
 from ciic.core.crypto import blind_index
+from ciic.core.text import hidden_characters_error
 from ciic.core.validation import Errors
 from ciic.core.wordfilter import WordFilter
 
@@ -88,6 +89,8 @@ def clean_organization(*, contest: Contest, data: OrganizationInput,
         errors.add("name", _("请填写单位名称"), "R-P1")
     elif limit := _too_long(Organization, "name", name):
         errors.add("name", _("单位名称不能超过 %(limit)s 个字符") % {"limit": limit}, "R-P1")
+    elif hidden := hidden_characters_error(name, label=_("单位名称")):
+        errors.add("name", hidden, "R-P1")
     code = uscc.compact(data.credit_code or "") if data.credit_code else ""
     try:
         code = uscc.validate(code)
@@ -135,6 +138,8 @@ def clean_organization(*, contest: Contest, data: OrganizationInput,
                 pname = (data.parent_name or "").strip()
                 if not pname:
                     errors.add("parent_name", _("该上级单位尚未注册，请填写其名称"), "R-P8")
+                elif hidden := hidden_characters_error(pname, label=_("上级单位名称")):
+                    errors.add("parent_name", hidden, "R-P8")
                 new_parent = (pcode, pname)
             elif existing is not None and _is_descendant(parent, existing):
                 errors.add("parent_credit_code", _("上级单位不能是本单位的下属单位"), "R-P8")
@@ -191,7 +196,8 @@ def register_organization(*, contest: Contest, actor, data: OrganizationInput,
     not registered is recorded as an unregistered organization, so the corporate family is
     known for R-P8. An unregistered row with this credit code (named earlier as someone's
     parent) is claimed rather than duplicated. The account must have proved its email or
-    mobile number first (accounts.verification). Writes one audit entry.
+    mobile number first (accounts.verification). Names holding invisible or text-direction
+    control characters are refused (ciic.core.text). Writes one audit entry.
     """
     errors = Errors()
     if not getattr(actor, "has_verified_contact", False):
@@ -291,6 +297,8 @@ def _check_team_name(contest: Contest, name: str, errors: Errors, *, team: Team 
         return name
     if limit := _too_long(Team, "name", name):
         errors.add("name", _("团队名称不能超过 %(limit)s 个字符") % {"limit": limit}, "R-P7")
+    if hidden := hidden_characters_error(name, label=_("团队名称")):
+        errors.add("name", hidden, "R-P7")
     if _uncivil_words(contest, name):
         # Never echo the word back: the entrant knows what they typed.
         errors.add("name", _("团队名称不得包含不文明字样"), "R-P7")
@@ -361,6 +369,9 @@ def _clean_representative(contest: Contest, rep: RepresentativeInput, index: int
         ok = False
     elif limit := _too_long(Representative, "name", name):
         errors.add(f"{field}.name", _("姓名不能超过 %(limit)s 个字符") % {"limit": limit}, "R-P3")
+        ok = False
+    elif hidden := hidden_characters_error(name, label=_("姓名")):
+        errors.add(f"{field}.name", hidden, "R-P3")
         ok = False
     try:
         id_number = ric.validate(ric.compact(rep.id_number or ""))
@@ -445,7 +456,8 @@ def register_team(*, organization: Organization, station: Station | None, direct
 
     Enforces: registration open (R-T1); direction organized by the station (R-D2); the
     station's local organizing units and their families cannot enter there (R-P8); name free
-    of uncivil words (R-P7); 1..N representatives, each a valid person who represents no
+    of uncivil words, look-alike letters folded, and of invisible or text-direction control
+    characters (R-P7); 1..N representatives, each a valid person who represents no
     other team (R-P3); the current service rules and pledge accepted, versions and time
     recorded (R-P5). Writes the team, its representatives and acceptances, and one audit entry.
     """
@@ -455,15 +467,20 @@ def register_team(*, organization: Organization, station: Station | None, direct
         representatives=representatives, accepted_policies=accepted_policies, now=now)
     errors.raise_if_any()
     with transaction.atomic():
-        team = Team.objects.create(contest=contest, organization=organization, station=station,
-                                   direction=direction, name=name, lead=actor)
         try:
             with transaction.atomic():
-                for rep in reps:
+                team = Team.objects.create(contest=contest, organization=organization, station=station,
+                                           direction=direction, name=name, lead=actor)
+        except IntegrityError as exc:  # a concurrent registration took the name meanwhile
+            raise ValidationError({"name": ValidationError(_("该团队名称已被使用"), code="unique")}) from exc
+        for i, rep in enumerate(reps):
+            # One savepoint per person, so a refusal names the one registered elsewhere meanwhile.
+            try:
+                with transaction.atomic():
                     Representative.objects.create(contest=contest, team=team, **rep)
-        except IntegrityError as exc:  # the same person was registered elsewhere meanwhile
-            raise ValidationError({"representatives": ValidationError(
-                _("此人已是其他团队的参赛代表：每人只能代表一个团队"), code="R-P3")}) from exc
+            except IntegrityError as exc:
+                raise ValidationError({f"representatives[{i}].id_number": ValidationError(
+                    _("此人已是其他团队的参赛代表：每人只能代表一个团队"), code="R-P3")}) from exc
         at = timezone.now()
         for policy in policies:
             PolicyAcceptance.objects.create(team=team, policy=policy, accepted_by=actor, accepted_at=at)

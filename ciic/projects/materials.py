@@ -3,20 +3,23 @@ freezing into a submitted version (R-J4, R-J6).
 
 A file is streamed to a temporary file in chunks (memory stays flat) while its SHA-256 and
 size are computed; the size limit of its material type stops the stream as soon as it is
-passed. Its kind is detected from its bytes, never from its name; archives are judged from
-their directory before anything is unpacked. Only a file that passes every check is moved
-into storage. Errors are ValidationErrors keyed by field whose codes are rule IDs; nothing is
-stored on error; each write is audited.
+passed. Its kind is detected from its bytes, never from its name. An archive is judged first
+from its directory, then by inflating every entry (nested archives too) in bounded reads that
+stop at the first limit passed, since the sizes a directory declares may lie. Only a file
+that passes every check is moved into storage. Errors are ValidationErrors keyed by field
+whose codes are rule IDs; nothing is stored on error; each write is audited.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import os
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -33,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from ciic.audit.services import record
 from ciic.contests.models import MaterialType, Stage
+from ciic.core.text import strip_hidden
 
 from .enums import ProjectStatus
 from .models import DraftMaterial, Project, StoredFile, Submission, SubmissionMaterial
@@ -40,6 +44,10 @@ from .selectors import open_stage, submission_window
 
 MB = 1024 * 1024
 NAME_LIMIT = 120
+# An archive inside the upload may hold archives, these no more: real material never nests
+# deeper, and each level multiplies what a reviewer's unpacker produces.
+ARCHIVE_MAX_DEPTH = 2
+ARCHIVE_READ_CHUNK = 64 * 1024
 
 # The spec names formats by extension; each is satisfied by these detected kinds.
 FORMAT_KINDS: dict[str, set[str]] = {
@@ -132,10 +140,10 @@ def detect_kind(path: Path) -> tuple[str, str]:
     return guess.extension, guess.mime
 
 
-def _check_archive(path: Path, errors: dict[str, tuple[str, str]]) -> None:
-    """Refuse zip bombs from the declared sizes in the directory, before unpacking anything."""
-    with zipfile.ZipFile(path) as archive:
-        infos = archive.infolist()
+def _check_declared(infos: list[zipfile.ZipInfo], errors: dict[str, tuple[str, str]]) -> None:
+    """Refuse what the directory admits to before inflating anything: an honest bomb costs
+    nothing to turn away. Passing here proves nothing, since the sizes are the archive's own
+    claims; `_ArchiveInflation` measures what it really holds."""
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos)
     if len(infos) > settings.ARCHIVE_MAX_FILES:
@@ -150,9 +158,132 @@ def _check_archive(path: Path, errors: dict[str, tuple[str, str]]) -> None:
         errors["file"] = (_("压缩包压缩比异常，疑似压缩炸弹，已拒绝"), "R-J7")
 
 
+class _ArchiveRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _bomb() -> _ArchiveRefused:
+    return _ArchiveRefused(_("压缩包压缩比异常，疑似压缩炸弹，已拒绝"))
+
+
+def _damaged() -> _ArchiveRefused:
+    return _ArchiveRefused(_("压缩包已损坏，或其中文件声明的大小与实际内容不符，已拒绝"))
+
+
+class _ArchiveInflation:
+    """Inflates every entry of an uploaded archive, and of the archives inside it, in bounded
+    reads, counting real bytes and entries against the limits (R-J7).
+
+    An archive's directory states each entry's size, but unpackers other than Python's believe
+    the compressed stream, not the claim: an entry claiming 1,000 bytes can inflate to
+    gigabytes, and sixteen small archives inside one inflate sixteen times over when a
+    reviewer unpacks them all. So nothing the directory says is trusted; reading stops as soon
+    as a limit is passed, and memory stays at one chunk.
+    """
+
+    def __init__(self, packed_size: int):
+        self.entries = 0
+        self.unpacked = 0
+        self.max_unpacked = settings.ARCHIVE_MAX_UNCOMPRESSED_MB * MB
+        # The ratio limit, as the directory check applies it: anything up to 1 MB is fine.
+        self.max_by_ratio = max(MB, settings.ARCHIVE_MAX_RATIO * packed_size)
+
+    def _count_entries(self, count: int) -> None:
+        self.entries += count
+        if self.entries > settings.ARCHIVE_MAX_FILES:
+            raise _ArchiveRefused(_("压缩包内文件过多（%(count)s 个，上限 %(limit)s 个）") % {
+                "count": self.entries, "limit": settings.ARCHIVE_MAX_FILES})
+
+    def _count_bytes(self, count: int) -> None:
+        self.unpacked += count
+        if self.unpacked > self.max_unpacked:
+            raise _ArchiveRefused(_("压缩包解压后过大（上限 %(limit)s MB）") % {
+                "limit": settings.ARCHIVE_MAX_UNCOMPRESSED_MB})
+        if self.unpacked > self.max_by_ratio:
+            raise _bomb()
+
+    def walk(self, archive: zipfile.ZipFile, depth: int = 0) -> None:
+        infos = archive.infolist()
+        self._count_entries(len(infos))
+        for info in infos:
+            self._inflate(archive, info, depth)
+
+    def _inflate(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, depth: int) -> None:
+        # Python's reader would stop at the claimed size (and then fail the CRC); lifting the
+        # claim lets the stream show its real length, which is what other unpackers produce.
+        probe = copy.copy(info)
+        probe.file_size = self.max_unpacked + 1
+        # bzip2 and LZMA entries inflate a whole compressed chunk at once, unbounded; deflate
+        # honours the chunk size. Encrypted entries cannot be measured at all.
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+            raise _ArchiveRefused(_("压缩包内有加密或使用不常见压缩方式的文件，无法检查其内容；"
+                                    "请去掉密码并以标准 ZIP（Deflate）方式重新打包"))
+        entry_limit = max(MB, settings.ARCHIVE_MAX_RATIO * max(info.compress_size, 1))
+        size, spool = 0, None
+        try:
+            with archive.open(probe) as member:
+                while chunk := _read_member(member):
+                    if size == 0 and chunk.startswith(b"PK\x03\x04"):
+                        if depth >= ARCHIVE_MAX_DEPTH:
+                            raise _ArchiveRefused(_("压缩包嵌套过深（压缩包内的压缩包最多 %(limit)s 层）") % {
+                                "limit": ARCHIVE_MAX_DEPTH})
+                        spool = tempfile.TemporaryFile(dir=temp_dir(), prefix="nested-")
+                    size += len(chunk)
+                    self._count_bytes(len(chunk))
+                    if size > entry_limit:
+                        raise _bomb()
+                    if spool is not None:
+                        spool.write(chunk)
+            if size != info.file_size:
+                raise _damaged()
+            if spool is not None:
+                spool.seek(0)
+                try:
+                    nested = zipfile.ZipFile(spool)
+                except (zipfile.BadZipFile, OSError, ValueError) as exc:
+                    raise _damaged() from exc
+                with nested:
+                    self.walk(nested, depth + 1)
+        finally:
+            if spool is not None:
+                spool.close()
+
+
+def _read_member(member: BinaryIO) -> bytes:
+    """One bounded chunk of an entry; a broken stream or CRC is the archive's fault."""
+    try:
+        return member.read(ARCHIVE_READ_CHUNK)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise _damaged() from exc
+
+
+def _check_archive(path: Path, errors: dict[str, tuple[str, str]]) -> None:
+    """Refuse zip bombs (R-J7): first from the sizes the directory declares, before unpacking
+    anything; then by inflating every entry, nested archives included, in bounded reads that
+    stop at the first limit passed. Nothing is written but a nested archive's own temporary
+    copy, removed at once."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            _check_declared(archive.infolist(), errors)
+            if errors:
+                return
+            _ArchiveInflation(path.stat().st_size).walk(archive)
+    except _ArchiveRefused as refused:
+        errors["file"] = (refused.message, "R-J7")
+    except (zipfile.BadZipFile, zlib.error, EOFError):
+        # Raised while opening an entry (a local header that disagrees with the directory).
+        errors["file"] = (_damaged().message, "R-J7")
+
+
 def safe_filename(name: str, kind: str) -> str:
-    """The uploader's name without paths or odd characters, limited, ending in the detected kind."""
-    base = PurePosixPath(unicodedata.normalize("NFC", str(name or "")).replace("\\", "/")).name
+    """The uploader's name without paths or odd characters, limited, ending in the detected kind.
+
+    Direction controls and invisible characters are stripped first (ciic.core.text): a
+    right-to-left override would show `正常\u202egnp.exe` as `正常exe.png`."""
+    base = strip_hidden(unicodedata.normalize("NFC", str(name or "")))
+    base = PurePosixPath(base.replace("\\", "/")).name
     try:
         base = get_valid_filename(base)
     except SuspiciousFileOperation:
@@ -236,10 +367,11 @@ def check_upload_start(*, project: Project, material_type: MaterialType, length:
 def store_checked_file(*, project: Project, stream: BinaryIO, filename: str, formats: list[str],
                        max_size_mb: int, actor, now: dt.datetime) -> StoredFile:
     """Stream to disk enforcing the size limit, detect the kind from content and check it
-    against `formats`, refuse archive bombs before unpacking, and put the bytes in storage
-    under a server-generated name (R-J7). Returns the StoredFile unsaved: the caller saves it
-    in its own transaction and deletes `stored.file` if that fails. Nothing is stored when a
-    check fails."""
+    against `formats`, refuse archive bombs by inflating them in bounded reads (nested
+    archives count too), and put the bytes in storage under a server-generated name with the
+    uploader's name cleaned as the display name (R-J7). Returns the StoredFile unsaved: the
+    caller saves it in its own transaction and deletes `stored.file` if that fails. Nothing
+    is stored when a check fails."""
     errors: dict[str, tuple[str, str]] = {}
     try:
         path, sha256, size = _spool(stream, max_size_mb * MB)
@@ -274,9 +406,10 @@ def attach_file(*, project: Project, material_type: MaterialType, stream: Binary
 
     Steps: deadline with grace (R-J4, R-T1); attestation for proof documents (R-J7.2);
     stream to disk enforcing `max_size_mb`; detect the kind from content and check it against
-    the type's formats; refuse archive bombs before unpacking; store under a server-generated
-    name; replace the type's previous draft material (submitted versions keep theirs, R-J6);
-    audit `project.material.attach`. Nothing is stored when any check fails.
+    the type's formats; refuse archive bombs by inflating in bounded reads; store under a
+    server-generated name; replace the type's previous draft material (submitted versions
+    keep theirs, R-J6); audit `project.material.attach`. Nothing is stored when any check
+    fails.
     """
     now = now or timezone.now()
     started_at = started_at or now

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from ciic.audit.services import record
 from ciic.contests.models import ApplicationSection, MaterialType, PastWinner
 from ciic.contests.selectors import deadline_text, registration_open
+from ciic.core.text import hidden_characters_error
 from ciic.core.validation import Errors
 from ciic.engines.originality import name_matches_past_winner
 from ciic.entrants.models import Team
@@ -46,6 +47,8 @@ def _check_name(name: str, errors: Errors) -> str:
         errors.add("name", _("请填写项目名称"), "R-J1")
     elif len(name) > limit:
         errors.add("name", _("项目名称不能超过 %(limit)s 个字符") % {"limit": limit}, "R-J1")
+    elif hidden := hidden_characters_error(name, label=_("项目名称")):
+        errors.add("name", hidden, "R-J1")
     return name
 
 

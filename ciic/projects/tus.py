@@ -35,8 +35,9 @@ from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
-from ciic.accounts.services import user_for_api_key
+from ciic.accounts.services import token_for_api_key
 from ciic.contests.models import MaterialType
+from ciic.core.text import strip_hidden
 
 from .materials import attach_file, check_upload_start, temp_dir, upload_allowed
 from .models import Project, Upload
@@ -96,10 +97,12 @@ def _caller(request: HttpRequest):
     """(user, None) or (None, refusal response). Bearer token, or session plus CSRF header."""
     auth = request.META.get("HTTP_AUTHORIZATION", "")
     if auth.startswith("Bearer "):
-        user = user_for_api_key(auth.removeprefix("Bearer ").strip())
-        if user is None:
-            return None, _error(401, "invalid token")
-        return user, None
+        token = token_for_api_key(auth.removeprefix("Bearer ").strip())
+        if token is None:
+            return None, _error(401, "invalid, revoked or expired token")
+        if token.scope == token.Scope.READ and request.method not in {"GET", "HEAD", "OPTIONS"}:
+            return None, _error(403, "read-only token")
+        return token.user, None
     if not request.user.is_authenticated:
         return None, _error(401, "authentication required")
     if request.method not in {"GET", "HEAD", "OPTIONS"}:
@@ -134,6 +137,10 @@ def create_upload(*, project: Project, material_type: MaterialType, uploader, le
     now = now or timezone.now()
     check_upload_start(project=project, material_type=material_type, length=length,
                        attested=attested, now=now)
+    # The name is kept until the upload finishes: stripped now, so no page shows a disguised one.
+    filename = strip_hidden(filename)
+    if "filename" in metadata:
+        metadata = {**metadata, "filename": filename}
     upload = Upload(project=project, material_type=material_type, uploader=uploader, length=length,
                     metadata=metadata, filename=filename[:255], attested_own_entity=attested,
                     started_at=now, expires_at=now + dt.timedelta(hours=settings.UPLOAD_EXPIRY_HOURS))

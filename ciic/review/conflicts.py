@@ -46,6 +46,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ciic.audit.services import record
+from ciic.core.text import hidden_characters_error
 from ciic.core.validation import Errors
 from ciic.entrants.models import Organization
 from ciic.projects.models import Project
@@ -476,6 +477,8 @@ def declare_avoidance(*, project: Project, kind: str, name: str, reason: str, ac
         errors.add("name", _("请填写需回避的单位名称或专家姓名"), "R-P8")
     elif len(name) > TeamAvoidance._meta.get_field("name").max_length:
         errors.add("name", _("名称过长"), "R-P8")
+    elif hidden := hidden_characters_error(name, label=_("单位或姓名")):
+        errors.add("name", hidden, "R-P8")
     elif TeamAvoidance.objects.filter(project=project, kind=kind, name=name).exists():
         errors.add("name", _("已申报过该回避"), "R-P8")
     reason = _reason(reason, errors)

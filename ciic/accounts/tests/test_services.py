@@ -7,7 +7,13 @@ from django.db import connection
 
 from ciic.accounts.enums import Role
 from ciic.accounts.models import User
-from ciic.accounts.services import issue_api_token, revoke_api_token, sign_up, user_for_api_key
+from ciic.accounts.services import (
+    issue_api_token,
+    revoke_api_token,
+    sign_up,
+    update_profile,
+    user_for_api_key,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +59,20 @@ def test_weak_password_is_refused():
     with pytest.raises(ValidationError) as exc:
         sign_up(identifier="a@example.com", password="123456")
     assert "password" in exc.value.error_dict
+
+
+def test_full_name_with_a_direction_override_is_refused():
+    """The name shown to others must show what it holds: at sign-up and when changed later."""
+    with pytest.raises(ValidationError) as exc:
+        sign_up(identifier="a@example.com", password=PASSWORD, full_name="正常\u202egnp.exe")
+    assert exc.value.error_dict["full_name"][0].message == "姓名不能包含不可见字符或文字方向控制字符（U+202E）"
+    assert User.objects.count() == 0
+    user = sign_up(identifier="a@example.com", password=PASSWORD, full_name="张伟")
+    with pytest.raises(ValidationError) as exc:
+        update_profile(user=user, full_name="张\u200b伟")
+    assert "full_name" in exc.value.error_dict
+    user.refresh_from_db()
+    assert user.full_name == "张伟"
 
 
 def test_api_token_authenticates_until_revoked():

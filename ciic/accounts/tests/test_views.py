@@ -177,9 +177,10 @@ def test_two_factor_page_requires_login(client, db):
 
 def test_api_token_is_shown_once_and_only_its_hash_kept(client, team_lead):
     client.force_login(team_lead)
-    response = client.post(reverse("accounts:tokens"), {"name": "同步脚本"})
+    response = client.post(reverse("accounts:tokens"), {"name": "同步脚本", "scope": "read"})
     html = response.content.decode()
     token = ApiToken.objects.get(user=team_lead)
+    assert token.scope == "read" and token.expires_at is not None
     key = html.split('id="new-key">', 1)[1].split("<", 1)[0]
     assert key.startswith("ciic_") and ApiToken.hash_key(key) == token.key_hash
     assert "no-store" in response["Cache-Control"]
@@ -214,3 +215,16 @@ def test_write_views_need_csrf_token(team_lead, contest):
     strict.force_login(team_lead)
     assert strict.post(reverse("accounts:tokens"), {"name": "x"}).status_code == 403
     assert not ApiToken.objects.exists()
+
+
+def test_staff_issue_a_token_only_with_a_current_code(verified, secretariat):
+    """A token acts without the second factor, so the page asks staff for a current code."""
+    from ciic.api.tests.helpers import current_code
+
+    client = verified(secretariat)
+    page = client.get(reverse("accounts:tokens")).content.decode()
+    assert 'name="otp_code"' in page
+    refused = client.post(reverse("accounts:tokens"), {"name": "脚本", "scope": "write", "otp_code": "123"})
+    assert "须重新验证" in refused.content.decode() and not ApiToken.objects.filter(user=secretariat).exists()
+    client.post(reverse("accounts:tokens"), {"name": "脚本", "scope": "write", "otp_code": current_code(secretariat)})
+    assert ApiToken.objects.filter(user=secretariat, scope="write").count() == 1

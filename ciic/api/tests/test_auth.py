@@ -9,7 +9,7 @@ from django.test import Client
 from ciic.accounts.models import ApiToken, User
 from ciic.accounts.services import issue_api_token, revoke_api_token
 
-from .helpers import ApiClient, db_state, org_payload
+from .helpers import ApiClient, current_code, db_state, org_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +156,11 @@ def test_api_staff_token_needs_verified_session(secretariat, verified, contest):
     assert ApiClient(client).post("/accounts/tokens", {"name": "x"}).status_code == 401
     assert db_state() == before
 
-    r = ApiClient(verified(secretariat)).post("/accounts/tokens", {"name": "x"})
+    # A verified session is not enough: a staff token takes a current code too (a fresh check).
+    staff = ApiClient(verified(secretariat))
+    refused = staff.post("/accounts/tokens", {"name": "x"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "otp_code"
+    r = staff.post("/accounts/tokens", {"name": "x", "otp_code": current_code(secretariat)})
     assert r.status_code == 201
     assert ApiClient(HTTP_AUTHORIZATION=f"Bearer {r.json()['key']}").get("/teams").status_code == 200
 
@@ -216,3 +220,56 @@ def test_api_refusal_messages_follow_accept_language(db):
 
     assert message(english) == "This password is entirely numeric."
     assert message(chinese) == "密码只包含数字。"
+
+
+def test_api_a_token_expires(team_lead, settings):
+    """A token stops working API_TOKEN_DAYS after it is issued."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    token, key = issue_api_token(user=team_lead, name="script")
+    assert token.expires_at - token.created_at == dt.timedelta(days=settings.API_TOKEN_DAYS)
+    client = ApiClient(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.get("/accounts/me").status_code == 200
+    type(token).objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    refused = client.get("/accounts/me")
+    assert refused.status_code == 401 and "过期" in refused.json()["errors"][0]["message"]
+
+
+def test_api_a_read_only_token_reads_and_writes_nothing(team, team_lead):
+    from .helpers import bearer_headers, db_state
+
+    client = ApiClient(**bearer_headers(team_lead, scope="read"))
+    assert client.get(f"/teams/{team.pk}").status_code == 200
+    before = db_state()
+    refused = client.patch(f"/teams/{team.pk}", {"name": "改个名字"})
+    assert refused.status_code == 403 and refused.json()["errors"][0]["rule"] == "forbidden"
+    assert db_state() == before
+
+
+def test_api_a_staff_token_takes_a_fresh_second_factor(secretariat):
+    """Tokens act without a second factor, so issuing one to staff asks for a current code."""
+    from django.core.exceptions import ValidationError
+
+    from .helpers import current_code
+
+    with pytest.raises(ValidationError) as refused:
+        issue_api_token(user=secretariat, name="staff script")
+    assert "otp_code" in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        issue_api_token(user=secretariat, name="staff script", otp_code="000000x")
+    token, _key = issue_api_token(user=secretariat, name="staff script", otp_code=current_code(secretariat))
+    assert token.user == secretariat
+
+
+def test_api_token_use_is_noted_at_most_once_a_minute(team_lead, django_assert_num_queries):
+    token, key = issue_api_token(user=team_lead, name="script")
+    client = ApiClient(HTTP_AUTHORIZATION=f"Bearer {key}")
+    client.get("/accounts/me")
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None
+    client.get("/accounts/me")
+    token.refresh_from_db()
+    assert token.last_used_at == first  # a second call within the minute writes nothing

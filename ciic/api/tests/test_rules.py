@@ -471,3 +471,47 @@ def test_api_team_check_passes_a_good_registration(lead_api, organization, curre
     r = lead_api.post("/teams/check", team_payload(organization.pk, policies=current_policies))
     assert r.json() == {"ok": True, "errors": []}
     assert db_state() == before
+
+
+def test_api_refusals_name_the_fields_the_request_used(lead_api, organization, current_policies):
+    """R-P5: the payload says `accepted_policy_ids`, so the refusal does too (the service's
+    own name for it is `accept_policies`), in a check and in a registration."""
+    payload = team_payload(organization.pk, policies=[])
+    r = lead_api.post("/teams", payload)
+    assert r.status_code == 422 and errors_for(r, "R-P5")[0]["field"] == "accepted_policy_ids"
+    check = lead_api.post("/teams/check", payload).json()
+    assert not check["ok"] and {e["field"] for e in check["errors"] if e["rule"] == "R-P5"} == {"accepted_policy_ids"}
+
+
+def test_api_a_raced_duplicate_names_the_person_and_the_name(team, other_api, current_policies, monkeypatch):
+    """Two registrations at the same moment both pass the checks; the database's unique
+    constraints decide, and the loser's refusal names the row (R-P3) or the name, never a 500."""
+    from ciic.entrants import services
+    from ciic.entrants.models import Team
+
+    checked = services._validate_team
+    meanwhile = []
+
+    def racing(**kwargs):  # the other registration commits between our checks and our writes
+        result = checked(**kwargs)
+        for commit in meanwhile:
+            commit()
+        return result
+
+    monkeypatch.setattr(services, "_validate_team", racing)
+    org = _register_org(other_api, 22)
+    rep = rep_payload(30)
+    meanwhile.append(lambda: team.representatives.create(
+        contest=team.contest, name="抢先登记", id_number=rep["id_number"], mobile=rep["mobile"], email="x@example.com",
+        id_hash=services.blind_index(rep["id_number"], purpose="ric")))
+    r = other_api.post("/teams", team_payload(org["id"], policies=current_policies, name="又一队",
+                                              reps=[rep_payload(31), rep]))
+    assert r.status_code == 422, r.content
+    assert errors_for(r, "R-P3")[0]["field"] == "representatives[1].id_number"
+    # Nothing of the refused registration stayed (only what the other one wrote).
+    assert not Team.objects.filter(name="又一队").exists() and not Representative.objects.filter(name="代表31").exists()
+    meanwhile[:] = [lambda: Team.objects.create(contest=team.contest, organization=team.organization, station=team.station,
+                                                direction=team.direction, name="抢先队名", lead=team.lead)]
+    r = other_api.post("/teams", team_payload(org["id"], policies=current_policies, name="抢先队名",
+                                              reps=[rep_payload(32)]))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "name", r.content

@@ -325,10 +325,12 @@ def test_parent_of_local_organizing_unit_is_barred_too(contest, team_lead, org_i
     assert rules_of(exc.value)["station"] == {"R-P8"}
 
 
-@pytest.mark.parametrize("name", ["傻逼队", "傻 逼 队", "傻.逼-队", "ＦＵＣＫ team", "f u c k"])
+@pytest.mark.parametrize("name", ["傻逼队", "傻 逼 队", "傻.逼-队", "ＦＵＣＫ team", "f u c k",
+                                  "fu\u0441k队", "\u0412\u0406\u0422\u0421\u041d 队"])
 def test_uncivil_team_name_is_refused(organization, station, direction, team_lead, rep_input, current_policies,
                                       name):
-    """R-P7: matching survives full-width letters, spaces and punctuation between characters."""
+    """R-P7: matching survives full-width letters, spaces and punctuation between characters,
+    and look-alike letters of other scripts (`fuсk队` with a Cyrillic с, `ВІТСН` in Cyrillic)."""
     words = set(UncivilWord.objects.values_list("word", flat=True))
     assert {"傻逼", "fuck"} <= {w.lower() for w in words}
     with pytest.raises(ValidationError) as exc:
@@ -342,6 +344,52 @@ def test_civil_name_with_similar_letters_is_accepted(organization, station, dire
     team = register_team(organization=organization, station=station, direction=direction, name="绿色低碳 Future 队",
                          actor=team_lead, representatives=[rep_input()], accepted_policies=current_policies)
     assert team.pk
+
+
+# --- names that show something other than what they hold ----------------------------------
+
+DISGUISED = "正常\u202egnp.exe"  # a right-to-left override: it reads as 正常exe.png
+
+
+def test_team_name_with_a_direction_override_is_refused(organization, station, direction, team_lead, rep_input,
+                                                         current_policies):
+    """R-P7: a team name must show what it holds: no direction controls or invisible characters."""
+    with pytest.raises(ValidationError) as exc:
+        register_team(organization=organization, station=station, direction=direction, name=DISGUISED,
+                      actor=team_lead, representatives=[rep_input()], accepted_policies=current_policies)
+    assert rules_of(exc.value) == {"name": {"R-P7"}}
+    assert exc.value.error_dict["name"][0].message == "团队名称不能包含不可见字符或文字方向控制字符（U+202E）"
+    assert not Team.objects.exists()
+
+
+def test_renaming_a_team_with_a_zero_width_space_is_refused(team, team_lead):
+    """R-P7: the same check holds when a team changes its name."""
+    with pytest.raises(ValidationError) as exc:
+        change_team(team=team, actor=team_lead, name="智造\u200b先锋队")
+    assert rules_of(exc.value) == {"name": {"R-P7"}}
+    team.refresh_from_db()
+    assert team.name == "智造先锋队"
+
+
+def test_organization_name_with_a_direction_override_is_refused(contest, team_lead, org_input):
+    """R-P1: the organization's name, and the name given for an unregistered parent (R-P8)."""
+    with pytest.raises(ValidationError) as exc:
+        register_organization(contest=contest, actor=team_lead, data=org_input(name=DISGUISED))
+    assert rules_of(exc.value) == {"name": {"R-P1"}}
+    assert "单位名称不能包含不可见字符或文字方向控制字符" in exc.value.error_dict["name"][0].message
+    with pytest.raises(ValidationError) as exc:
+        register_organization(contest=contest, actor=team_lead, data=org_input(
+            parent_credit_code=make_credit_code(77), parent_name="母公司\u2066集团"))
+    assert rules_of(exc.value) == {"parent_name": {"R-P8"}}
+    assert not Organization.objects.filter(contest=contest).exists()
+
+
+def test_representative_name_with_invisible_characters_is_refused(team, team_lead, rep_input):
+    """R-P3: a representative's name likewise."""
+    with pytest.raises(ValidationError) as exc:
+        add_representative(team=team, actor=team_lead, data=rep_input(2, name="李\ufeff四"))
+    assert rules_of(exc.value) == {"representatives[1].name": {"R-P3"}}
+    assert team.representatives.count() == 1
 
 
 def test_team_must_accept_current_service_rules_and_pledge(organization, station, direction, team_lead, rep_input,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import struct
 import zipfile
 from pathlib import Path
 
@@ -141,6 +142,145 @@ def test_ordinary_archive_is_stored_with_its_digest(project, team_lead, mtype, s
         assert fh.read() == samples["zip"]
 
 
+# --- archives that lie about what they hold (R-J7) ----------------------------------------
+
+MB = 1024 * 1024
+
+
+def _zip(entries: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _claiming(archive: bytes, file_size: int) -> bytes:
+    """`archive` with its (single) entry's size in the central directory replaced by a lie;
+    the local header and the compressed stream are left as they were."""
+    data = bytearray(archive)
+    central = data.rindex(b"PK\x01\x02")
+    struct.pack_into("<I", data, central + 24, file_size)
+    return bytes(data)
+
+
+def _nested(levels: int) -> bytes:
+    """An archive holding an archive, `levels` deep, with a text file innermost."""
+    data = _zip({"README.txt": b"how to install\n"})
+    for level in range(levels):
+        data = _zip({f"level{level}.zip": data})
+    return data
+
+
+def _refusal(exc) -> str:
+    assert rules_of(exc) == {"file": {"R-J7"}}
+    return exc.value.error_dict["file"][0].message
+
+
+def test_entry_claiming_1000_bytes_that_inflates_to_32_mb_is_refused_while_inflating(
+        project, team_lead, mtype, media_root, monkeypatch, settings):
+    """R-J7: a directory's sizes are claims. The entry is inflated in bounded reads that stop
+    once the ratio limit (100 times the ~32 KB upload) is passed, long before its 32 MB are out."""
+    bomb = _claiming(_zip({"payload.bin": b"\0" * (32 * MB)}), 1000)
+    assert zipfile.ZipFile(io.BytesIO(bomb)).getinfo("payload.bin").file_size == 1000
+    inflated = []
+    real_read = zipfile.ZipExtFile.read
+
+    def counting_read(self, n=-1):
+        data = real_read(self, n)
+        inflated.append(len(data))
+        return data
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counting_read)
+    with pytest.raises(ValidationError) as exc:
+        attach(project, mtype("installer"), bomb, "installer.zip", team_lead)
+    assert "压缩炸弹" in _refusal(exc)
+    assert sum(inflated) <= settings.ARCHIVE_MAX_RATIO * len(bomb) + 64 * 1024 < 8 * MB
+    assert max(inflated) <= 64 * 1024
+    assert files_on_disk(media_root) == [] and not StoredFile.objects.exists()
+
+
+@pytest.mark.parametrize("claimed", [5 * 1024, 20 * 1024])
+def test_entry_whose_real_size_differs_from_its_claim_is_refused(project, team_lead, mtype, media_root,
+                                                                 claimed):
+    """R-J7: within every limit, an entry that inflates to other than it claims is a lie that
+    other unpackers would believe differently; the archive is refused as damaged."""
+    archive = _claiming(_zip({"notes.txt": bytes(range(256)) * 40}), claimed)  # really 10 KB
+    with pytest.raises(ValidationError) as exc:
+        attach(project, mtype("installer"), archive, "notes.zip", team_lead)
+    assert "声明的大小与实际内容不符" in _refusal(exc)
+    assert files_on_disk(media_root) == []
+
+
+def test_archive_of_16_inner_archives_is_judged_by_what_they_inflate_to(project, team_lead, mtype,
+                                                                          media_root):
+    """R-J7: 16 archives of 1 MB each, kept in a ~20 KB archive: the outer directory claims
+    20 KB, but the nested entries are inflated and count against the ratio limit."""
+    inner = _zip({"payload.bin": b"\0" * MB})
+    outer = _zip({f"part{i:02}.zip": inner for i in range(16)}, zipfile.ZIP_STORED)
+    assert sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(outer)).infolist()) < 32 * 1024
+    with pytest.raises(ValidationError) as exc:
+        attach(project, mtype("installer"), outer, "parts.zip", team_lead)
+    assert "压缩炸弹" in _refusal(exc)
+    assert files_on_disk(media_root) == [] and not StoredFile.objects.exists()
+
+
+def test_nested_archives_count_against_the_unpacked_size_limit(project, team_lead, mtype, media_root,
+                                                               settings):
+    """R-J7: with the ratio out of the way, what inner archives inflate to still counts
+    against ARCHIVE_MAX_UNCOMPRESSED_MB."""
+    settings.ARCHIVE_MAX_RATIO, settings.ARCHIVE_MAX_UNCOMPRESSED_MB = 10**9, 4
+    inner = _zip({"payload.bin": b"\0" * MB})
+    outer = _zip({f"part{i:02}.zip": inner for i in range(16)}, zipfile.ZIP_STORED)
+    with pytest.raises(ValidationError) as exc:
+        attach(project, mtype("installer"), outer, "parts.zip", team_lead)
+    assert "解压后过大（上限 4 MB）" in _refusal(exc)
+    assert files_on_disk(media_root) == []
+
+
+def test_nested_archives_count_against_the_entry_limit(project, team_lead, mtype, media_root, settings):
+    """R-J7: 2 entries in the outer directory, 12 more inside them: 14 > ARCHIVE_MAX_FILES."""
+    settings.ARCHIVE_MAX_FILES = 10
+    inner = _zip({f"f{i}.txt": b"x" for i in range(6)})
+    with pytest.raises(ValidationError) as exc:
+        attach(project, mtype("installer"), _zip({"a.zip": inner, "b.zip": inner}), "two.zip", team_lead)
+    assert "文件过多" in _refusal(exc)
+    assert files_on_disk(media_root) == []
+
+
+def test_archives_nested_three_deep_are_refused(project, team_lead, mtype, media_root):
+    """R-J7: archives inside the upload may hold archives two levels deep, no deeper."""
+    with pytest.raises(ValidationError) as exc:
+        attach(project, mtype("installer"), _nested(3), "deep.zip", team_lead)
+    assert "嵌套过深" in _refusal(exc)
+    assert files_on_disk(media_root) == [] and not StoredFile.objects.exists()
+
+
+def test_archives_nested_two_deep_and_office_files_inside_are_accepted(project, team_lead, mtype, samples):
+    """R-J7: ordinary nesting (an archive of archives, a document inside an archive) passes,
+    and nothing but the upload itself is kept."""
+    assert attach(project, mtype("installer"), _nested(2), "nested.zip", team_lead).file.kind == "zip"
+    bundle = _zip({"说明.docx": samples["docx"], "slides.pptx": samples["pptx"], "src.zip": samples["zip"]})
+    assert attach(project, mtype("installer"), bundle, "bundle.zip", team_lead).file.kind == "zip"
+
+
+def test_entries_that_cannot_be_inflated_in_bounded_reads_are_refused(project, team_lead, mtype, media_root):
+    """R-J7: bzip2 and LZMA entries inflate a whole chunk at once and encrypted ones cannot be
+    read: neither can be measured, so neither is accepted."""
+    for archive in (_zip({"a.txt": b"x" * 1000}, zipfile.ZIP_BZIP2), _zip({"a.txt": b"x" * 1000}, zipfile.ZIP_LZMA)):
+        with pytest.raises(ValidationError) as exc:
+            attach(project, mtype("installer"), archive, "packed.zip", team_lead)
+        assert "无法检查其内容" in _refusal(exc)
+    encrypted = bytearray(_zip({"a.txt": b"x" * 1000}))
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = encrypted.index(signature) + flags_at
+        encrypted[at] |= 0x1
+    with pytest.raises(ValidationError) as exc:
+        attach(project, mtype("installer"), bytes(encrypted), "secret.zip", team_lead)
+    assert "无法检查其内容" in _refusal(exc)
+    assert files_on_disk(media_root) == [] and not StoredFile.objects.exists()
+
+
 def test_proof_document_needs_the_own_entity_attestation(project, team_lead, mtype, samples, media_root):
     """R-J7.2: proof documents belong to the entrant itself, never a parent or subsidiary."""
     with pytest.raises(ValidationError) as exc:
@@ -157,6 +297,9 @@ def test_file_names_are_made_safe():
     assert safe_filename("report.exe", "pdf") == "report.pdf"
     assert safe_filename("..", "png") == "material.png"
     assert len(safe_filename("长" * 500 + ".pdf", "pdf")) <= 120
+    # Direction controls and invisible characters never reach the display name.
+    assert safe_filename("正常\u202egnp.exe", "png") == "正常gnp.png"
+    assert safe_filename("\u200b报告\u2066\ufeff.pdf", "pdf") == "报告.pdf"
 
 
 def test_new_file_replaces_the_draft_material_and_is_audited(project, team_lead, mtype, samples):

@@ -98,6 +98,20 @@ def test_no_rename_after_first_submission(project, team_lead, secretariat):
     assert "R-J4" in rules_of(exc)["name"]
     project.refresh_from_db()
     assert project.name == "改名前可以改"
+
+
+def test_project_name_with_a_direction_override_is_refused(project, team_lead, secretariat):
+    """R-J1: a project's name must show what it holds (`正常\u202egnp.exe` reads as 正常exe.png),
+    whether named in a draft or renamed by the secretariat."""
+    with pytest.raises(ValidationError) as exc:
+        save_draft(project=project, actor=team_lead, name="正常\u202egnp.exe")
+    assert rules_of(exc) == {"name": {"R-J1"}}
+    assert "项目名称不能包含不可见字符或文字方向控制字符" in exc.value.error_dict["name"][0].message
+    with pytest.raises(ValidationError) as exc:
+        rename_project(project=project, actor=secretariat, name="质量\u200b追溯", reason="更正")
+    assert rules_of(exc) == {"name": {"R-J1"}}
+    project.refresh_from_db()
+    assert project.name == "基于工业互联网平台的质量追溯系统"
     rename_project(project=project, actor=secretariat, name="秘书处批准的新名称", reason="与申报书一致")
     entry = AuditEntry.objects.filter(action="project.rename").get()
     assert entry.after["reason"] == "与申报书一致" and entry.actor_id == secretariat.pk

@@ -135,6 +135,17 @@ def test_patch_appends_and_the_last_chunk_attaches_the_material(create, lead_cli
     assert StoredFile.objects.count() == 1
 
 
+def test_file_name_is_kept_without_direction_controls(create, lead_client, samples, project):
+    """`正常\u202egnp.exe` reads as `正常exe.png`: the right-to-left override is stripped from the
+    name the unfinished upload keeps, and the stored display name is clean as well."""
+    data = samples["pdf"]
+    location = create(len(data), filename="正常\u202egnp.exe")["Location"]
+    upload = Upload.objects.get()
+    assert (upload.filename, upload.metadata["filename"]) == ("正常gnp.exe", "正常gnp.exe")
+    assert patch(lead_client, location, data, 0).status_code == 204
+    assert DraftMaterial.objects.get(project=project).file.original_name == "正常gnp.pdf"
+
+
 def test_patch_at_the_wrong_offset_is_a_409(create, lead_client, samples):
     location = create(len(samples["pdf"]))["Location"]
     response = patch(lead_client, location, samples["pdf"][5:], 5)

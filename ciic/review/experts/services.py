@@ -33,6 +33,7 @@ from ciic.accounts.enums import Role
 from ciic.accounts.models import User
 from ciic.audit.services import record
 from ciic.contests.models import Contest, Direction, Station
+from ciic.core.text import hidden_characters_error
 from ciic.core.validation import Errors
 from ciic.notifications.services import notify
 
@@ -97,11 +98,15 @@ def clean_expert(*, contest: Contest, actor, data: ExpertInput, existing: Expert
         errors.add("name", _("请填写专家姓名"), "R-V5")
     elif limit := _limit(name, "name"):
         errors.add("name", _("姓名不能超过 %(limit)s 个字符") % {"limit": limit}, "R-V5")
+    elif hidden := hidden_characters_error(name, label=_("姓名")):
+        errors.add("name", hidden, "R-V5")
     employer = " ".join((data.employer or "").split())
     if not employer:
         errors.add("employer", _("请填写工作单位（用于利益冲突回避）"), "R-P8")
     elif limit := _limit(employer, "employer"):
         errors.add("employer", _("工作单位不能超过 %(limit)s 个字符") % {"limit": limit}, "R-P8")
+    elif hidden := hidden_characters_error(employer, label=_("工作单位")):
+        errors.add("employer", hidden, "R-P8")
     code = ""
     # NFKC: codes and addresses typed with a Chinese input method come full-width (９１…, ＠).
     raw_code = unicodedata.normalize("NFKC", data.employer_credit_code or "").strip()

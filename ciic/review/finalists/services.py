@@ -76,6 +76,15 @@ def quota_of(station: Station, group: Group) -> int | None:
 # --- proposing and confirming -----------------------------------------------------------------
 
 
+def check_local_stage_over(station: Station, errors: Errors) -> None:
+    """R-V1, R-V2: a station's finalists come from its last local round, so no list of it is
+    proposed or confirmed while that round (one added after a list was proposed included) is
+    not closed. The one check both steps make."""
+    review_round = last_local_round(station)
+    if review_round is None or review_round.status != RoundStatus.CLOSED:
+        errors.add("__all__", _("本赛站地方赛的最后一轮评审尚未结束，名单暂不能推荐或确认"), "R-V2")
+
+
 def propose_finalists(*, station: Station, group: Group, projects: Sequence[Project], actor) -> FinalistList:
     """The station officer's ordered proposal for one group (R-V2), within the quota, from the
     last local round's advancing projects. Replaces an earlier proposal; refused once the list
@@ -88,8 +97,7 @@ def propose_finalists(*, station: Station, group: Group, projects: Sequence[Proj
         errors.add("group", _("组别不属于本届大赛"), "R-G1")
     if quota is None:
         errors.add("__all__", _("秘书处尚未设定本赛站该组别的晋级名额，暂不能推荐"), "R-V2")
-    if review_round is None or review_round.status != RoundStatus.CLOSED:
-        errors.add("__all__", _("本赛站地方赛的最后一轮评审尚未结束，暂不能推荐"), "R-V2")
+    check_local_stage_over(station, errors)
     if not ids:
         errors.add("projects", _("请至少选择一个项目"), "R-V2")
     if len(set(ids)) != len(ids):
@@ -153,7 +161,8 @@ def _snapshot(finalist_list: FinalistList, actor, at) -> dict:
 
 def confirm_finalists(*, finalist_list: FinalistList, actor) -> FinalistList:
     """The secretariat confirms a proposed list (R-V2): it is frozen as a snapshot whose SHA-256
-    goes into the audit chain. Refused when already confirmed or empty. Audited."""
+    goes into the audit chain. Refused when already confirmed or empty, or while the station's
+    last local round is not closed (the check proposing makes). Audited."""
     errors = Errors()
     with transaction.atomic():
         locked = FinalistList.objects.select_for_update().select_related("contest", "station", "group") \
@@ -162,6 +171,7 @@ def confirm_finalists(*, finalist_list: FinalistList, actor) -> FinalistList:
             errors.add("__all__", _("该名单已确认，不能再次确认"), "R-V2")
         elif not locked.entries.exists():
             errors.add("__all__", _("名单为空，不能确认"), "R-V2")
+        check_local_stage_over(locked.station, errors)
         errors.raise_if_any()
         now = timezone.now()
         snapshot = _snapshot(locked, actor, now)

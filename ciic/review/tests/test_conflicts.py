@@ -225,6 +225,15 @@ def test_team_avoidance_needs_kind_name_and_reason(entrant_project):
     assert set(caught.value.error_dict) == {"kind", "name", "reason"}
 
 
+def test_team_avoidance_naming_with_hidden_characters_is_refused(entrant_project):
+    """R-P8: a name with a zero-width space would look right to staff yet match no expert."""
+    with pytest.raises(ValidationError) as caught:
+        declare_avoidance(project=entrant_project, kind=AvoidanceKind.ORGANIZATION, name="竞争\u200b对手公司",
+                          reason="直接竞争对手", actor=entrant_project.team.lead)
+    assert {f: [e.code for e in errs] for f, errs in caught.value.error_dict.items()} == {"name": ["R-P8"]}
+    assert not entrant_project.avoidances.exists()
+
+
 def test_several_conflicts_of_one_pair_are_all_listed(contest, family, entrant_project, secretariat):
     expert = make_expert(contest, "朱七", "华夏工业集团有限公司")
     record_conflict(expert=expert, project=entrant_project, reason="另有关系", actor=secretariat)

@@ -65,6 +65,17 @@ def test_every_field_is_checked_with_its_rule(contest, secretariat, expert_input
     assert not Expert.objects.exists()
 
 
+def test_expert_name_and_employer_with_hidden_characters_are_refused(contest, secretariat, expert_input):
+    """R-V5, R-P8: the name shown to staff and the employer conflicts are matched on must show
+    what they hold; a zero-width space would also slip an employer past conflict matching."""
+    with pytest.raises(ValidationError) as caught:
+        add_expert(contest=contest, actor=secretariat, data=expert_input(
+            name="刘\u202e专家", employer="中国信息\u200b通信研究院"))
+    assert _codes(caught.value) == {"name": ["R-V5"], "employer": ["R-P8"]}
+    assert "工作单位不能包含不可见字符或文字方向控制字符（U+200B）" in str(caught.value)
+    assert not Expert.objects.exists()
+
+
 def test_email_is_unique_in_the_contest_case_insensitively(contest, secretariat, expert_input):
     add_expert(contest=contest, actor=secretariat, data=expert_input())
     with pytest.raises(ValidationError) as caught:

@@ -230,3 +230,21 @@ def test_a_malformed_check_is_refused_naming_the_field(contest, station, local_r
                              passed=None)
     assert "财务数据" in " ".join(exc.value.message_dict["checks"])
     assert not AuditEntry.objects.filter(action="review.due_diligence.record").exists()
+
+
+def test_a_list_is_not_confirmed_while_the_last_local_round_is_open(contest, station, local_result,
+                                                                    station_officer, secretariat):
+    """R-V1, R-V2: one rule for both steps. A list proposed from a closed round cannot be
+    confirmed once the station's last local round is open again (the officer could not propose
+    in that state either)."""
+    newcomer = group(contest, "newcomer")
+    set_quota(station, newcomer, 2)
+    lst = propose_finalists(station=station, group=newcomer, actor=station_officer, projects=[local_result["新锐90"]])
+    ReviewRound.objects.filter(station=station).update(status=RoundStatus.OPEN)
+    with pytest.raises(ValidationError) as exc:
+        confirm_finalists(finalist_list=lst, actor=secretariat)
+    assert "最后一轮评审尚未结束" in str(exc.value) and "R-V2" in rule_codes(exc)
+    lst.refresh_from_db()
+    assert lst.status == FinalistStatus.PROPOSED and not AuditEntry.objects.filter(action="review.finalists.confirm").exists()
+    with pytest.raises(ValidationError):
+        propose_finalists(station=station, group=newcomer, actor=station_officer, projects=[local_result["新锐80"]])
