@@ -19,13 +19,12 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 
 install: $(VENV)/.installed
 
-# This installation's secrets (DEBUG off needs them), written once and kept (scripts/local_env.py).
-var/local.env: | $(VENV)/.installed
-	$(PY) scripts/local_env.py $@
-
+# This installation's secrets (DEBUG off needs them), written once and kept; a file from an
+# earlier version gets the settings it lacks (scripts/local_env.py).
 # Migrate, load the CIIC 2023 spec and demo data once (a second run keeps what exists).
-setup: install fonts var/local.env
+setup: install fonts
 	mkdir -p var
+	$(PY) scripts/local_env.py var/local.env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_setup
 

@@ -76,10 +76,24 @@ if not _field_keys:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DEBUG is off")
     _field_keys = [derived_field_key(SECRET_KEY)]
 FIELD_ENCRYPTION_KEYS = _field_keys
-# Keyed hash for looking personal data up without decrypting it (uniqueness of ID numbers).
-BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY") or hashlib.sha256(
-    ("blind-index:" + FIELD_ENCRYPTION_KEYS[0]).encode()
-).hexdigest()
+
+
+def derived_blind_index_key(field_key: str) -> str:
+    """The blind-index key a development install derives from its field key (DEBUG only)."""
+    return hashlib.sha256(("blind-index:" + field_key).encode()).hexdigest()
+
+
+# Keyed hash for looking personal data up without decrypting it: one person, one team (R-P3),
+# an account by its mobile. Its own setting, never rotated with FIELD_ENCRYPTION_KEYS: every
+# stored hash was made with it, so a new key would make the platform miss every earlier
+# registration. Required when DEBUG is off.
+BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY")
+if not BLIND_INDEX_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "BLIND_INDEX_KEY must be set when DEBUG is off (a long random string, kept for the life "
+            "of the database; see README)")
+    BLIND_INDEX_KEY = derived_blind_index_key(FIELD_ENCRYPTION_KEYS[0])
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -86,6 +86,7 @@ def live_platform(tmp: Path, *, teams: int, projects: int, workers: int = 2,
         env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "false", "SECURE_COOKIES": "false",
                "SECRET_KEY": "live-test-" + uuid.uuid4().hex,
                "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+               "BLIND_INDEX_KEY": "live-test-" + uuid.uuid4().hex,
                "MEDIA_ROOT": str(tmp / "media"), "PORT": str(port), "WEB_WORKERS": str(workers),
                "WEB_THREADS": str(threads), "LOG_LEVEL": "WARNING"}
         platform = LivePlatform(url=f"http://127.0.0.1:{port}", env=env, log=tmp / "server.log")
