@@ -1,8 +1,9 @@
 """Accounts: sign up, who am I, and API tokens for scripts.
 
-A token is issued only from a browser session (never by another token, so a leaked token
-cannot mint more), and for staff only from a session that passed two-factor verification.
-The key is returned once; only its hash is kept.
+A token is issued from a browser session, or by `POST /auth/token` with the account's
+password (throttled by django-axes like the login page), never by another token, so a leaked
+token cannot mint more. Staff give a current authenticator code either way. The key is
+returned once; only its hash is kept; it expires and is read-only or read-write.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.errors import AuthenticationError, HttpError
 from ninja.responses import Status
 
 from ciic.accounts.services import issue_api_token, revoke_api_token, sign_up
@@ -57,6 +61,11 @@ class TokenIn(Schema):
     scope: Literal["read", "write"] = Field("write", description="只读或读写 / Read-only, or read and write")
     otp_code: str | None = Field(None, max_length=10, description=(
         "工作人员账号须提供身份验证器上的当前验证码 / Staff accounts: the current code of their authenticator"))
+
+
+class PasswordTokenIn(TokenIn):
+    identifier: str = Field(max_length=254, description="登录用的电子邮箱或手机号 / The email or mobile number you log in with")
+    password: str = Field(max_length=128, description="密码 / Password")
 
 
 class TokenOut(Schema):
@@ -107,3 +116,19 @@ def delete_token(request: HttpRequest, token_id: int):
     token = get_object_or_404(request.auth.api_tokens, pk=token_id, revoked_at__isnull=True)
     revoke_api_token(token=token, actor=request.auth)
     return Status(204, None)
+
+
+@router.post("/auth/token", auth=None, response={201: NewTokenOut, 401: DetailOut, 422: ErrorsOut, 429: DetailOut},
+             summary="用账号和密码签发 API 令牌 / Issue an API token with the account's password")
+def token_by_password(request: HttpRequest, payload: PasswordTokenIn):
+    """For scripts with no browser: the account and password (and, for staff, a current
+    authenticator code in `otp_code`). Failures count against the account and the address as
+    on the login page; after too many the answer is 429 until the cool-off ends."""
+    user = authenticate(request=request, username=payload.identifier, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        raise HttpError(429, _("失败次数过多，已暂时锁定，请稍后再试"))
+    if user is None:
+        raise AuthenticationError(message=_("账号或密码错误。多次失败后账号将被暂时锁定。"))
+    token, key = issue_api_token(user=user, name=payload.name, scope=payload.scope, otp_code=payload.otp_code)
+    token.key = key  # on this response only; the database keeps the hash
+    return Status(201, token)

@@ -14,7 +14,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from ciic.contests.models import Contest, Direction, PolicyDocument, ScheduleItem, Station
+from ciic.contests.models import (
+    ApplicationSection,
+    CentralSOE,
+    Contest,
+    Direction,
+    MaterialType,
+    PastWinner,
+    PolicyDocument,
+    ScheduleItem,
+    Station,
+)
 from ciic.contests.selectors import (
     current_contest,
     max_representatives,
@@ -179,6 +189,44 @@ class PolicyOut(Schema):
         return str(obj.get_kind_display())
 
 
+class SectionOut(Schema):
+    code: str = Field(description="章节代码，草稿 sections 的键 / Section code: the key in a draft's `sections`",
+                      examples=["overview"])
+    name: str = Field(description="章节名称（按请求语言）/ Section name, in the request's language")
+    parts: list = Field(description="应写到的要点 / What the section covers")
+    max_chars: int = Field(description="字数上限（R-J7）/ Most characters allowed (R-J7)", examples=[3000])
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.display_name
+
+
+class MaterialTypeOut(Schema):
+    code: str = Field(description="材料类型代码，用于上传地址 / Material type code, as in the upload URL",
+                      examples=["presentation"])
+    name: str = Field(description="名称（按请求语言）/ Name, in the request's language")
+    category: str
+    formats: list[str] = Field(description="允许的扩展名（按内容检测）/ Allowed formats, checked by content",
+                               examples=[["ppt", "pptx", "pdf"]])
+    max_size_mb: int = Field(description="单个文件上限（MB）/ Size limit per file (MB)", examples=[100])
+    required: bool = Field(description="提交时必须有 / Required to submit")
+    link_required: bool = Field(description="须另附链接 / A link is required beside the file")
+    own_entity_attestation: bool = Field(description="须声明材料属参赛单位本身 / Must be attested as the entrant's own")
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.display_name
+
+
+class NameOut(Schema):
+    name: str = Field(examples=["中国建筑集团有限公司"])
+
+
+class PastWinnerOut(Schema):
+    edition: int = Field(description="届次 / Edition", examples=[4])
+    project_name: str = Field(description="获奖项目名称 / Winning project's name")
+
+
 # --- endpoints -------------------------------------------------------------------------
 
 
@@ -218,3 +266,31 @@ def contest_schedule(request: HttpRequest):
             summary="现行服务规则与参赛承诺书 / Current service rules and pledge")
 def contest_policies(request: HttpRequest):
     return PolicyDocument.objects.filter(contest=get_contest(), is_current=True).order_by("kind")
+
+
+# What a script needs to build valid requests (issue 11 §6): the form's sections, the material
+# types, and the names the group and originality rules compare against.
+
+
+@router.get("/contest/application-sections", response=list[SectionOut],
+            summary="申报书章节与字数上限 / Application form sections and their limits (R-J7)")
+def contest_sections(request: HttpRequest):
+    return ApplicationSection.objects.filter(contest=get_contest()).order_by("order", "pk")
+
+
+@router.get("/contest/material-types", response=list[MaterialTypeOut],
+            summary="材料类型、格式与大小上限 / Material types, formats and size limits (R-J7)")
+def contest_material_types(request: HttpRequest):
+    return MaterialType.objects.filter(contest=get_contest()).order_by("order", "pk")
+
+
+@router.get("/contest/central-soes", response=list[NameOut],
+            summary="中央企业名录（仅名称）/ Central SOEs counted for the leaders' group, names only (R-G2)")
+def contest_central_soes(request: HttpRequest):
+    return CentralSOE.objects.filter(contest=get_contest()).order_by("pk").only("name")
+
+
+@router.get("/contest/past-winners", response=list[PastWinnerOut],
+            summary="往届获奖项目（仅名称）/ Earlier winners, names only (R-J3)")
+def contest_past_winners(request: HttpRequest):
+    return PastWinner.objects.filter(contest=get_contest()).order_by("edition", "pk").only("edition", "project_name")

@@ -273,3 +273,33 @@ def test_api_token_use_is_noted_at_most_once_a_minute(team_lead, django_assert_n
     client.get("/accounts/me")
     token.refresh_from_db()
     assert token.last_used_at == first  # a second call within the minute writes nothing
+
+
+def test_api_a_script_gets_a_token_with_its_password(team_lead, settings):
+    """POST /auth/token: no HTML form, no CSRF cookie; failures throttled as on the login page."""
+    from ciic.testing.personas import PASSWORD
+
+    anonymous = ApiClient()
+    r = anonymous.post("/auth/token", {"identifier": team_lead.email, "password": PASSWORD, "name": "同步",
+                                       "scope": "read"})
+    assert r.status_code == 201, r.content
+    assert r.json()["scope"] == "read" and r.json()["key"].startswith("ciic_")
+    assert ApiClient(HTTP_AUTHORIZATION=f"Bearer {r.json()['key']}").get("/accounts/me").json()["id"] == team_lead.pk
+    wrong = anonymous.post("/auth/token", {"identifier": team_lead.email, "password": "wrong-password"})
+    assert wrong.status_code == 401 and wrong.json()["errors"][0]["rule"] == "unauthenticated"
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        anonymous.post("/auth/token", {"identifier": team_lead.email, "password": "wrong-password"})
+    locked = anonymous.post("/auth/token", {"identifier": team_lead.email, "password": PASSWORD})
+    assert locked.status_code == 429 and locked.json()["errors"][0]["rule"] == "too_many_requests"
+    assert ApiToken.objects.filter(user=team_lead).count() == 1
+
+
+def test_api_staff_get_a_token_by_password_only_with_a_current_code(secretariat):
+    from ciic.testing.personas import PASSWORD
+
+    from .helpers import current_code
+
+    body = {"identifier": secretariat.email, "password": PASSWORD}
+    refused = ApiClient().post("/auth/token", body)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "otp_code"
+    assert ApiClient().post("/auth/token", {**body, "otp_code": current_code(secretariat)}).status_code == 201

@@ -89,6 +89,11 @@ EXPECTED_ENDPOINTS = {
     ("get", "/api/v1/organizations"),
     ("get", "/api/v1/organizations/{organization_id}"),
     ("put", "/api/v1/organizations/{organization_id}"),
+    ("post", "/api/v1/auth/token"),
+    ("get", "/api/v1/contest/application-sections"),
+    ("get", "/api/v1/contest/material-types"),
+    ("get", "/api/v1/contest/central-soes"),
+    ("get", "/api/v1/contest/past-winners"),
     ("post", "/api/v1/teams/check"),
     ("post", "/api/v1/teams"),
     ("get", "/api/v1/teams"),
@@ -178,7 +183,7 @@ EXPECTED_ENDPOINTS = {
     ("post", "/api/v1/review/rounds/{round_id}/close"),
 }
 # The form template is a fact of the contest but, as on the web, for logged-in users only.
-PUBLIC = {("post", "/api/v1/accounts/signup")} | {
+PUBLIC = {("post", "/api/v1/accounts/signup"), ("post", "/api/v1/auth/token")} | {
     e for e in EXPECTED_ENDPOINTS if "/contest" in e[1] and e[1] != "/api/v1/contest/form-template.docx"}
 
 
@@ -201,3 +206,19 @@ def test_api_openapi_schema_lists_every_endpoint(api, db):
 
 def test_api_docs_page(api, db):
     assert api.get("/docs").status_code == 200
+
+
+def test_api_publishes_what_a_script_needs_to_build_requests(contest):
+    """The form's sections with limits, material types with flags, formats and limits, and the
+    central SOE and past-winner lists (names only)."""
+    api = ApiClient()  # no account: public data
+    sections = api.get("/contest/application-sections").json()
+    assert [s["code"] for s in sections] == list(contest.form_sections.order_by("order").values_list("code", flat=True))
+    assert all(s["max_chars"] > 0 for s in sections)
+    materials = {m["code"]: m for m in api.get("/contest/material-types").json()}
+    assert materials["presentation"]["formats"] == ["ppt", "pptx", "pdf"] and materials["presentation"]["required"]
+    assert materials["cloud_service"]["link_required"] is True
+    soes = api.get("/contest/central-soes").json()
+    assert soes and set(soes[0]) == {"name"}
+    winners = api.get("/contest/past-winners").json()
+    assert winners and set(winners[0]) == {"edition", "project_name"}
