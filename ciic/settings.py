@@ -282,6 +282,18 @@ AXES_USERNAME_CALLABLE = "ciic.accounts.throttle.hashed_username"
 
 # Project materials (R-J7): uploads are streamed to disk in chunks, never held whole in memory.
 # Request bodies above this size are refused unless a view reads the stream itself (tus does).
+# How often one address, or one account, may do each thing (core.ratelimit; "N/period", period
+# s, m, h or d). The API's writes are throttled per account and per address (api.throttling).
+RATE_LIMITS = {
+    "signup": env_str("RATE_SIGNUP", "10/h"),
+    "code": env_str("RATE_CODE", "10/h"),
+    "preview": env_str("RATE_PREVIEW", "60/m"),
+    "representative": env_str("RATE_REPRESENTATIVE", "30/m"),
+    "submit": env_str("RATE_SUBMIT", "20/m"),
+    "api_write": env_str("RATE_API_WRITE", "60/m"),
+    "api_write_address": env_str("RATE_API_WRITE_ADDRESS", "120/m"),
+}
+
 # API tokens (accounts.ApiToken) expire this many days after they are issued; their last use is
 # written at most once per API_TOKEN_TOUCH_SECONDS (not a write on every read).
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)

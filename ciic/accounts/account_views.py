@@ -20,6 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ciic.audit.services import record
+from ciic.core.ratelimit import rate_limited
 
 from .forms import MobileForm, MobileResetForm, ProfileForm, SmsCodeForm
 from .models import OneTimeCode
@@ -58,6 +59,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("code")
 def verify(request: HttpRequest) -> HttpResponse:
     """Prove the account's email (a link is mailed) or mobile number (a code is texted)."""
     user = request.user
@@ -148,6 +150,7 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limited("code")
 def password_reset_mobile(request: HttpRequest) -> HttpResponse:
     """Step 1: the number. The answer is the same whether it is registered or not."""
     form = MobileForm(request.POST or None)

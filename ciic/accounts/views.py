@@ -28,6 +28,8 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ciic.core.ratelimit import rate_limited
+
 from .forms import CodeForm, LoginForm, SignUpForm, TokenForm
 from .models import ApiToken, OneTimeCode
 from .services import (
@@ -55,6 +57,7 @@ def _next_url(request: HttpRequest) -> str:
 @sensitive_post_parameters("password")
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limited("signup")
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_next_url(request))

@@ -139,11 +139,15 @@ def put_draft(request: HttpRequest, project_id: int, payload: DraftIn):
 
 
 @router.post("/projects/{project_id}/submissions", response={201: SubmissionDetailOut, **REFUSALS},
-             summary="提交新版本 / Submit: freeze the draft as a new version (R-J4)")
+             summary="提交新版本 / Submit: freeze the draft as a new version (R-J4)",
+             description=("可带请求头 Idempotency-Key：同一键的重试返回第一次提交的版本，不会再生成新版本。"
+                          " / Send an `Idempotency-Key` header: a retry with the same key gets the version the"
+                          " first request made, never a second one."))
 def create_submission(request: HttpRequest, project_id: int):
     project = _project(request, project_id)
     _require(request.auth, "projects.edit_project", project)
-    submission = submit_project(project=project, actor=request.auth)
+    submission = submit_project(project=project, actor=request.auth,
+                                idempotency_key=request.headers.get("Idempotency-Key", ""))
     return Status(201, submission)
 
 

@@ -20,11 +20,13 @@ from . import (
     reviews,
 )
 from .errors import install_error_handlers
+from .throttling import WRITE_THROTTLES
 
 api = NinjaAPI(
     title="CIIC Platform API",
     version="1",
     urls_namespace="api",
+    throttle=WRITE_THROTTLES,
     description=(
         "中国工业互联网大赛平台接口 / China Industrial Internet Contest platform API. "
         "Authenticate scripts with `Authorization: Bearer ciic_...` (issue a token at "

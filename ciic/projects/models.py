@@ -73,12 +73,19 @@ class Submission(WriteOnceModel):
     content_sha256 = models.CharField(max_length=64)
     submitted_at = models.DateTimeField(_("提交时间"))
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The key a client sent with the request (API header Idempotency-Key, the web form's
+    # hidden field): the same key again is the same submission, not a second version.
+    idempotency_key = models.CharField(max_length=100, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("提交版本")
         verbose_name_plural = _("提交版本")
         ordering = ["project", "number"]
-        constraints = [models.UniqueConstraint(fields=["project", "number"], name="submission_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="submission_number_unique"),
+            models.UniqueConstraint(fields=["project", "idempotency_key"], condition=~models.Q(idempotency_key=""),
+                                    name="submission_idempotency_key_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project} v{self.number}"

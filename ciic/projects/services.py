@@ -9,7 +9,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from ciic.core.text import hidden_characters_error
 from ciic.core.validation import Errors
 from ciic.engines.originality import name_matches_past_winner
 from ciic.entrants.models import Team
+from ciic.entrants.selectors import is_member
 from ciic.notifications.services import notify
 
 from .enums import ProjectStatus
@@ -178,7 +179,22 @@ def submission_checklist(project: Project) -> list[ChecklistItem]:
     return items
 
 
-def submit_project(*, project: Project, actor, now: dt.datetime | None = None) -> Submission:
+def _check_version_rate(project: Project, now: dt.datetime, errors: Errors) -> None:
+    """At most the spec's `participation.max_versions_per_hour` versions of a project in any
+    hour (R-J4 lets a team iterate, not flood the reviewers' archive)."""
+    limit = (project.contest.spec.get("participation") or {}).get("max_versions_per_hour")
+    if limit and project.submissions.filter(submitted_at__gt=now - dt.timedelta(hours=1)).count() >= limit:
+        errors.add("__all__", _("每个项目每小时最多提交 %(limit)s 个版本，请稍后再提交") % {"limit": limit}, "R-J4")
+
+
+def is_team_side(actor, project: Project) -> bool:
+    """The team's lead, or a member the lead lets edit: who acts for the team itself."""
+    return bool(actor is not None and getattr(actor, "is_authenticated", False) and (
+        project.team.lead_id == actor.pk or is_member(actor, project.team_id, editing=True)))
+
+
+def submit_project(*, project: Project, actor, now: dt.datetime | None = None,
+                   idempotency_key: str = "") -> Submission:
     """Freeze the draft as the next numbered version for the stage open now (R-J4).
 
     The first submission must come before the registration deadline (R-T1); later ones
@@ -188,7 +204,19 @@ def submit_project(*, project: Project, actor, now: dt.datetime | None = None) -
     materials are frozen into the version (R-J6). Locks the project name (R-J4), flags a
     name matching an earlier prize winner (R-J3) for the secretariat. The version is
     immutable (R-J6). Audited.
+
+    Submitting is the team's own act: only its lead or a member the lead lets edit submits,
+    whatever other permissions the actor holds (a superuser's blanket permissions included).
+    A request retried with the same `idempotency_key` gets the version the first one made,
+    not another; at most `participation.max_versions_per_hour` versions an hour (the spec).
     """
+    if not is_team_side(actor, project):
+        raise PermissionDenied(_("提交是参赛团队自己的行为：只有团队负责人或可编辑的团队成员可以提交"))
+    key = (idempotency_key or "").strip()[:100]
+    if key:
+        done = project.submissions.filter(idempotency_key=key).first()
+        if done is not None:
+            return done
     now = now or timezone.now()
     errors = Errors()
     stage = open_stage(project.contest, now=now)
@@ -209,13 +237,19 @@ def submit_project(*, project: Project, actor, now: dt.datetime | None = None) -
             "deadline": deadline_text(project.contest)}, "R-T1")
     with transaction.atomic():
         locked = Project.objects.select_for_update().get(pk=project.pk)
+        if key:  # the same request, retried while the first one held the lock
+            done = locked.submissions.filter(idempotency_key=key).first()
+            if done is not None:
+                return done
         _require_active(locked, errors)
+        _check_version_rate(locked, now, errors)
         sections = _complete_draft(locked, errors)
         errors.raise_if_any()
         number = (locked.submissions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
         submission = Submission.objects.create(
             project=locked, stage=stage, number=number, name=locked.name, sections=sections,
-            content_sha256=_digest(locked.name, sections), submitted_at=now, submitted_by=actor)
+            content_sha256=_digest(locked.name, sections), submitted_at=now, submitted_by=actor,
+            idempotency_key=key)
         materials = freeze_materials(project=locked, submission=submission)
         updates = {}
         if locked.name_locked_at is None:

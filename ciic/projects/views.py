@@ -7,6 +7,8 @@ permissions named in `rules.py`; what the user may not see is a 404.
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ciic.contests.models import MaterialType
 from ciic.contests.selectors import current_contest
+from ciic.core.ratelimit import rate_limited
 from ciic.core.responses import template_errors, xlsx_response
 from ciic.entrants.selectors import teams_for_user
 
@@ -153,13 +156,15 @@ def material(request: HttpRequest, pk: int, type_code: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("submit")
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: what will be frozen, and a confirmation; POST: freeze it as the next version."""
     project = _project(request, pk)
     _require(request, "projects.edit_project", project)
     if request.method == "POST":
         try:
-            version = submit_project(project=project, actor=request.user)
+            version = submit_project(project=project, actor=request.user,
+                                     idempotency_key=request.POST.get("idempotency_key", ""))
         except ValidationError as exc:
             return _page(request, project, errors=_errors(exc))
         messages.success(request, _("已提交第 %(n)s 版。") % {"n": version.number})
@@ -167,7 +172,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     next_number = (project.submissions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     return render(request, "projects/submit_confirm.html", {
         "project": project, "next_number": next_number, "stage": open_stage(project.contest),
-        "first": next_number == 1,
+        "first": next_number == 1, "idempotency_key": uuid.uuid4().hex,
         "missing": [item for item in submission_checklist(project) if not item.ready]})
 
 

@@ -17,6 +17,21 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 EXAMPLES = 8
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The schema's calls go through the WSGI handler, whose request signals close the
+    database connection (Django's test client switches that off): on PostgreSQL that would
+    end the test's transaction. Off for these tests, as the test client does."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def personas(project, secretariat):
     return {"entrant": bearer_headers(project.team.lead), "secretariat": bearer_headers(secretariat)}

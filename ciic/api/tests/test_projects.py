@@ -96,3 +96,26 @@ def test_api_secretariat_disqualifies_with_reason(project_id, secretariat, as_st
     assert staff.post(f"/projects/{project_id}/disqualify", {"reason": ""}).status_code == 422
     response = staff.post(f"/projects/{project_id}/disqualify", {"reason": "提供虚假信息"})
     assert response.status_code == 200 and response.json()["status"] == "disqualified"
+
+
+def test_api_a_retried_submission_makes_no_second_version(lead_api, project_id):
+    """A reply lost on the way: the script sends the same request again with the same
+    Idempotency-Key and gets the first version back, not a second one."""
+    first = lead_api.post(f"/projects/{project_id}/submissions", HTTP_IDEMPOTENCY_KEY="retry-1")
+    again = lead_api.post(f"/projects/{project_id}/submissions", HTTP_IDEMPOTENCY_KEY="retry-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["number"] == again.json()["number"] == 1
+    assert Project.objects.get(pk=project_id).submissions.count() == 1
+    assert lead_api.post(f"/projects/{project_id}/submissions", HTTP_IDEMPOTENCY_KEY="retry-2").json()["number"] == 2
+
+
+def test_api_versions_per_hour_are_capped_by_the_spec(lead_api, project_id, contest):
+    """R-J4: a team iterates; the spec's participation.max_versions_per_hour bounds a flood."""
+    contest.spec = {**contest.spec, "participation": {**contest.spec["participation"], "max_versions_per_hour": 3}}
+    contest.save(update_fields=["spec"])
+    for n in range(1, 4):
+        assert lead_api.post(f"/projects/{project_id}/submissions").json()["number"] == n
+    refused = lead_api.post(f"/projects/{project_id}/submissions")
+    assert refused.status_code == 422 and refused.json()["errors"][0]["rule"] == "R-J4"
+    assert "每小时最多提交 3 个版本" in refused.json()["errors"][0]["message"]
+    assert Project.objects.get(pk=project_id).submissions.count() == 3

@@ -96,6 +96,19 @@ def test_submit_asks_for_confirmation_then_freezes_a_version(project, lead_clien
     assert Submission.objects.get(project=project).number == 1
 
 
+def test_the_same_confirmation_sent_twice_makes_one_version(project, lead_client, complete_materials):
+    """A double click, or the browser resending the form: the page's one-time key makes the
+    second POST land on the version the first made."""
+    import re
+
+    complete_materials()
+    url = reverse("projects:submit", args=[project.pk])
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', lead_client.get(url).content.decode())[1]
+    first = lead_client.post(url, {"idempotency_key": key})
+    second = lead_client.post(url, {"idempotency_key": key})
+    assert first.url == second.url and Submission.objects.filter(project=project).count() == 1
+
+
 def test_project_page_checks_what_the_version_needs_item_by_item(project, lead_client, complete_materials):
     """R-J7: each section and each material type with its state; a fix turns its line ready."""
     from ciic.projects.services import save_draft
