@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contests', '0008_central_soe_lists_and_aliases'),
+        ('contests', '0007_due_diligence_checklist'),
         ('projects', '0003_materialrequest_furthermaterial_originalityrun_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
