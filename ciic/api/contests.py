@@ -222,6 +222,12 @@ class NameOut(Schema):
     name: str = Field(examples=["中国建筑集团有限公司"])
 
 
+class CentralSOEOut(Schema):
+    name: str = Field(examples=["中国建筑集团有限公司"])
+    list: str = Field(description="所属名录 / The list it is on (sasac, mof, mof_financial)", examples=["sasac"])
+    counts: bool = Field(description="本届组别条件是否计入该名录 / Whether this edition's group criterion counts it (R-G2c)")
+
+
 class PastWinnerOut(Schema):
     edition: int = Field(description="届次 / Edition", examples=[4])
     project_name: str = Field(description="获奖项目名称 / Winning project's name")
@@ -284,10 +290,15 @@ def contest_material_types(request: HttpRequest):
     return MaterialType.objects.filter(contest=get_contest()).order_by("order", "pk")
 
 
-@router.get("/contest/central-soes", response=list[NameOut],
-            summary="中央企业名录（仅名称）/ Central SOEs counted for the leaders' group, names only (R-G2)")
+@router.get("/contest/central-soes", response=list[CentralSOEOut],
+            summary="中央企业名录（名称与所属名录）/ Central SOE lists: names, list, and whether it counts (R-G2c)")
 def contest_central_soes(request: HttpRequest):
-    return CentralSOE.objects.filter(contest=get_contest()).order_by("pk").only("name")
+    contest = get_contest()
+    criteria = [c for g in contest.groups.all() for c in (g.criteria or []) if c.get("central_soe")]
+    # A criterion without `lists` counts every list.
+    counted = None if any(not c.get("lists") for c in criteria) else {code for c in criteria for code in c["lists"]}
+    return [{"name": soe.name, "list": soe.list_code, "counts": bool(criteria) and (counted is None or soe.list_code in counted)}
+            for soe in CentralSOE.objects.filter(contest=contest).order_by("pk").only("name", "list_code")]
 
 
 @router.get("/contest/past-winners", response=list[PastWinnerOut],

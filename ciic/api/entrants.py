@@ -105,6 +105,9 @@ class OrganizationOut(Schema):
     province: str = Field(description="省份 / Province")
     group: GroupRef | None = Field(description="组别（由系统判定）/ Group, as derived (R-G2, R-G3)")
     group_reason: str = Field(description="组别依据 / Why this group")
+    group_status: str = Field(description="组别状态：derived 按条件判定 / pending 待核实（自报中央企业，不在名录中，组别为空）/ confirmed / rejected 秘书处已核实 (R-G2c)")
+    group_verification_note: str = Field(description="秘书处核实意见 / The secretariat's verification note")
+    group_verified_at: dt.datetime | None = Field(description="核实时间 / When the secretariat verified")
     parent: ParentOut | None = Field(description="上级单位 / Parent organization")
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -115,7 +118,8 @@ class OrganizationOut(Schema):
 
 
 class GroupPreviewOut(Schema):
-    group: GroupRef | None = Field(description="将被判定的组别；有错误时为空 / The group it would get; null when there are errors")
+    group: GroupRef | None = Field(description="将被判定的组别；有错误或待核实时为空 / The group it would get; null when there are errors or pending")
+    group_status: str = Field("", description="组别状态（同 OrganizationOut.group_status）/ As OrganizationOut.group_status")
     reason: str = Field(description="判定依据 / Why")
     errors: list[ErrorItem] = Field(description="注册时会被拒绝的原因 / What registering would refuse")
 
@@ -124,6 +128,7 @@ class OrganizationRef(Schema):
     id: int
     name: str
     group: GroupRef | None
+    group_status: str = Field(description="组别状态 / derived, pending, confirmed, rejected (R-G2c)")
 
 
 class RepresentativeIn(Schema):
@@ -308,7 +313,7 @@ def preview_organization(request: HttpRequest, payload: OrganizationIn):
     if clean is None:
         return {"group": None, "reason": "", "errors": error_items(errors.by_field)}
     decision = preview_group(contest=contest, clean=clean)
-    return {"group": decision.group, "reason": decision.reason, "errors": []}
+    return {"group": decision.group, "group_status": decision.status, "reason": decision.reason, "errors": []}
 
 
 @router.post("/organizations", response={201: OrganizationOut, **REFUSALS},

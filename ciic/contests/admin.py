@@ -98,7 +98,8 @@ class GroupAdmin(ContestChildAdmin):
 
 @admin.register(CentralSOE)
 class CentralSOEAdmin(ContestChildAdmin):
-    list_display = ("name", "credit_code", "contest")
+    list_display = ("name", "list_code", "credit_code", "contest")
+    list_filter = ("contest", "list_code")
     search_fields = ("name", "credit_code")
 
 

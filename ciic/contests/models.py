@@ -175,10 +175,19 @@ class Group(BilingualName):
 
 
 class CentralSOE(models.Model):
-    """A central state-owned enterprise group (中央企业集团), R-G2(c)."""
+    """A central state-owned enterprise group (中央企业集团), R-G2(c).
+
+    `list_code` names the list that holds it (the spec's `list`: sasac, mof...); a group's
+    criterion says which lists count. With a credit code it is matched by code only, without
+    one by its name or an alias (`contests.names.name_key`)."""
 
     contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="central_soes")
     name = models.CharField(_("名称"), max_length=200)
+    aliases = models.JSONField(_("其他名称"), default=list, blank=True)
+    list_code = models.CharField(
+        _("所属名录"), max_length=40, blank=True,
+        help_text=_("如 sasac（国资委）、mof（财政部）、mof_financial（中央金融企业）；只有组别条件计入的名录才算中央企业"),
+    )
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
 
     class Meta:

@@ -540,7 +540,8 @@ class _Loader:
         self.prune(contest.central_soes.all(), [x["name"] for x in soes], lambda o: o.name)
         for x in soes:
             self.upsert(CentralSOE, {"contest": contest, "name": x["name"]},
-                        {"credit_code": x.get("credit_code", "")})
+                        {"credit_code": x.get("credit_code", ""), "list_code": x.get("list", ""),
+                         "aliases": x.get("aliases", [])})
 
         winners = d.get("past_winners", [])
         self.prune(contest.past_winners.all(), [(x["edition"], x["project_name"]) for x in winners],

@@ -24,6 +24,7 @@ from jsonschema.exceptions import ValidationError
 from stdnum.cn import uscc
 
 from .enums import PolicyKind
+from .names import name_key
 from .selectors import REGISTRATION_KEY  # the schedule row registration opens and closes by
 from .spec_schema import NO_CONTROL, NO_CONTROL_TEXT, SPEC_SCHEMA
 
@@ -425,10 +426,38 @@ def _check_documents(data: dict[str, Any], errors: list[str]) -> None:
     _unique(errors, "material_types", [(i, _str(m, "code")) for i, m in materials], "material code")
 
 
+def _check_central_soes(data: dict[str, Any], errors: list[str]) -> None:
+    """R-G2c: one entry per group, whichever way its name is spelled (a name or alias that
+    two entries share would make the match depend on the order); valid, unique credit codes;
+    a criterion's `lists` name lists that hold entries (a typo would silently count none)."""
+    soes = list(_entries(data, "central_soes"))
+    seen: dict[str, int] = {}
+    for i, soe in soes:
+        names = [_str(soe, "name")] + [a for a in soe.get("aliases") or [] if isinstance(a, str)]
+        for name in dict.fromkeys(n for n in names if n):
+            first = seen.setdefault(name_key(name), i)
+            if first != i:
+                errors.append(f"central_soes[{i}]: {name!r} names the same group as "
+                              f"central_soes[{first}] (names are compared without spaces and "
+                              "brackets, 有限责任公司 as 有限公司)")
+    codes = [(i, _str(s, "credit_code") or None) for i, s in soes]
+    _unique(errors, "central_soes", codes, "credit code")
+    for i, code in codes:
+        if code and not uscc.is_valid(code):
+            errors.append(f"central_soes[{i}].credit_code: {code!r} is not a valid unified social "
+                          "credit code (its check digit does not match)")
+    held = {_str(s, "list") or "" for _, s in soes}
+    for i, group in _entries(data, "groups"):
+        for j, criterion in _entries(group, "criteria"):
+            for name in criterion.get("lists") or []:
+                if isinstance(name, str) and name not in held:
+                    errors.append(f"groups[{i}].criteria[{j}].lists: no central_soes entry has "
+                                  f"list: {name}")
+
+
 def _check_lists(data: dict[str, Any], errors: list[str]) -> None:
     """Central SOEs (R-G2c), past winners (R-J3), uncivil words (R-P7), rules: no repeats."""
-    soes = list(_entries(data, "central_soes"))
-    _unique(errors, "central_soes", [(i, _str(s, "name")) for i, s in soes], "name")
+    _check_central_soes(data, errors)
     winners = list(_entries(data, "past_winners"))
     _unique(
         errors, "past_winners",

@@ -125,9 +125,11 @@ CRITERION = {
             },
             "any": _list(CONDITION, min_items=1),
             "central_soe": {"const": True},
+            # Which of the central SOE lists count (their `list` codes); all of them when left out.
+            "lists": {"type": "array", "items": CODE, "minItems": 1, "uniqueItems": True},
         },
     ),
-    "dependentRequired": {"kinds": ["any"], "any": ["kinds"]},
+    "dependentRequired": {"kinds": ["any"], "any": ["kinds"], "lists": ["central_soe"]},
 }
 
 GROUP = _object(
@@ -141,7 +143,18 @@ GROUP = _object(
     },
 )
 
-CENTRAL_SOE = _object(["name"], {"name": NAME, "credit_code": CREDIT_CODE})
+# A central SOE group (R-G2c): its registered name, other names it is known by, the list that
+# holds it (sasac, mof...: a criterion's `lists` says which count) and, once the secretariat
+# knows it, its credit code (then it is matched by code only).
+CENTRAL_SOE = _object(
+    ["name"],
+    {
+        "name": NAME,
+        "aliases": {"type": "array", "items": NAME, "uniqueItems": True},
+        "list": CODE,
+        "credit_code": CREDIT_CODE,
+    },
+)
 
 RULE_ID = {"type": "string", "pattern": r"^R-[A-Z][0-9]+[a-z]?(\.[0-9]+)?$"}
 
@@ -312,7 +325,11 @@ RULE = _object(
 )
 
 # R-P3 (and room for the other per-team limits of a later edition).
-PARTICIPATION = _object(["max_representatives"], {"max_representatives": COUNT})
+PARTICIPATION = _object(["max_representatives"], {
+    "max_representatives": COUNT,
+    # R-J4: a team iterates its project; this many versions an hour at most.
+    "max_versions_per_hour": COUNT,
+})
 
 # R-J2, R-J3: how alike two texts must be for the originality check to report them.
 ORIGINALITY = _object([], {"threshold": {"type": "number", "minimum": 0.05, "maximum": 1}})

@@ -57,6 +57,11 @@ def write_sheet(ws: Worksheet, title: str, columns: Sequence[tuple[str, int]], r
     ws.auto_filter.ref = ws.dimensions
 
 
+def _group_cell(org: Organization) -> str:
+    """The group, or 待核实 for a central SOE claim the secretariat has yet to verify (R-G2c)."""
+    return org.group_label if org.group_id is not None or org.is_group_pending else ""
+
+
 def teams_workbook(queryset: QuerySet[Team]) -> Workbook:
     """One sheet of teams and one of their representatives (name, masked mobile, email).
 
@@ -72,7 +77,7 @@ def teams_workbook(queryset: QuerySet[Team]) -> Workbook:
     ], (
         [
             i, t.name, t.organization.name, t.organization.credit_code,
-            t.organization.group.display_name if t.organization.group else "",
+            _group_cell(t.organization),
             t.station.display_name, t.direction.display_name, t.organization.province,
             t.lead.login_label, len(reps := list(t.representatives.all())),
             "\n".join(r.name for r in reps), "\n".join(r.masked_mobile for r in reps),
@@ -103,7 +108,7 @@ def organizations_workbook(queryset: QuerySet[Organization]) -> Workbook:
         [
             i, o.name, o.credit_code, o.get_kind_display(), o.headcount,
             float(o.annual_revenue) if o.annual_revenue is not None else None,
-            o.group.display_name if o.group else "", o.group_reason, o.province,
+            _group_cell(o), o.group_reason, o.province,
             o.parent.name if o.parent else "",
             getattr(o, "team_count", None), beijing_time(o.created_at),
         ]

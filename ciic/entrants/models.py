@@ -14,7 +14,7 @@ from ciic.contests.enums import OrganizationKind
 from ciic.core.crypto import EncryptedTextField
 from ciic.core.masking import mask_id_number, mask_mobile
 
-from .enums import TeamStatus
+from .enums import GroupStatus, TeamStatus
 
 
 class Organization(models.Model):
@@ -43,6 +43,14 @@ class Organization(models.Model):
         related_name="organizations", verbose_name=_("组别"),
     )
     group_reason = models.TextField(_("组别依据"), blank=True)
+    # R-G2(c): a self-declared central SOE that no list holds is pending (no group) until the
+    # secretariat confirms or rejects it; its note is shown to the team (entrants.services).
+    group_status = models.CharField(
+        _("组别状态"), max_length=20, choices=GroupStatus.choices, default=GroupStatus.DERIVED,
+        db_index=True,
+    )
+    group_verification_note = models.TextField(_("秘书处核实意见"), blank=True)
+    group_verified_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
     is_registered = models.BooleanField(_("已注册"), default=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -62,6 +70,17 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_group_pending(self) -> bool:
+        return self.group_status == GroupStatus.PENDING
+
+    @property
+    def group_label(self) -> str:
+        """The group's name, or 待核实 while the secretariat verifies (R-G2c), or —."""
+        if self.group_id is not None:
+            return self.group.display_name
+        return str(GroupStatus.PENDING.label) if self.is_group_pending else "—"
 
 
 class Team(models.Model):

@@ -49,3 +49,5 @@ rules.add_perm("entrants.manage_members", is_team_lead)
 # Lists and exports of everyone's data: the secretariat, and station officers for their station.
 rules.add_perm("entrants.list_entrants", is_secretariat | is_station_officer)
 rules.add_perm("entrants.view_personal_data", is_team_lead | is_secretariat)
+# R-G2(c): only the secretariat verifies a self-declared central SOE that no list holds.
+rules.add_perm("entrants.verify_central_soe", is_secretariat)

@@ -60,9 +60,12 @@ def organizations_for_user(user, contest: Contest) -> QuerySet[Organization]:
 
 
 def filter_teams(qs: QuerySet, *, station: str = "", direction: str = "", group: str = "",
-                 province: str = "", q: str = "", team_path: str = "") -> QuerySet:
-    """The staff list filters on teams, or on rows about teams through `team_path` ("team__")."""
+                 province: str = "", q: str = "", team_path: str = "", group_status: str = "") -> QuerySet:
+    """The staff list filters on teams, or on rows about teams through `team_path` ("team__").
+    `group_status` picks teams by how their organization's group was settled (待核实, R-G2c)."""
     t = team_path
+    if group_status:
+        qs = qs.filter(**{f"{t}organization__group_status": group_status})
     if station:
         qs = qs.filter(**{f"{t}station__code": station})
     if direction:
@@ -77,7 +80,10 @@ def filter_teams(qs: QuerySet, *, station: str = "", direction: str = "", group:
 
 
 def filter_organizations(qs: QuerySet[Organization], *, station: str = "", direction: str = "",
-                         group: str = "", province: str = "", q: str = "") -> QuerySet[Organization]:
+                         group: str = "", province: str = "", q: str = "",
+                         group_status: str = "") -> QuerySet[Organization]:
+    if group_status:
+        qs = qs.filter(group_status=group_status)
     if station:
         qs = qs.filter(teams__station__code=station)
     if direction:

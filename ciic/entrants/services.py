@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
@@ -29,14 +30,25 @@ from ciic.core.crypto import blind_index
 from ciic.core.text import hidden_characters_error
 from ciic.core.validation import Errors
 from ciic.core.wordfilter import WordFilter
+from ciic.notifications.services import notify
 
-from .eligibility import Applicant, derive_group, derive_group_record, family_ids, province_of
+from .eligibility import (
+    VERDICTS,
+    Applicant,
+    applicant_of,
+    derive_group,
+    derive_group_record,
+    family_ids,
+    province_of,
+)
+from .enums import GroupStatus
 from .models import Organization, PolicyAcceptance, Representative, Team
 
 ORG_AUDIT_FIELDS = [
     "name", "credit_code", "kind", "headcount", "annual_revenue", "parent_id",
-    "province", "group_id", "group_reason", "is_registered", "owner_id",
+    "province", "group_id", "group_reason", "group_status", "is_registered", "owner_id",
 ]
+GROUP_FIELDS = ["group_id", "group_reason", "group_status", "group_verification_note", "group_verified_at"]
 TEAM_AUDIT_FIELDS = ["organization_id", "station_id", "direction_id", "name", "lead_id", "status"]
 REP_AUDIT_FIELDS = ["team_id", "name", "id_number", "mobile", "email"]
 
@@ -112,14 +124,7 @@ def clean_organization(*, contest: Contest, data: OrganizationInput,
             raise ValueError
     except (TypeError, ValueError):
         errors.add("headcount", _("从业人数应为不小于 0 的整数"), "R-G2")
-    revenue: Decimal | None = None
-    try:
-        revenue = Decimal(str(data.annual_revenue).strip())
-        if revenue < 0 or not revenue.is_finite():
-            raise InvalidOperation
-        revenue = revenue.quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        errors.add("annual_revenue", _("年营业收入应为不小于 0 的数（单位：万元）"), "R-G2")
+    revenue = _clean_revenue(data.annual_revenue, errors)
 
     parent: Organization | None = None
     new_parent: tuple[str, str] | None = None
@@ -148,6 +153,33 @@ def clean_organization(*, contest: Contest, data: OrganizationInput,
     return CleanOrganization(name, code, data.kind, headcount, revenue, parent, new_parent), errors
 
 
+def _clean_revenue(value, errors: Errors) -> Decimal | None:
+    """The revenue exactly as given, or None with an error (R-G2).
+
+    Never rounded: "more than" is strict, and rounding 10000.004 to the column's 2 decimals
+    would compare 10000.00, not what was declared; it could carry a value across a threshold.
+    A value with more decimals than the column keeps is refused instead (trailing zeros are
+    harmless and accepted); so is one too large for the column (no database error later)."""
+    field = Organization._meta.get_field("annual_revenue")
+    places, digits = field.decimal_places, field.max_digits
+    try:
+        revenue = Decimal(str(value).strip())
+        if not revenue.is_finite() or revenue < 0:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors.add("annual_revenue", _("年营业收入应为不小于 0 的数（单位：万元）"), "R-G2")
+        return None
+    if revenue.normalize().as_tuple().exponent < -places:
+        errors.add("annual_revenue", _(
+            "年营业收入最多保留 %(places)s 位小数（单位：万元）：组别按申报的数值严格比较，"
+            "平台不做四舍五入") % {"places": places}, "R-G2")
+        return None
+    if revenue.adjusted() >= digits - places:
+        errors.add("annual_revenue", _("年营业收入数值过大，请核对单位（万元）"), "R-G2")
+        return None
+    return revenue.quantize(Decimal(1).scaleb(-places))
+
+
 def _is_descendant(candidate: Organization, org: Organization) -> bool:
     node: Organization | None = candidate
     seen: set[int] = set()
@@ -159,33 +191,44 @@ def _is_descendant(candidate: Organization, org: Organization) -> bool:
     return False
 
 
-def preview_group(*, contest: Contest, clean: CleanOrganization):
-    """The group the organization would get, with its reason (R-G2/R-G3), without writing."""
+def preview_group(*, contest: Contest, clean: CleanOrganization, existing: Organization | None = None):
+    """The group the organization would get, with its reason (R-G2/R-G3), without writing.
+    For an existing organization the secretariat's verdict on its central SOE claim stands
+    while it keeps the claim (R-G2c)."""
+    verdict = ""
+    if existing is not None and clean.kind == OrganizationKind.CENTRAL_SOE:
+        verdict = applicant_of(existing).soe_verdict
     return derive_group(contest=contest, applicant=Applicant(
         kind=clean.kind, headcount=clean.headcount, annual_revenue=clean.annual_revenue,
-        name=clean.name, credit_code=clean.credit_code, parent=clean.parent,
+        name=clean.name, credit_code=clean.credit_code, parent=clean.parent, soe_verdict=verdict,
     ))
 
 
 def _apply_group(org: Organization) -> None:
-    decision = derive_group_record(contest=org.contest, applicant=Applicant(
-        kind=org.kind, headcount=org.headcount, annual_revenue=org.annual_revenue,
-        name=org.name, credit_code=org.credit_code, parent=org.parent,
-    ))
+    """Derive the group again (R-G2, R-G3). A self-declared central SOE that no list holds is
+    left without a group, pending (R-G2c); the secretariat's note stays only with its verdict."""
+    decision = derive_group_record(contest=org.contest, applicant=applicant_of(org))
     org.group = decision.group
     org.group_reason = decision.reason
+    org.group_status = decision.status
+    if decision.status not in VERDICTS:
+        org.group_verification_note, org.group_verified_at = "", None
 
 
-def _regroup_descendants(org: Organization, actor) -> None:
-    """A new parent link can put subsidiaries into a central SOE family (R-G2c)."""
+def _regroup_descendants(org: Organization, actor, *, only_pending: bool = False) -> None:
+    """A new parent link, or the secretariat's verdict on a parent, can put subsidiaries into
+    a central SOE family (R-G2c). With `only_pending` (after the deadline, R-G4) only
+    subsidiaries still waiting for a group are settled; the others keep theirs."""
     for child in Organization.objects.filter(parent=org, is_registered=True):
-        before = snapshot(child, ["group_id", "group_reason"])
-        _apply_group(child)
-        if before["group_id"] != child.group_id:
-            child.save(update_fields=["group", "group_reason", "updated_at"])
-            record(actor=actor, action="organization.regroup", target=child, before=before,
-                   after=snapshot(child, ["group_id", "group_reason"]))
-        _regroup_descendants(child, actor)
+        if not only_pending or child.group_status == GroupStatus.PENDING:
+            before = snapshot(child, GROUP_FIELDS)
+            _apply_group(child)
+            after = snapshot(child, GROUP_FIELDS)
+            if (before["group_id"], before["group_status"]) != (after["group_id"], after["group_status"]):
+                child.save(update_fields=["group", "group_reason", "group_status", "group_verification_note",
+                                          "group_verified_at", "updated_at"])
+                record(actor=actor, action="organization.regroup", target=child, before=before, after=after)
+        _regroup_descendants(child, actor, only_pending=only_pending)
 
 
 def register_organization(*, contest: Contest, actor, data: OrganizationInput,
@@ -272,6 +315,48 @@ def update_organization(*, organization: Organization, actor, data: Organization
         record(actor=actor, action="organization.update", target=org, before=before,
                after=snapshot(org, ORG_AUDIT_FIELDS))
         _regroup_descendants(org, actor)
+    return org
+
+
+def verify_central_soe(*, organization: Organization, actor, confirm: bool, reason: str,
+                       now: dt.datetime | None = None) -> Organization:
+    """The secretariat settles a self-declared central SOE that no list holds (R-G2c).
+
+    `confirm` puts it in the central SOE group's group (领军组); a rejection gives it the group
+    the other criteria give (R-G3). The reason is required: the team reads it. Allowed while
+    the organization declares itself a central SOE and is pending or already verified (a
+    verdict can be corrected); one a list holds needs no verification. Allowed after the
+    registration deadline too: it settles the group the entrant declared before it, and only
+    subsidiaries still pending follow it then (R-G4). Side effects: one audit entry
+    ("organization.verify_central_soe", the reason included), the regrouping of subsidiaries
+    (each audited), and a notification to the organization's owner and its teams' leads.
+    The caller checks `entrants.verify_central_soe` (the secretariat only)."""
+    errors = Errors()
+    text = (reason or "").strip()
+    if not text:
+        errors.add("reason", _("请填写核实意见：团队会看到"), "R-G2")
+    elif hidden := hidden_characters_error(text, label=_("核实意见")):
+        errors.add("reason", hidden, "R-G2")
+    claimed = organization.kind == OrganizationKind.CENTRAL_SOE
+    if not claimed or organization.group_status not in (GroupStatus.PENDING, *VERDICTS):
+        errors.add("__all__", _("该单位不是待核实的中央企业：只有自报为中央企业且不在名录中的单位需要核实"), "R-G2")
+    errors.raise_if_any()
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = snapshot(org, GROUP_FIELDS)
+        org.group_status = GroupStatus.CONFIRMED if confirm else GroupStatus.REJECTED
+        _apply_group(org)
+        org.group_verification_note, org.group_verified_at = text, timezone.now()
+        org.save(update_fields=["group", "group_reason", "group_status", "group_verification_note",
+                                "group_verified_at", "updated_at"])
+        record(actor=actor, action="organization.verify_central_soe", target=org, before=before,
+               after={**snapshot(org, GROUP_FIELDS), "confirm": confirm})
+        _regroup_descendants(org, actor, only_pending=not registration_open(org.contest, now=now))
+        leads = [t.lead for t in org.teams.select_related("lead")]
+        kind = "central_soe_confirmed" if confirm else "central_soe_rejected"
+        notify([org.owner, *leads], kind, {
+            "organization": org.name, "group": org.group.name if org.group else "", "reason": text,
+        }, url=reverse("entrants:organization_detail", args=[org.pk]))
     return org
 
 
@@ -460,6 +545,10 @@ def register_team(*, organization: Organization, station: Station | None, direct
     characters (R-P7); 1..N representatives, each a valid person who represents no
     other team (R-P3); the current service rules and pledge accepted, versions and time
     recorded (R-P5). Writes the team, its representatives and acceptances, and one audit entry.
+
+    An organization whose central SOE claim waits for the secretariat (GroupStatus.PENDING,
+    R-G2c) registers teams as any other: the claim delays its group, not its entry; its teams
+    show the group as pending until the secretariat decides (`verify_central_soe`).
     """
     contest = organization.contest
     errors, name, policies, reps = _validate_team(
@@ -558,7 +647,11 @@ def remove_representative(*, representative: Representative, actor, now: dt.date
 
 
 def accept_policies(*, team: Team, actor, policies: Sequence[PolicyDocument]) -> list[PolicyAcceptance]:
-    """Record that the team accepted these versions (R-P5): who, which version, when."""
+    """Record that the team accepted these versions (R-P5): who, which version, when. The
+    pledge is the team's own act: only its lead accepts, whatever other permissions the actor
+    holds (a superuser's blanket permissions included)."""
+    if actor is None or team.lead_id != getattr(actor, "pk", None):
+        raise PermissionDenied(_("同意服务规则和参赛承诺书是参赛团队自己的行为：只有团队负责人可以操作（R-P5）"))
     created = []
     with transaction.atomic():
         for policy in policies:

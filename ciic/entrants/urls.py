@@ -14,6 +14,7 @@ urlpatterns = [
     # Organization and team pages (owner, secretariat, station officer for their station).
     path("organizations/<int:pk>/", views.organization_detail, name="organization_detail"),
     path("organizations/<int:pk>/edit/", views.organization_update, name="organization_update"),
+    path("organizations/<int:pk>/verify-central-soe/", views.organization_verify, name="organization_verify"),
     path("teams/<int:pk>/", views.team_detail, name="team_detail"),
     path("teams/<int:pk>/change/", views.team_change, name="team_change"),
     path("teams/<int:pk>/representatives/add/", views.team_add_representative,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ciic.contests.enums import OrganizationKind
 from ciic.contests.models import Contest, PolicyDocument
 from ciic.contests.selectors import (
     current_contest,
@@ -28,9 +29,11 @@ from ciic.contests.selectors import (
     registration_deadline,
     registration_open,
 )
+from ciic.core.ratelimit import rate_limited
 from ciic.core.responses import stamped, xlsx_response
 
 from . import exports
+from .enums import GroupStatus
 from .forms import (
     REP_FIELDS,
     REP_KEY,
@@ -72,10 +75,11 @@ from .services import (
     register_team,
     remove_representative,
     update_organization,
+    verify_central_soe,
 )
 
 PAGE_SIZE = 50
-FILTER_KEYS = ("station", "direction", "group", "province", "q")
+FILTER_KEYS = ("station", "direction", "group", "group_status", "province", "q")
 TEAM_FIELDS = ("station", "direction", "name", "representatives", "accept_policies")
 TEAM_FIELD_LABELS = {
     "station": gettext_lazy("赛站"),
@@ -135,7 +139,8 @@ def _preview(contest: Contest, form: OrganizationForm, *, touched_only: bool) ->
     they still appear in the preview's list."""
     clean, errs = clean_organization(contest=contest, data=form.to_input(), existing=form.organization)
     errors = fold_unknown(field_errors(errs.by_field), OrganizationForm.FIELDS)
-    decision = preview_group(contest=contest, clean=clean) if clean is not None else None
+    decision = (preview_group(contest=contest, clean=clean, existing=form.organization)
+                if clean is not None else None)
     shown = errors
     if touched_only:
         filled = {f for f in OrganizationForm.FIELDS if (form.data.get(f) or "").strip()}
@@ -165,7 +170,7 @@ def register(request: HttpRequest) -> HttpResponse:
             context["preview"] = _preview(contest, form, touched_only=False)
         else:
             messages.success(request, _("单位已注册，组别：%(group)s。请继续报名团队。") % {
-                "group": org.group.display_name if org.group else "—"})
+                "group": org.group_label})
             return redirect("entrants:team_create", pk=org.pk)
     context["organizations"] = organizations_for_user(request.user, contest).order_by("id")
     return render(request, "entrants/register_organization.html", context)
@@ -173,6 +178,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("preview")
 def organization_preview(request: HttpRequest) -> HttpResponse:
     """HTMX: as the user types, the group step 1 would derive and the field errors."""
     contest = _contest()
@@ -406,6 +412,7 @@ def _rep_form_errors(exc: ValidationError) -> dict[str, list[FieldError]]:
 
 @login_required
 @require_POST
+@rate_limited("representative")
 def team_add_representative(request: HttpRequest, pk: int) -> HttpResponse:
     """R-P3: at most N representatives, one team per person, frozen after the deadline."""
     team = _own_team(request, _contest(), pk, "entrants.change_team")
@@ -462,19 +469,52 @@ def team_change(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the organization page -----------------------------------------------------------
 
 
-@login_required
-@require_GET
-def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contest = _contest()
-    org = _own_organization(request, contest, pk)
+def _organization_page(request: HttpRequest, contest: Contest, org: Organization, **extra) -> HttpResponse:
     context = {
         "organization": org,
         "teams": teams_for_user(request.user, contest).filter(organization=org).order_by("id"),
         "can_change": request.user.has_perm("entrants.change_organization", org),
         "can_register_team": request.user.has_perm("entrants.register_team", org),
+        # R-G2(c): the secretariat settles a pending central SOE claim here (and may correct it).
+        "can_verify": (org.kind == OrganizationKind.CENTRAL_SOE
+                       and org.group_status in (GroupStatus.PENDING, GroupStatus.CONFIRMED, GroupStatus.REJECTED)
+                       and request.user.has_perm("entrants.verify_central_soe", org)),
+        "verify_errors": {},
+        "verify_reason": "",
         **_deadline_context(contest),
     }
+    context.update(extra)
     return render(request, "entrants/organization_detail.html", context)
+
+
+@login_required
+@require_GET
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contest = _contest()
+    return _organization_page(request, contest, _own_organization(request, contest, pk))
+
+
+@login_required
+@require_POST
+def organization_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """R-G2(c): the secretariat confirms or rejects a self-declared central SOE that no list
+    holds, with a reason the team reads (audited, the team notified)."""
+    contest = _contest()
+    org = _own_organization(request, contest, pk)
+    if not request.user.has_perm("entrants.verify_central_soe", org):
+        raise PermissionDenied
+    decision = request.POST.get("decision")
+    reason = request.POST.get("reason", "")
+    try:
+        if decision not in ("confirm", "reject"):
+            raise ValidationError({"decision": ValidationError(_("请选择核实结论：属于或不属于中央企业"), code="R-G2")})
+        org = verify_central_soe(organization=org, actor=request.user, confirm=decision == "confirm", reason=reason)
+    except ValidationError as exc:
+        errors = fold_unknown(field_errors(exc), ["decision", "reason"])
+        return _organization_page(request, contest, org, verify_errors=errors, verify_reason=reason)
+    messages.success(request, _("已核实“%(name)s”：%(status)s，组别：%(group)s。团队已收到通知。") % {
+        "name": org.name, "status": org.get_group_status_display(), "group": org.group_label})
+    return redirect("entrants:organization_detail", pk=org.pk)
 
 
 @login_required
@@ -493,7 +533,7 @@ def organization_update(request: HttpRequest, pk: int) -> HttpResponse:
             context["preview"] = _preview(contest, form, touched_only=False)
         else:
             messages.success(request, _("单位信息已更新，组别：%(group)s。") % {
-                "group": org.group.display_name if org.group else "—"})
+                "group": org.group_label})
             return redirect("entrants:organization_detail", pk=org.pk)
     return render(request, "entrants/organization_form.html", context)
 
@@ -533,6 +573,7 @@ def _list_context(request: HttpRequest, contest: Contest, qs: QuerySet) -> dict:
         "stations": stations_for_user(request.user, contest),
         "directions": contest.directions.order_by("number"),
         "groups": contest.groups.all(),
+        "group_statuses": GroupStatus.choices,
         "provinces": list(provinces),
         "export_query": request.GET.urlencode(),
     }
@@ -553,6 +594,9 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     contest = _contest()
     _require(request, "entrants.list_entrants")
     context = _list_context(request, contest, _filtered_organizations(request, contest))
+    # R-G2(c): self-declared central SOEs waiting for the secretariat's verification.
+    context["pending_count"] = organizations_for_user(request.user, contest).filter(
+        group_status=GroupStatus.PENDING).count()
     return render(request, "entrants/organization_list.html", context)
 
 

@@ -34,6 +34,15 @@ KINDS = {
         _("评审专家存在利益冲突，需替换：%(project)s"),
         _("%(round)s中已分配评审该项目的 %(n)s 位专家新登记了利益冲突，其评审不计入成绩。请补充评审专家或重新分配。"),
     ),
+    # R-G2(c): the secretariat verified an organization's claim to be a central SOE.
+    "central_soe_confirmed": (
+        _("组别已核实：%(organization)s"),
+        _("秘书处核实%(organization)s属于中央企业（集团）及下属公司，组别为%(group)s。核实意见：%(reason)s"),
+    ),
+    "central_soe_rejected": (
+        _("组别已核实：%(organization)s"),
+        _("秘书处核实%(organization)s不属于中央企业（集团）及下属公司，按其他条件判定组别为%(group)s。核实意见：%(reason)s"),
+    ),
     "originality_done": (
         _("原创性检查已完成"),
         _("共比对 %(documents)s 份申报书，发现 %(pairs)s 组相似项目。"),

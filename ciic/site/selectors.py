@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from ciic.contests.models import Contest
+from ciic.entrants.enums import GroupStatus
 from ciic.entrants.selectors import organizations_for_user, teams_for_user
 from ciic.projects.models import MaterialRequest, OriginalityPair, OriginalityRun
 from ciic.projects.selectors import projects_for_user
@@ -88,6 +89,14 @@ def staff_overview(user, contest: Contest, *, now: dt.datetime | None = None) ->
                 run=latest, verdict=OriginalityPair.Verdict.PENDING).count()):
             tasks.append(Task(ngettext("%(count)s 组相似项目等待核查结论", "%(count)s 组相似项目等待核查结论", n)
                               % {"count": n}, n, reverse("projects:originality")))
+
+    if user.has_perm("entrants.verify_central_soe"):
+        # R-G2(c): self-declared central SOEs that no list holds wait for the secretariat.
+        if (n := organizations_for_user(user, contest).filter(group_status=GroupStatus.PENDING).count()):
+            tasks.append(Task(ngettext("%(count)s 家单位自报为中央企业但不在名录中，等待秘书处核实组别",
+                                       "%(count)s 家单位自报为中央企业但不在名录中，等待秘书处核实组别", n)
+                              % {"count": n}, n,
+                              reverse("entrants:organization_list") + f"?group_status={GroupStatus.PENDING}"))
 
     if user.has_perm("review.confirm_finalists"):
         proposed = [lst for lst in finalist_lists_for_user(user, contest) if lst.status == FinalistStatus.PROPOSED]

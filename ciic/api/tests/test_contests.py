@@ -218,7 +218,8 @@ def test_api_publishes_what_a_script_needs_to_build_requests(contest):
     materials = {m["code"]: m for m in api.get("/contest/material-types").json()}
     assert materials["presentation"]["formats"] == ["ppt", "pptx", "pdf"] and materials["presentation"]["required"]
     assert materials["cloud_service"]["link_required"] is True
-    soes = api.get("/contest/central-soes").json()
-    assert soes and set(soes[0]) == {"name"}
+    soes = {s["name"]: s for s in api.get("/contest/central-soes").json()}
+    assert soes["中国建筑集团有限公司"] == {"name": "中国建筑集团有限公司", "list": "sasac", "counts": True}
+    assert any(s["list"] == "mof_financial" and not s["counts"] for s in soes.values())
     winners = api.get("/contest/past-winners").json()
     assert winners and set(winners[0]) == {"edition", "project_name"}

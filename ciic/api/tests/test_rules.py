@@ -515,3 +515,86 @@ def test_api_a_raced_duplicate_names_the_person_and_the_name(team, other_api, cu
     r = other_api.post("/teams", team_payload(org["id"], policies=current_policies, name="抢先队名",
                                               reps=[rep_payload(32)]))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "name", r.content
+
+
+def test_api_only_the_team_accepts_its_pledge_and_submits_its_version(team, project, as_bearer, contest):
+    """R-P5, R-J4: accepting the pledge and submitting are the team's own acts. A superuser,
+    whose account holds every permission, is refused both, and nothing is written."""
+    from ciic.accounts.enums import Role
+    from ciic.contests.models import PolicyDocument
+    from ciic.testing.personas import make_user
+
+    root = make_user("root@example.com", role=Role.SECRETARIAT, is_superuser=True, is_staff=True)
+    api = as_bearer(root)
+    old = PolicyDocument.objects.filter(contest=contest, is_current=True).first()
+    policy = PolicyDocument.objects.create(contest=contest, kind=old.kind, version="2022.8", title=old.title,
+                                           text=old.text, is_current=False)
+    before = db_state()
+    refused = api.post(f"/teams/{team.pk}/acceptances", {"policy_ids": [policy.pk]})
+    assert refused.status_code == 403 and "R-P5" in refused.json()["errors"][0]["message"]
+    assert api.post(f"/projects/{project.pk}/submissions").status_code == 403
+    assert db_state() == before
+
+
+# --- R-G2: revenue as declared, and central SOEs ---------------------------------------------
+
+
+def test_api_revenue_with_more_decimals_than_kept_is_refused(lead_api, contest):
+    """R-G2: "10000.004" was stored as 10000.00 and put in 新锐组. It is refused with 422 naming
+    annual_revenue and R-G2, nothing written; as a JSON number too. 10000.01 is above the
+    threshold for a software company (领军组), exactly 10000 is not (strict "more than")."""
+    leader, newcomer = _group_codes(contest)
+    before = db_state()
+    for value in ("10000.004", 10000.004):
+        r = lead_api.post("/organizations", org_payload(70, kind="software_it", headcount=10, annual_revenue=value))
+        assert r.status_code == 422, r.content
+        assert [e["field"] for e in errors_for(r, "R-G2")] == ["annual_revenue"]
+    assert db_state() == before
+    preview = lead_api.post("/organizations/preview", org_payload(70, annual_revenue="10000.004"))
+    assert preview.json()["group"] is None and "R-G2" in rules_of(preview)
+    above = _register_org(lead_api, 71, kind="software_it", headcount=10, annual_revenue=10000.01)
+    assert above["group"]["code"] == leader and above["annual_revenue"] == "10000.01"
+    at = _register_org(lead_api, 72, kind="software_it", headcount=10, annual_revenue="10000")
+    assert at["group"]["code"] == newcomer
+
+
+def test_api_self_declared_china_state_construction_is_leader(lead_api, contest):
+    """R-G2(c): 中国建筑集团有限公司, declaring itself a central SOE, landed in 新锐组 with
+    "不在中央企业名录中"; it is on SASAC's list, now loaded in full."""
+    leader, _newcomer = _group_codes(contest)
+    org = _register_org(lead_api, 73, name="中国建筑集团有限公司", kind="central_soe", headcount=10,
+                        annual_revenue="10")
+    assert org["group"]["code"] == leader
+    assert org["group_status"] == "derived"
+    assert "属于中央企业 中国建筑集团有限公司" in org["group_reason"]
+
+
+def test_api_unknown_self_declared_central_soe_is_pending_until_the_secretariat_decides(
+        lead_api, verified, secretariat, contest, current_policies):
+    """R-G2(c): a self-declared central SOE no list holds is pending (no group), not 新锐组; its
+    team registers meanwhile and shows the status; the secretariat confirms it on the
+    organization's page, and the API then shows 领军组 with the secretariat's note."""
+    from django.urls import reverse
+
+    leader, _newcomer = _group_codes(contest)
+    preview = lead_api.post("/organizations/preview", org_payload(74, name="某某央企集团有限公司", kind="central_soe"))
+    assert preview.json()["group"] is None and preview.json()["group_status"] == "pending"
+    org = _register_org(lead_api, 74, name="某某央企集团有限公司", kind="central_soe", headcount=10,
+                        annual_revenue="10")
+    assert org["group"] is None
+    assert org["group_status"] == "pending"
+    assert org["group_reason"].startswith("待核实：")
+    team = lead_api.post("/teams", team_payload(org["id"], policies=current_policies, name="央企待核实队"))
+    assert team.status_code == 201, team.content
+    assert team.json()["organization"]["group_status"] == "pending"
+
+    r = verified(secretariat).post(reverse("entrants:organization_verify", args=[org["id"]]),
+                                   {"decision": "confirm", "reason": "经国资委确认为中央企业下属单位"})
+    assert r.status_code == 302
+
+    after = lead_api.get(f"/organizations/{org['id']}").json()
+    assert after["group"]["code"] == leader
+    assert after["group_status"] == "confirmed"
+    assert after["group_verification_note"] == "经国资委确认为中央企业下属单位"
+    assert after["group_verified_at"] is not None
+    assert Organization.objects.get(pk=org["id"]).group_status == "confirmed"

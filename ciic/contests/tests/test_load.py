@@ -23,6 +23,7 @@ from ciic.contests.models import (
 )
 from ciic.contests.selectors import max_representatives, registration_deadline, registration_open
 from ciic.contests.services import SpecError, load_contest_file, load_contest_spec
+from ciic.demo.identifiers import make_credit_code
 from ciic.testing.personas import make_user
 
 from .helpers import SPEC_PATH, row_counts, spec_2023
@@ -167,6 +168,20 @@ def test_the_spec_as_dated_has_registration_closed():
     assert not registration_open(contest)
     assert registration_open(contest, now=dt.datetime(2023, 10, 22, 23, 59, tzinfo=BEIJING))
     assert not registration_open(contest, now=dt.datetime(2023, 10, 23, 0, 0, tzinfo=BEIJING))
+
+
+def test_central_soes_load_with_their_list_and_aliases():
+    """R-G2(c): each entry keeps the list that holds it and its other names; a new version of
+    the spec adding a credit code updates the row."""
+    contest = load_contest_file(SPEC_PATH).contest
+    assert contest.central_soes.count() == 127
+    travel = contest.central_soes.get(name="中国旅游集团有限公司")
+    assert (travel.list_code, travel.aliases) == ("sasac", ["香港中旅（集团）有限公司"])
+    assert contest.central_soes.filter(list_code="mof_financial").count() == 26
+    spec = spec_2023()
+    spec["central_soes"][0]["credit_code"] = make_credit_code(900)
+    load_contest_spec(data=spec)
+    assert contest.central_soes.get(name=spec["central_soes"][0]["name"]).credit_code == make_credit_code(900)
 
 
 def test_rows_missing_from_a_new_version_are_removed():

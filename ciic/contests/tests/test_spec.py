@@ -8,6 +8,7 @@ import pytest
 
 from ciic.contests.services import SpecError, read_spec_file
 from ciic.contests.spec import validate_spec
+from ciic.demo.identifiers import make_credit_code
 
 from .helpers import SPEC_PATH, spec_2023
 
@@ -101,6 +102,53 @@ def test_a_criterion_is_by_size_or_by_central_soe_not_both():
     spec["groups"][0]["criteria"][2]["any"] = [{"field": "headcount", "gt": 1}]
     errors = validate_spec(spec)
     assert any(e.startswith("groups[0].criteria[2]: a criterion is either kinds + any") for e in errors)
+
+
+def test_the_2023_spec_holds_the_central_soe_lists_in_force_in_2023():
+    """R-G2(c), central-soes.md: SASAC's 100 groups less the three that joined after the 2023
+    registration, MOF's 4 and its 26 central financial enterprises; the 领军组 criterion counts
+    SASAC's and MOF's, the financial list waiting for the committee's call."""
+    soes = spec_2023()["central_soes"]
+    by_list: dict[str, list[str]] = {}
+    for soe in soes:
+        by_list.setdefault(soe["list"], []).append(soe["name"])
+    assert {k: len(v) for k, v in by_list.items()} == {"sasac": 97, "mof": 4, "mof_financial": 26}
+    assert "中国建筑集团有限公司" in by_list["sasac"]
+    assert not {"中国资源循环集团有限公司", "中国雅江集团有限公司", "中国长安汽车集团有限公司"} & set(by_list["sasac"])
+    assert "中国国家铁路集团有限公司" in by_list["mof"]
+    aliases = {soe["name"]: soe["aliases"] for soe in soes if soe.get("aliases")}
+    assert aliases == {"中国旅游集团有限公司": ["香港中旅（集团）有限公司"], "南光（集团）有限公司": ["中国南光集团有限公司"]}
+    criterion = spec_2023()["groups"][0]["criteria"][2]
+    assert criterion["central_soe"] is True and criterion["lists"] == ["sasac", "mof"]
+
+
+def test_a_central_soe_listed_twice_under_another_spelling_is_refused():
+    """R-G2(c): names are matched as name_key folds them, so two entries folding alike (or an
+    alias equal to another's name) would make the match depend on the order."""
+    spec = spec_2023()
+    spec["central_soes"].append({"name": "中国南方电网有限公司", "list": "sasac"})
+    spec["central_soes"].append({"name": "中国旅游集团", "aliases": ["华润集团有限公司"], "list": "sasac"})
+    errors = validate_spec(spec)
+    assert any(e.startswith("central_soes[127]: '中国南方电网有限公司' names the same group as central_soes[")
+               for e in errors)
+    assert any(e.startswith("central_soes[128]: '华润集团有限公司' names the same group as") for e in errors)
+
+
+def test_central_soe_lists_and_credit_codes_are_checked():
+    """R-G2(c): a criterion counting a list no entry is on counts nothing (a typo); a credit
+    code must be valid and belong to one entry only."""
+    spec = spec_2023()
+    spec["groups"][0]["criteria"][2]["lists"] = ["sasac", "sacas"]
+    spec["central_soes"][0]["credit_code"] = "911100007109312740"
+    spec["central_soes"][1]["credit_code"] = make_credit_code(900)
+    spec["central_soes"][2]["credit_code"] = make_credit_code(900)
+    errors = validate_spec(spec)
+    assert "groups[0].criteria[2].lists: no central_soes entry has list: sacas" in errors
+    assert any(e.startswith("central_soes[0].credit_code: '911100007109312740' is not a valid") for e in errors)
+    assert f"central_soes[2]: duplicate credit code {make_credit_code(900)!r} (first at central_soes[1])" in errors
+    spec = spec_2023()
+    del spec["groups"][0]["criteria"][2]["central_soe"]
+    assert "groups[0].criteria[2]: 'central_soe' is a dependency of 'lists'" in validate_spec(spec)
 
 
 def test_quotas_must_name_existing_stations_and_groups():

@@ -88,9 +88,12 @@ def test_subsidiary_of_central_soe_is_leader_through_parent_chain(contest, team_
 
 
 def test_claiming_central_soe_kind_without_being_listed_does_not_make_a_leader(contest, team_lead, org_input):
+    """R-G2(c): a claim no list backs makes no leader, nor a silent newcomer: it is pending
+    (ciic/entrants/tests/test_central_soe.py pins the verification)."""
     org = register_organization(contest=contest, actor=team_lead, data=org_input(
         kind="central_soe", headcount=10, annual_revenue="10"))
-    assert org.group.code == "newcomer"
+    assert org.group is None
+    assert org.group_status == "pending"
 
 
 def test_unregistered_parent_is_claimed_when_it_registers(contest, team_lead, other_lead, org_input):
@@ -444,6 +447,54 @@ def test_revenue_is_kept_exactly(contest, team_lead, org_input):
     org = register_organization(contest=contest, actor=team_lead, data=org_input(annual_revenue="10000.01"))
     org.refresh_from_db()
     assert org.annual_revenue == Decimal("10000.01")
+
+
+@pytest.mark.parametrize("revenue", ["10000.004", "10000.005", "9999.999", "0.001"])
+def test_revenue_with_more_decimals_than_kept_is_refused_not_rounded(contest, team_lead, org_input, revenue):
+    """R-G2: "more than" is strict and the column keeps 2 decimals; 10000.004 was rounded to
+    10000.00 and compared as that. It is refused, naming the field and the rule, and nothing
+    is written."""
+    with pytest.raises(ValidationError) as exc:
+        register_organization(contest=contest, actor=team_lead, data=org_input(
+            kind="software_it", headcount=10, annual_revenue=revenue))
+    assert rules_of(exc.value) == {"annual_revenue": {"R-G2"}}
+    assert "2 位小数" in exc.value.error_dict["annual_revenue"][0].messages[0]
+    assert Organization.objects.count() == 0
+
+
+def test_revenue_is_compared_as_declared_never_rounded_across_the_threshold(contest, team_lead, org_input):
+    """R-G2(a): a software company with revenue above 10000万元 is a leader, exactly 10000 is
+    not ("more than" is strict); 10000.004, which rounding made 10000.00 (新锐组), is refused.
+    Trailing zeros change no value and are accepted."""
+    cases = [("10000.004", None), ("10000.01", "leader"), ("10000", "newcomer"), ("10000.000", "newcomer"),
+             ("10000.010", "leader")]
+    for seq, (revenue, group) in enumerate(cases, start=1):
+        data = org_input(seq, kind="software_it", headcount=10, annual_revenue=revenue)
+        if group is None:
+            with pytest.raises(ValidationError):
+                register_organization(contest=contest, actor=team_lead, data=data)
+            continue
+        org = register_organization(contest=contest, actor=team_lead, data=data)
+        assert (org.group.code, org.annual_revenue) == (group, Decimal(revenue))
+
+
+def test_revenue_too_large_for_the_column_is_refused(contest, team_lead, org_input):
+    """R-G2: a value the column cannot hold is refused with the field named, not left to fail
+    (or be cut) in the database."""
+    with pytest.raises(ValidationError) as exc:
+        register_organization(contest=contest, actor=team_lead, data=org_input(annual_revenue="1000000000000"))
+    assert rules_of(exc.value) == {"annual_revenue": {"R-G2"}}
+    assert Organization.objects.count() == 0
+
+
+def test_update_with_more_decimals_than_kept_is_refused(contest, team_lead, org_input, organization):
+    """R-G2: the update goes through the same check as the registration."""
+    with pytest.raises(ValidationError) as exc:
+        update_organization(organization=organization, actor=team_lead, data=org_input(
+            1, kind="software_it", headcount=10, annual_revenue="10000.004"))
+    assert rules_of(exc.value) == {"annual_revenue": {"R-G2"}}
+    organization.refresh_from_db()
+    assert organization.annual_revenue == Decimal("5000")
 
 
 def test_overlong_names_are_refused_not_crashed(contest, team_lead, org_input, team, rep_input):

@@ -153,6 +153,20 @@ def test_register_organization_errors_are_shown_by_field_and_nothing_written(cli
     assert counts() == before
 
 
+def test_wizard_refuses_revenue_with_more_decimals_than_kept(client, contest, team_lead):
+    """R-G2: the page calls the same check as the API: 10000.004 is refused next to the
+    revenue field, never rounded to 10000.00, and nothing is written."""
+    client.force_login(team_lead)
+    before = counts()
+    html = client.post(reverse("entrants:register"), org_post(
+        kind="software_it", headcount="10", annual_revenue="10000.004")).content.decode()
+    assert "年营业收入最多保留 2 位小数" in html and "R-G2" in html
+    assert counts() == before
+    preview = client.post(reverse("entrants:organization_preview"), org_post(
+        kind="software_it", headcount="10", annual_revenue="10000.004")).content.decode()
+    assert 'id="err-annual_revenue" hx-swap-oob="true"><ul class="errors"><li>年营业收入最多保留 2 位小数' in preview
+
+
 def test_organization_registration_is_refused_after_deadline(client, closed_contest, team_lead):
     client.force_login(team_lead)
     html = client.post(reverse("entrants:register"), org_post()).content.decode()
