@@ -63,6 +63,8 @@ class TokenForm(ServiceErrorsForm):
         super().__init__(*args, **kwargs)
         if user is None or not user.needs_two_factor:
             del self.fields["otp_code"]
+        else:
+            self.fields["otp_code"].required = True
 
 
 class ProfileForm(ServiceErrorsForm):
