@@ -55,11 +55,19 @@ experts plus its best among the experts that optimum leaves with spare load) and
 **rounds** (:class:`_SlotSearch`): free one slot of every project (its worst expert, then its
 second worst...), keep the others, reassign all freed slots at once. With the other slots
 kept, a project's value is ``kept + a[p, e]``, one number per pair, so a round is solved
-exactly: the largest floor every project can reach (binary search with max flows), then
-among the pairs above it a min-cost flow raising the lowest values first (a steep concave
-utility), and once the worst stops rising, rounds maximizing the total at that floor. One
-round can move every project at once (a long chain of exchanges), which the usual pairwise
-swaps cannot. Two bounds say how far the worst project could still go:
+exactly: the largest floor every project can reach (binary search with max flows; exact over
+all pairs, not only the candidate graph's, because a flow that cannot go higher names, by its
+minimum cut, the stuck projects and the experts in their way, and their pairs with the other
+experts that have room join the graph until the cut holds in the full matrix), then among the
+pairs above it a min-cost flow raising the lowest values first (a steep concave utility, a
+stand-in for lexicographic max-min), and once the worst stops rising, rounds maximizing the
+total at that floor. One round can move every project at once (a long chain of exchanges),
+which the usual pairwise swaps cannot; but it moves one slot of each project, and when a
+better worst needs two slots of one project changed together the rounds stop short. Then,
+while the worst is below the proven bound, **Lagrangian restarts** (:meth:`_SlotSearch.restart`)
+reassign every slot at once by a flow of greatest affinity weighted per project (multiplicative
+weights that grow on the projects left low) and let the rounds raise each start; the best is
+kept. Two bounds say how far the worst project could still go:
 
 * the **LP bound** — the max-min LP relaxation (HiGHS interior point through scipy) on the
   candidate graph; its duals give a bound valid over *all* pairs (:func:`_lp_bound`);
@@ -68,9 +76,11 @@ swaps cannot. Two bounds say how far the worst project could still go:
   more than the group can give, no assignment reaches ``t``. The LP cannot see this (it
   splits a review between projects): where a direction has too few experts, every one of its
   projects must take a review from outside and the LP spreads those fractionally. The
-  groups tried: experts by LP and flow price, the experts the solution fills, and groups
-  read off the solution (:func:`_solution_groups`: the experts who serve only one direction,
-  and the communities its strong pairs form, so directions are found even when not given).
+  groups tried: experts by LP and flow price, the experts the solution fills, groups read
+  off the solution (:func:`_solution_groups`: the experts who serve only one direction, and
+  the communities its strong pairs form, so directions are found even when not given), and,
+  while the bound is not reached, the experts the worst-served projects rate above their own
+  (:func:`_wish_groups`). Each better solution of the restarts is counted again.
 
 ``worst_bound`` is the lower of the two; on rounds of at most ``_EXACT_PAIRS`` free pairs the
 two-stage MIP (HiGHS through scipy) replaces the search and the bound is the exact optimum.
@@ -718,6 +728,15 @@ def _fair_arcs(rd: _Round, solved: _Solved, *, m: int, q: int) -> np.ndarray:
     return _distinct(*found)
 
 
+# The raise phase's utility of a project's value, -exp(-_STEEP * (value - floor) / unit), stands
+# in for lexicographic max-min: a small gain at the bottom must outweigh a large loss far above
+# the floor. At 4, trading an own-direction expert for a cross one (a loss of about 0.6 in the
+# bench's units) on a project well above the floor cost more than raising the bottom project by
+# 0.003 gained, so the rounds refused exactly the trades that make room for the bottom, and
+# small rounds with uneven loads stopped short of their optimum.
+_STEEP = 64.0
+
+
 class _SlotSearch:
     """Fair mode's local search on a candidate graph.
 
@@ -875,7 +894,7 @@ class _SlotSearch:
         sel, value = options[keep], score[keep]
         if raise_:
             unit = max(float(self.av[self.cur].mean()), 1e-12)
-            gain = -np.exp(-4.0 * (value - level) / unit) + 1e-3 * (value - level) / unit
+            gain = -np.exp(-_STEEP * (value - level) / unit) + 1e-3 * (value - level) / unit
         else:
             gain = value
         span = float(gain.max() - gain.min()) if gain.size else 0.0
@@ -972,8 +991,9 @@ class _SlotSearch:
             raise RuntimeError("internal error: a weighted fair flow has no solution")
         return np.flatnonzero(solver.flows(np.arange(self.arcs.size)) > 0)
 
-    def restart(self, deadline: float, target: float, *, eta: float = 4.0, patience: int = 8):
+    def restart(self, deadline: float, target: float, bound_of, *, eta=4.0, patience=20) -> float:
         """Lagrangian restarts, when the rounds stop below ``target`` (the proven bound).
+        Returns the bound, lowered by ``bound_of(pairs)`` on each better solution.
 
         The rounds move one slot of each project at a time. Where a better worst needs two
         slots of one project changed together (a project trading a cross-direction expert for
@@ -986,11 +1006,12 @@ class _SlotSearch:
         raised; the restarts stop at ``target``, at ``deadline`` or after ``patience`` in a
         row that bring nothing."""
         if self.movers.size == 0:
-            return
+            return target
         rd = self.rd
         unit = max(float(self.av[self.cur].mean()) * max(int(rd.kres.max()), 1), 1e-12)
-        kept_cur, kept_worst = self.cur.copy(), self.worst()
-        best_cur, best = kept_cur, kept_worst
+        # solutions are kept as pairs: the rounds may grow the graph, which renumbers arcs
+        kept_pairs = best_pairs = self.arcs[self.cur]
+        best = self.worst()
         weight = np.ones(rd.P)
         values = self.project_values()
         idle = 0
@@ -1002,14 +1023,14 @@ class _SlotSearch:
             self.raise_worst(deadline)
             worst = self.worst()
             if _better(worst, best):
-                best, best_cur, idle = worst, self.cur.copy(), 0
+                best, best_pairs, idle = worst, self.arcs[self.cur], 0
+                target = min(target, bound_of(best_pairs))
             else:
                 idle += 1
-        if best_cur is kept_cur:
-            self.cur = kept_cur
-            return
-        self.cur = best_cur
-        self.raise_total(deadline)
+        self.cur = np.searchsorted(self.arcs, np.sort(best_pairs))
+        if best_pairs is not kept_pairs:
+            self.raise_total(deadline)
+        return target
 
 
 def _better(new: float, old: float) -> bool:
@@ -1138,6 +1159,30 @@ def _solution_groups(rd: _Round, chosen: np.ndarray, labels) -> list[np.ndarray]
     return groups
 
 
+def _wish_groups(rd: _Round, chosen: np.ndarray, count: int = 3) -> list[np.ndarray]:
+    """Groups of experts for :func:`_hall_bound` seen from the bottom: for each of the
+    ``count`` worst-served projects and each of its experts, the experts it rates above that
+    one (those that could raise it). When a direction has more projects than its experts can
+    give one review each, some project must do without, and this group (its direction's
+    experts) is the one that proves it; the communities of :func:`_solution_groups` can miss
+    it when the solution's strong pairs cross directions."""
+    E = rd.E
+    lin = np.concatenate([chosen, rd.pins])
+    cp, val = lin // E, rd.values(lin)
+    value = np.bincount(cp, weights=val, minlength=rd.P)
+    value[rd.kres == 0] = np.inf  # fully pinned projects cannot move
+    groups = []
+    for p in np.argsort(value, kind="stable")[: min(count, rd.P)]:
+        if not np.isfinite(value[p]):
+            break
+        row = rd.rows(np.array([p]), banned=rd.excluded)[0]
+        for level in np.unique(val[cp == p]):
+            group = np.flatnonzero(row > level)
+            if 0 < group.size < E:
+                groups.append(group)
+    return groups
+
+
 def _lp_bound(rd: _Round, arcs: np.ndarray, seconds: float):
     """The max-min LP on the candidate graph (HiGHS interior point through scipy), and a bound
     valid over **all** pairs from its duals: for any ``lambda >= 0`` summing to 1 and prices
@@ -1248,22 +1293,21 @@ def _fair(rd: _Round, solved: _Solved, *, seconds: float, labels=None):
     search.run(started + 0.5 * seconds)
     lp_bound, lp_price = _lp_bound(rd, search.arcs, max(1.0, deadline - time.monotonic()))
     prices = [solved.v] + ([lp_price] if lp_price is not None else [])
-    price_groups = _price_groups(*prices)
 
-    def hall(chosen):
+    def solution_bound(chosen):
         used = np.bincount(chosen % rd.E, minlength=rd.E)
-        groups = [
-            *price_groups,
-            np.flatnonzero(used >= rd.cap),
-            *_solution_groups(rd, chosen, labels),
-        ]
-        return _hall_bound(rd, groups)
+        groups = [np.flatnonzero(used >= rd.cap), *_solution_groups(rd, chosen, labels)]
+        found = _hall_bound(rd, groups)
+        if _reached(search.worst(), found):
+            return found
+        return min(found, _hall_bound(rd, _wish_groups(rd, chosen)))
 
-    bound = min(lp_bound, hall(search.arcs[search.cur]))
+    bound = min(lp_bound, _hall_bound(rd, _price_groups(*prices)))
     if not _reached(search.worst(), bound):
-        search.restart(deadline, bound)
-        # a better solution shows other groups (who serves whom), so count again
-        bound = min(bound, hall(search.arcs[search.cur]))
+        bound = min(bound, solution_bound(search.arcs[search.cur]))
+    if not _reached(search.worst(), bound):
+        # a better solution shows other groups (who serves whom), so each is counted again
+        bound = search.restart(deadline, bound, solution_bound)
     arcs = search.arcs
     chosen = arcs[search.cur]
     if rd.P * rd.E - rd.banned.size <= _EXACT_PAIRS:
