@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from ciic.accounts.enums import Role
 from ciic.demo.identifiers import make_credit_code, make_id_number, make_mobile
@@ -203,11 +204,16 @@ def current_policies(contest):
 
 @pytest.fixture
 def team(organization, station, direction, team_lead, rep_input, current_policies):
+    from ciic.entrants.enums import RepresentativeStatus
     from ciic.entrants.services import register_team
 
-    return register_team(organization=organization, station=station, direction=direction,
+    team = register_team(organization=organization, station=station, direction=direction,
                          name="智造先锋队", actor=team_lead, representatives=[rep_input(1)],
                          accepted_policies=current_policies)
+    # The person named has confirmed from the text message (entrants.identity), so the team
+    # holds them (R-P3); test_identity walks that path itself.
+    team.representatives.update(status=RepresentativeStatus.CONFIRMED, confirmed_at=timezone.now())
+    return team
 
 
 # --- projects and materials ---------------------------------------------------------

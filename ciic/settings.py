@@ -289,6 +289,7 @@ RATE_LIMITS = {
     "code": env_str("RATE_CODE", "10/h"),
     "preview": env_str("RATE_PREVIEW", "60/m"),
     "representative": env_str("RATE_REPRESENTATIVE", "30/m"),
+    "confirm_representative": env_str("RATE_CONFIRM_REPRESENTATIVE", "30/h"),
     "submit": env_str("RATE_SUBMIT", "20/m"),
     "api_write": env_str("RATE_API_WRITE", "60/m"),
     "api_write_address": env_str("RATE_API_WRITE_ADDRESS", "120/m"),

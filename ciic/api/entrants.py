@@ -11,6 +11,7 @@ Representatives' ID numbers and mobiles only ever leave as masked values.
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
@@ -21,7 +22,8 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from ciic.contests.models import Contest, Direction, PolicyDocument, Station
-from ciic.entrants.models import Organization, Team
+from ciic.entrants import identity
+from ciic.entrants.models import IdentityDispute, Organization, Team
 from ciic.entrants.selectors import (
     filter_organizations,
     filter_teams,
@@ -42,6 +44,7 @@ from ciic.entrants.services import (
     remove_representative,
     team_has_accepted_current_policies,
     update_organization,
+    verify_central_soe,
 )
 
 from .auth import ANY_AUTH
@@ -148,6 +151,12 @@ class RepresentativeOut(Schema):
     id_number_masked: str = Field(description="居民身份证号（脱敏）/ ID number, masked")
     mobile_masked: str = Field(description="手机号（脱敏）/ Mobile, masked")
     email: str | None = Field(description="电子邮箱（仅团队负责人与秘书处可见）/ Email, for the team lead and the secretariat only")
+    status: str = Field(description="本人确认：pending 待本人确认（已发短信）/ confirmed 本人已确认 / declined 本人已拒绝 / "
+                                    "revoked 秘书处已撤销。只有 confirmed 的人受“每人只代表一个团队”约束；"
+                                    "declined、revoked 不占名额 / The person's confirmation by SMS (R-P3)",
+                        examples=["pending"])
+    status_note: str = Field(description="状态说明 / Why, for declined and revoked")
+    confirmed_at: dt.datetime | None = Field(description="本人确认时间 / When the person confirmed")
 
     @staticmethod
     def resolve_id_number_masked(obj) -> str:
@@ -265,6 +274,54 @@ class EntrantFilters(Schema):
 # --- helpers ---------------------------------------------------------------------------
 
 
+class DisputeRepOut(Schema):
+    id: int
+    name: str
+    id_number_masked: str
+    mobile_masked: str
+    status: str
+    team_id: int
+    team_name: str
+    organization_name: str
+
+    @staticmethod
+    def resolve_id_number_masked(obj) -> str:
+        return obj.masked_id_number
+
+    @staticmethod
+    def resolve_mobile_masked(obj) -> str:
+        return obj.masked_mobile
+
+    @staticmethod
+    def resolve_team_name(obj) -> str:
+        return obj.team.name
+
+    @staticmethod
+    def resolve_organization_name(obj) -> str:
+        return obj.team.organization.name
+
+
+class IdentityDisputeOut(Schema):
+    id: int
+    status: str = Field(description="open 待处理 / upheld 申诉成立 / rejected 申诉不成立", examples=["open"])
+    claimant: DisputeRepOut = Field(description="申诉人：要求确认而与已有登记冲突的参赛代表 / The row whose confirmation collided")
+    holder: DisputeRepOut = Field(description="已确认的参赛代表 / The confirmed row holding the same ID number")
+    statement: str = Field(description="申诉人说明 / The claimant's statement")
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None
+    resolution: str = Field(description="处理意见 / The secretariat's reason")
+
+
+class DisputeResolutionIn(Schema):
+    decision: Literal["uphold", "reject"] = Field(description="uphold 申诉成立：撤销原登记、确认申诉人 / reject 驳回申诉人的登记")
+    reason: str = Field(max_length=2000, description="处理意见（双方团队会看到）/ The reason both teams read")
+
+
+class CentralSoeVerificationIn(Schema):
+    decision: Literal["confirm", "reject"] = Field(description="confirm 属于中央企业 / reject 不属于 (R-G2c)")
+    reason: str = Field(max_length=2000, description="核实意见（团队会看到）/ The reason the team reads")
+
+
 def _require(user, perm: str, obj=None) -> None:
     if not user.has_perm(perm, obj):
         raise PermissionDenied(_("无权执行此操作"))
@@ -346,6 +403,18 @@ def put_organization(request: HttpRequest, organization_id: int, payload: Organi
     return update_organization(organization=org, actor=request.auth, data=payload.to_input())
 
 
+@router.post("/organizations/{organization_id}/central-soe-verification", response={200: OrganizationOut, **REFUSALS},
+             summary="核实自报中央企业（秘书处）/ Verify a self-declared central SOE, for the secretariat (R-G2c)")
+def verify_organization_central_soe(request: HttpRequest, organization_id: int, payload: CentralSoeVerificationIn):
+    """For an organization whose `group_status` is pending (or already verified, to correct
+    the verdict): confirm puts it in the central SOEs' group, reject derives the group from
+    the other criteria. Audited; the owner and the teams' leads are notified."""
+    org = _organization(request, get_contest(), organization_id)
+    _require(request.auth, "entrants.verify_central_soe", org)
+    return verify_central_soe(organization=org, actor=request.auth, confirm=payload.decision == "confirm",
+                              reason=payload.reason)
+
+
 # --- teams -----------------------------------------------------------------------------
 
 
@@ -420,6 +489,43 @@ def delete_representative(request: HttpRequest, team_id: int, representative_id:
     rep = get_object_or_404(team.representatives.all(), pk=representative_id)
     remove_representative(representative=rep, actor=request.auth)
     return Status(204, None)
+
+
+@router.post("/teams/{team_id}/representatives/{representative_id}/confirmation-message",
+             response={200: RepresentativeOut, **REFUSALS},
+             summary="重发本人确认短信 / Send the person's confirmation message again")
+def resend_representative_confirmation(request: HttpRequest, team_id: int, representative_id: int):
+    """R-P3: the person named confirms from a text message before counting; at most 5
+    messages, one a minute."""
+    team = _team(request, get_contest(), team_id)
+    _require(request.auth, "entrants.change_team", team)
+    rep = get_object_or_404(team.representatives.all(), pk=representative_id)
+    rep = identity.resend_confirmation(rep, actor=request.auth)
+    rep.team = team
+    return rep
+
+
+@router.get("/identity-disputes", response={200: list[IdentityDisputeOut], **REFUSALS},
+            summary="参赛代表身份申诉（秘书处）/ Identity disputes, for the secretariat")
+@paginate(Pages, page_size=PAGE_SIZE)
+def list_identity_disputes(request: HttpRequest, status: Literal["open", "upheld", "rejected", "all"] = "open"):
+    _require(request.auth, "entrants.resolve_identity_dispute")
+    qs = IdentityDispute.objects.filter(contest=get_contest()).select_related(
+        "claimant__team__organization", "holder__team__organization")
+    return qs if status == "all" else qs.filter(status=status)
+
+
+@router.post("/identity-disputes/{dispute_id}/resolution", response={200: IdentityDisputeOut, **REFUSALS},
+             summary="处理参赛代表身份申诉 / Resolve an identity dispute (R-P3)")
+def resolve_identity_dispute(request: HttpRequest, dispute_id: int, payload: DisputeResolutionIn):
+    """Upheld: the holder's row is revoked and the claimant's confirmed. Rejected: the
+    claimant's row is declined. Audited; both teams notified; the claimant by SMS."""
+    _require(request.auth, "entrants.resolve_identity_dispute")
+    dispute = get_object_or_404(IdentityDispute, pk=dispute_id, contest=get_contest())
+    identity.resolve_dispute(dispute=dispute, actor=request.auth, uphold=payload.decision == "uphold",
+                             reason=payload.reason)
+    return IdentityDispute.objects.select_related(
+        "claimant__team__organization", "holder__team__organization").get(pk=dispute.pk)
 
 
 @router.post("/teams/{team_id}/acceptances", response={200: list[AcceptanceOut], **REFUSALS},

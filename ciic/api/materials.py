@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema
@@ -20,6 +20,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from ciic.contests.models import MaterialType
+from ciic.projects.downloads import stored_file_response, visible_file
 from ciic.projects.further import (
     answer_request,
     cancel_request,
@@ -49,9 +50,8 @@ class FileOut(Schema):
 
     @staticmethod
     def resolve_download_url(obj) -> str:
-        from django.urls import reverse
-
-        return reverse("projects:download_file", args=[obj.pk])
+        # Under /api/v1, so the same token that listed the file downloads it.
+        return f"/api/v1/files/{obj.pk}"
 
 
 class MaterialOut(Schema):
@@ -227,3 +227,13 @@ def post_cancel(request: HttpRequest, request_id: int, payload: CancelIn):
     _require(request.auth, "projects.request_material", item.project)
     cancel_request(request=item, actor=request.auth, reason=payload.reason)
     return _request(request, request_id)
+
+
+@router.get("/files/{file_id}", response={401: DetailOut, 404: DetailOut},
+            summary="下载材料文件 / Download a material file",
+            description="以附件返回，按上传时的安全文件名；无权查看时为 404 / The file as an attachment, "
+                        "under its safe upload name; 404 to anyone who may not read it (R-J7).",
+            openapi_extra={"responses": {200: {"description": "The file", "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}})
+def download_file(request: HttpRequest, file_id: int) -> HttpResponse:
+    return stored_file_response(visible_file(request.auth, file_id))

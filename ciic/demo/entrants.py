@@ -22,6 +22,8 @@ from ciic.accounts.models import User
 from ciic.contests.models import CentralSOE, Contest
 from ciic.contests.selectors import max_representatives, registration_deadline, registration_open
 from ciic.core.crypto import blind_index
+from ciic.entrants.enums import RepresentativeStatus
+from ciic.entrants.identity import open_dispute
 from ciic.entrants.models import Organization, Representative, Team
 from ciic.entrants.services import (
     OrganizationInput,
@@ -29,6 +31,7 @@ from ciic.entrants.services import (
     register_organization,
     register_team,
 )
+from ciic.notifications import sms
 
 from .identifiers import make_credit_code, random_id_number
 
@@ -126,7 +129,7 @@ def seed_entrants(contest: Contest, *, teams: int, seed: int = 2023) -> DemoResu
              ("university", 800, 20000, 0, 0), ("research_institute", 50, 600, 500, 8000),
              ("other", 5, 100, 100, 3000)]
     made = 0
-    with transaction.atomic():
+    with sms.suppressed(), transaction.atomic():
         while existing + made < teams:
             seq += 1
             lead = leads[0] if made < 3 else User.objects.create_user(
@@ -163,12 +166,32 @@ def seed_entrants(contest: Contest, *, teams: int, seed: int = 2023) -> DemoResu
                     reps.append(RepresentativeInput(name=fake.name(), id_number=idn, mobile=fake.phone_number(),
                                                     email=fake.email()))
                 team_name = f"{TEAM_WORDS[rng.randrange(len(TEAM_WORDS))]}{TEAM_SUFFIX[rng.randrange(len(TEAM_SUFFIX))]}{seq}"
-                register_team(organization=org, station=station, direction=direction, name=team_name,
-                              actor=lead, representatives=reps, accepted_policies=policies, now=now)
+                team = register_team(organization=org, station=station, direction=direction, name=team_name,
+                                     actor=lead, representatives=reps, accepted_policies=policies, now=now)
+                # The people named have confirmed (R-P3), but for the last row of every tenth
+                # team, which still waits: the team page shows both states.
+                waiting = team.representatives.order_by("-id")[:1] if made % 10 == 9 else []
+                team.representatives.filter(status=RepresentativeStatus.PENDING).exclude(
+                    pk__in=[r.pk for r in waiting]).update(status=RepresentativeStatus.CONFIRMED, confirmed_at=now)
                 made += 1
+        _demo_dispute(contest, now)
     result.teams = Team.objects.filter(contest=contest).count()
     result.organizations = Organization.objects.filter(contest=contest, is_registered=True).count()
     return result
+
+
+def _demo_dispute(contest, now) -> None:
+    """One identity dispute for the secretariat's list: the demo lead's first team names a
+    person another team has confirmed (R-P3), and that person's confirmation collided."""
+    first = Team.objects.filter(contest=contest, lead__email=f"lead@{DEMO_DOMAIN}").order_by("id").first()
+    holder = (Representative.objects.filter(contest=contest, status=RepresentativeStatus.CONFIRMED)
+              .exclude(team__lead__email=f"lead@{DEMO_DOMAIN}").order_by("id").first())
+    if first is None or holder is None or first.representatives.count() >= max_representatives(contest):
+        return
+    claimant = Representative.objects.create(
+        contest=contest, team=first, name=holder.name, id_number=holder.id_number, id_hash=holder.id_hash,
+        mobile="13800138000", email=f"claimant@{DEMO_DOMAIN}", confirm_sent_at=now or timezone.now(), confirm_sends=1)
+    open_dispute(claimant, holder, now)
 
 
 def demo_totp_codes() -> list[tuple[str, str, str]]:

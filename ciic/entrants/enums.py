@@ -17,3 +17,27 @@ class GroupStatus(models.TextChoices):
     PENDING = "pending", _("待核实")
     CONFIRMED = "confirmed", _("已核实为中央企业")
     REJECTED = "rejected", _("已核实不属于中央企业")
+
+
+class RepresentativeStatus(models.TextChoices):
+    """Whether the person named has confirmed (issue 11 §3). Anyone can type anyone's ID
+    number, so a person counts as a team's representative, and is held to that one team
+    (R-P3), only once they confirm from the text message sent to the mobile number given, or
+    once the secretariat resolves a dispute in their favour. Declined and revoked rows stay
+    visible to the team, and take no place on it."""
+
+    PENDING = "pending", _("待本人确认")
+    CONFIRMED = "confirmed", _("本人已确认")
+    DECLINED = "declined", _("本人已拒绝")
+    REVOKED = "revoked", _("秘书处已撤销")
+
+
+# The statuses that take a place on the team (R-P3's limit) and block adding the same person
+# to it twice.
+ACTIVE_REPRESENTATIVE = (RepresentativeStatus.PENDING, RepresentativeStatus.CONFIRMED)
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    UPHELD = "upheld", _("申诉成立")
+    REJECTED = "rejected", _("申诉不成立")

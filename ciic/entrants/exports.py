@@ -72,24 +72,26 @@ def teams_workbook(queryset: QuerySet[Team]) -> Workbook:
     write_sheet(wb.active, _("参赛团队"), [
         (_("序号"), 6), (_("团队名称"), 24), (_("参赛单位"), 32), (_("统一社会信用代码"), 22),
         (_("组别"), 10), (_("赛站"), 12), (_("赛题方向"), 34), (_("省份"), 12),
-        (_("团队负责人账号"), 24), (_("参赛代表人数"), 8), (_("参赛代表"), 24),
+        (_("团队负责人账号"), 24), (_("参赛代表人数（不含已拒绝、已撤销）"), 8), (_("参赛代表"), 24),
         (_("代表手机号（脱敏）"), 18), (_("代表电子邮箱"), 28), (_("报名时间"), 18),
     ], (
         [
             i, t.name, t.organization.name, t.organization.credit_code,
             _group_cell(t.organization),
             t.station.display_name, t.direction.display_name, t.organization.province,
-            t.lead.login_label, len(reps := list(t.representatives.all())),
+            t.lead.login_label, len(reps := [r for r in t.representatives.all() if r.is_active]),
             "\n".join(r.name for r in reps), "\n".join(r.masked_mobile for r in reps),
             "\n".join(r.email for r in reps), beijing_time(t.created_at),
         ]
         for i, t in enumerate(teams, start=1)
     ))
+    # Every row, with its confirmation: declined and revoked ones stay on record.
     write_sheet(wb.create_sheet(), _("参赛代表"), [
         (_("团队名称"), 24), (_("参赛单位"), 32), (_("姓名"), 12), (_("手机号（脱敏）"), 16),
-        (_("电子邮箱"), 28),
+        (_("电子邮箱"), 28), (_("本人确认"), 12), (_("确认时间"), 18),
     ], (
-        [t.name, t.organization.name, r.name, r.masked_mobile, r.email]
+        [t.name, t.organization.name, r.name, r.masked_mobile, r.email, str(r.get_status_display()),
+         beijing_time(r.confirmed_at) if r.confirmed_at else ""]
         for t in teams for r in t.representatives.all()
     ))
     return wb

@@ -14,7 +14,13 @@ from ciic.contests.enums import OrganizationKind
 from ciic.core.crypto import EncryptedTextField
 from ciic.core.masking import mask_id_number, mask_mobile
 
-from .enums import GroupStatus, TeamStatus
+from .enums import (
+    ACTIVE_REPRESENTATIVE,
+    DisputeStatus,
+    GroupStatus,
+    RepresentativeStatus,
+    TeamStatus,
+)
 
 
 class Organization(models.Model):
@@ -128,13 +134,27 @@ class Representative(models.Model):
     mobile = EncryptedTextField(_("手机号"))
     email = models.EmailField(_("电子邮箱"))
     created_at = models.DateTimeField(default=timezone.now)
+    # The person's own confirmation (entrants.identity): a link sent by SMS to `mobile`, kept
+    # only as a keyed hash. Until then the row takes a place on the team but does not hold
+    # the person, so typing someone's ID number cannot lock them out of other teams.
+    status = models.CharField(_("确认状态"), max_length=20, choices=RepresentativeStatus.choices,
+                              default=RepresentativeStatus.PENDING)
+    status_note = models.CharField(_("状态说明"), max_length=300, blank=True)
+    confirm_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    confirm_sent_at = models.DateTimeField(null=True, blank=True)
+    confirm_sends = models.PositiveSmallIntegerField(default=0)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("参赛代表")
         verbose_name_plural = _("参赛代表")
         ordering = ["team", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["contest", "id_hash"], name="one_team_per_person"),
+            # R-P3: a person represents one team, counted from their confirmation.
+            models.UniqueConstraint(fields=["contest", "id_hash"], name="one_team_per_person",
+                                    condition=models.Q(status=RepresentativeStatus.CONFIRMED)),
+            models.UniqueConstraint(fields=["team", "id_hash"], name="rep_once_per_team",
+                                    condition=models.Q(status__in=ACTIVE_REPRESENTATIVE)),
         ]
 
     def __str__(self) -> str:
@@ -147,6 +167,43 @@ class Representative(models.Model):
     @property
     def masked_mobile(self) -> str:
         return mask_mobile(self.mobile)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_REPRESENTATIVE
+
+
+class IdentityDispute(models.Model):
+    """A person named on one team whose confirmation collided with a confirmed representative
+    of another team holding the same ID number (R-P3). The claimant sees only that their
+    confirmation could not complete; the secretariat sees both rows and decides with a reason
+    (entrants.identity.resolve_dispute), audited, both teams told."""
+
+    contest = models.ForeignKey("contests.Contest", on_delete=models.PROTECT, related_name="+")
+    claimant = models.ForeignKey(Representative, on_delete=models.CASCADE, related_name="claims",
+                                 verbose_name=_("申诉人（待确认的参赛代表）"))
+    holder = models.ForeignKey(Representative, on_delete=models.CASCADE, related_name="challenges",
+                               verbose_name=_("已确认的参赛代表"))
+    statement = models.TextField(_("申诉说明"), blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=DisputeStatus.choices,
+                              default=DisputeStatus.OPEN, db_index=True)
+    created_at = models.DateTimeField(_("提出时间"), default=timezone.now)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolution = models.TextField(_("处理意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("参赛代表身份申诉")
+        verbose_name_plural = _("参赛代表身份申诉")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claimant", "holder"], name="dispute_once_per_pair",
+                                    condition=models.Q(status=DisputeStatus.OPEN)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claimant} ↔ {self.holder}"
 
 
 class PolicyAcceptance(models.Model):

@@ -51,3 +51,5 @@ rules.add_perm("entrants.list_entrants", is_secretariat | is_station_officer)
 rules.add_perm("entrants.view_personal_data", is_team_lead | is_secretariat)
 # R-G2(c): only the secretariat verifies a self-declared central SOE that no list holds.
 rules.add_perm("entrants.verify_central_soe", is_secretariat)
+# R-P3: only the secretariat settles who a disputed person represents (entrants.identity).
+rules.add_perm("entrants.resolve_identity_dispute", is_secretariat)

@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
 
+from ciic.accounts.enums import Role
+from ciic.accounts.models import User
 from ciic.accounts.validators import normalize_mobile
 from ciic.audit.services import record, snapshot
 from ciic.contests.enums import OrganizationKind, PolicyKind
@@ -41,7 +43,8 @@ from .eligibility import (
     family_ids,
     province_of,
 )
-from .enums import GroupStatus
+from .enums import ACTIVE_REPRESENTATIVE, GroupStatus
+from .identity import start_confirmation
 from .models import Organization, PolicyAcceptance, Representative, Team
 
 ORG_AUDIT_FIELDS = [
@@ -94,7 +97,11 @@ class CleanOrganization:
 
 def clean_organization(*, contest: Contest, data: OrganizationInput,
                        existing: Organization | None = None) -> tuple[CleanOrganization | None, Errors]:
-    """Check an organization's fields (R-P1, R-G2) without writing; used live by the wizard."""
+    """Check an organization's fields (R-P1, R-G2) without writing; used live by the wizard.
+
+    Whether the credit code is registered already is not checked here: the live preview
+    must not tell strangers which organizations entered (issue 11 §3). Registering checks it
+    (`register_organization`)."""
     errors = Errors()
     name = (data.name or "").strip()
     if not name:
@@ -109,12 +116,6 @@ def clean_organization(*, contest: Contest, data: OrganizationInput,
     except Exception:  # stdnum raises subclasses of ValidationError of its own
         errors.add("credit_code", _("统一社会信用代码无效：应为 18 位，且校验位正确"), "R-P1")
         code = ""
-    if code:
-        clash = Organization.objects.filter(contest=contest, credit_code=code, is_registered=True)
-        if existing is not None:
-            clash = clash.exclude(pk=existing.pk)
-        if clash.exists():
-            errors.add("credit_code", _("该统一社会信用代码已注册：每个单位只能注册一次"), "R-P1")
     if data.kind not in OrganizationKind.values:
         errors.add("kind", _("请选择单位类型"), "R-G2")
     headcount: int | None = None
@@ -249,6 +250,9 @@ def register_organization(*, contest: Contest, actor, data: OrganizationInput,
     clean, field_errors = clean_organization(contest=contest, data=data)
     for field, errs in field_errors.by_field.items():
         errors.by_field.setdefault(field, []).extend(errs)
+    if clean is not None and Organization.objects.filter(
+            contest=contest, credit_code=clean.credit_code, is_registered=True).exists():
+        _credit_code_clash(contest, clean.credit_code, actor, errors)
     errors.raise_if_any()
     assert clean is not None
     with transaction.atomic():
@@ -266,13 +270,29 @@ def register_organization(*, contest: Contest, actor, data: OrganizationInput,
             with transaction.atomic():
                 org.save()
         except IntegrityError as exc:  # a concurrent registration of the same code won
-            raise ValidationError({"credit_code": ValidationError(
-                _("该统一社会信用代码已注册：每个单位只能注册一次"), code="R-P1")}) from exc
+            raise ValidationError({"credit_code": ValidationError(clash_message(), code="R-P1")}) from exc
         record(actor=actor, action="organization.register", target=org, before=before,
                after=snapshot(org, ORG_AUDIT_FIELDS))
         if before is not None:
             _regroup_descendants(org, actor)
     return org
+
+
+def clash_message() -> str:
+    return _("该统一社会信用代码不能再次注册：每个单位只能注册一次。如本单位从未在本届赛事注册，"
+             "请联系秘书处核实：秘书处已收到通知。")
+
+
+def _credit_code_clash(contest: Contest, code: str, actor, errors: Errors) -> None:
+    """A second registration of a registered credit code (R-P1): refused, and the
+    secretariat and the registered organization's owner are told, so a squatter is found
+    and a real owner can claim its code. The refusal says no more than that."""
+    org = Organization.objects.select_related("owner").get(contest=contest, credit_code=code, is_registered=True)
+    errors.add("credit_code", clash_message(), "R-P1")
+    params = {"organization": org.name, "account": f"#{getattr(actor, 'pk', '')}"}
+    url = reverse("entrants:organization_detail", args=[org.pk])
+    notify(User.objects.filter(role=Role.SECRETARIAT, is_active=True), "credit_code_clash", params, url=url)
+    notify([org.owner], "credit_code_attempt", params, url=url)
 
 
 def _create_parent(contest: Contest, new_parent: tuple[str, str] | None, actor) -> Organization | None:
@@ -444,8 +464,9 @@ def _check_policies(contest: Contest, accepted: Sequence[PolicyDocument], errors
     return current
 
 
-def _clean_representative(contest: Contest, rep: RepresentativeInput, index: int, errors: Errors,
-                          *, exclude_team: Team | None = None) -> dict | None:
+def _clean_representative(contest: Contest, rep: RepresentativeInput, index: int, errors: Errors) -> dict | None:
+    """One person's fields. Whether another team holds the person is not checked here, and
+    never answered: the person's own confirmation settles it (entrants.identity)."""
     field = f"representatives[{index}]"
     ok = True
     name = (rep.name or "").strip()
@@ -474,14 +495,6 @@ def _clean_representative(contest: Contest, rep: RepresentativeInput, index: int
     except ValidationError:
         errors.add(f"{field}.email", _("电子邮箱无效"), "R-P3")
         ok = False
-    if id_number:
-        id_hash = blind_index(id_number, purpose="ric")
-        taken = Representative.objects.filter(contest=contest, id_hash=id_hash)
-        if exclude_team is not None:
-            taken = taken.exclude(team=exclude_team)
-        if taken.exists():
-            errors.add(f"{field}.id_number", _("此人已是其他团队的参赛代表：每人只能代表一个团队"), "R-P3")
-            ok = False
     if not ok:
         return None
     return {"name": name, "id_number": id_number, "id_hash": blind_index(id_number, purpose="ric"),
@@ -499,12 +512,12 @@ def _check_representatives(contest: Contest, reps: Sequence[RepresentativeInput]
             "limit": limit, "count": total}, "R-P3")
     cleaned = []
     for i, rep in enumerate(reps, start=existing_count):
-        c = _clean_representative(contest, rep, i, errors, exclude_team=team)
+        c = _clean_representative(contest, rep, i, errors)
         if c:
             cleaned.append(c)
     hashes = [c["id_hash"] for c in cleaned]
     if team is not None:
-        hashes += list(team.representatives.values_list("id_hash", flat=True))
+        hashes += list(active_representatives(team).values_list("id_hash", flat=True))
     if len(set(hashes)) != len(hashes):
         errors.add("representatives", _("同一人不能在一个团队中重复登记"), "R-P3")
     return cleaned
@@ -542,9 +555,10 @@ def register_team(*, organization: Organization, station: Station | None, direct
     Enforces: registration open (R-T1); direction organized by the station (R-D2); the
     station's local organizing units and their families cannot enter there (R-P8); name free
     of uncivil words, look-alike letters folded, and of invisible or text-direction control
-    characters (R-P7); 1..N representatives, each a valid person who represents no
-    other team (R-P3); the current service rules and pledge accepted, versions and time
+    characters (R-P7); 1..N representatives, each a valid person, none twice
+    (R-P3); the current service rules and pledge accepted, versions and time
     recorded (R-P5). Writes the team, its representatives and acceptances, and one audit entry.
+    Each representative confirms by text message before counting (entrants.identity).
 
     An organization whose central SOE claim waits for the secretariat (GroupStatus.PENDING,
     R-G2c) registers teams as any other: the claim delays its group, not its entry; its teams
@@ -562,14 +576,8 @@ def register_team(*, organization: Organization, station: Station | None, direct
                                            direction=direction, name=name, lead=actor)
         except IntegrityError as exc:  # a concurrent registration took the name meanwhile
             raise ValidationError({"name": ValidationError(_("该团队名称已被使用"), code="unique")}) from exc
-        for i, rep in enumerate(reps):
-            # One savepoint per person, so a refusal names the one registered elsewhere meanwhile.
-            try:
-                with transaction.atomic():
-                    Representative.objects.create(contest=contest, team=team, **rep)
-            except IntegrityError as exc:
-                raise ValidationError({f"representatives[{i}].id_number": ValidationError(
-                    _("此人已是其他团队的参赛代表：每人只能代表一个团队"), code="R-P3")}) from exc
+        for rep in reps:
+            start_confirmation(Representative.objects.create(contest=contest, team=team, **rep), actor=actor)
         at = timezone.now()
         for policy in policies:
             PolicyAcceptance.objects.create(team=team, policy=policy, accepted_by=actor, accepted_at=at)
@@ -606,37 +614,40 @@ def change_team(*, team: Team, actor, station: Station | None = None, direction:
     return locked
 
 
+def active_representatives(team: Team):
+    """The rows that take a place on the team: pending and confirmed (R-P3)."""
+    return team.representatives.filter(status__in=ACTIVE_REPRESENTATIVE)
+
+
 def add_representative(*, team: Team, actor, data: RepresentativeInput,
                        now: dt.datetime | None = None) -> Representative:
-    """Add one representative (R-P3): at most N per team, one team per person, and no
-    change after the registration deadline. The team row is locked so two simultaneous
-    additions cannot both take the last place."""
+    """Add one representative (R-P3): at most N per team, and no change after the
+    registration deadline. The team row is locked so two simultaneous additions cannot both
+    take the last place. The person named confirms by text message before they count and are
+    held to this team (entrants.identity); whether another team holds them is not answered."""
     contest = team.contest
     with transaction.atomic():
         locked = Team.objects.select_for_update().get(pk=team.pk)
         errors = Errors()
         _require_open(contest, errors, field="__all__", rule="R-P3", what=_("变更参赛代表"), now=now)
-        count = locked.representatives.count()
+        count = active_representatives(locked).count()
         reps = _check_representatives(contest, [data], errors, existing_count=count, team=locked)
         errors.raise_if_any()
-        try:
-            with transaction.atomic():
-                rep = Representative.objects.create(contest=contest, team=locked, **reps[0])
-        except IntegrityError as exc:
-            raise ValidationError({f"representatives[{count}].id_number": ValidationError(
-                _("此人已是其他团队的参赛代表：每人只能代表一个团队"), code="R-P3")}) from exc
+        rep = Representative.objects.create(contest=contest, team=locked, **reps[0])
         record(actor=actor, action="representative.add", target=rep, after=snapshot(rep, REP_AUDIT_FIELDS))
+        start_confirmation(rep, actor=actor)
     return rep
 
 
 def remove_representative(*, representative: Representative, actor, now: dt.datetime | None = None) -> None:
-    """Remove a representative before the deadline (R-P3); a team keeps at least one."""
+    """Remove a representative before the deadline (R-P3); a team keeps at least one that has
+    not declined or been revoked."""
     team = representative.team
     with transaction.atomic():
         locked = Team.objects.select_for_update().get(pk=team.pk)
         errors = Errors()
         _require_open(team.contest, errors, field="__all__", rule="R-P3", what=_("变更参赛代表"), now=now)
-        if locked.representatives.count() <= 1:
+        if representative.is_active and active_representatives(locked).count() <= 1:
             errors.add("representatives", _("每个团队至少需要 1 名参赛代表"), "R-P3")
         errors.raise_if_any()
         before = snapshot(representative, REP_AUDIT_FIELDS)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import identity_views, views
 
 app_name = "entrants"
 urlpatterns = [
@@ -21,6 +21,13 @@ urlpatterns = [
          name="team_add_representative"),
     path("teams/<int:pk>/representatives/<int:rep_pk>/remove/", views.team_remove_representative,
          name="team_remove_representative"),
+    path("teams/<int:pk>/representatives/<int:rep_pk>/resend/", identity_views.team_resend_confirmation,
+         name="team_resend_confirmation"),
+    # The person named confirms from the text message's link; the secretariat settles disputes.
+    path("r/<str:token>/", identity_views.confirm_representative, name="confirm_representative"),
+    path("teams/identity-disputes/", identity_views.identity_disputes, name="identity_disputes"),
+    path("teams/identity-disputes/<int:pk>/resolve/", identity_views.identity_dispute_resolve,
+         name="identity_dispute_resolve"),
     # The team's members: representatives the lead invites to accounts (members.py).
     path("teams/<int:pk>/representatives/<int:rep_pk>/invite/", views.team_invite, name="team_invite"),
     path("teams/<int:pk>/members/<int:member_pk>/", views.team_member_change, name="team_member_change"),

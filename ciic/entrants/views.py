@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,7 +33,7 @@ from ciic.core.ratelimit import rate_limited
 from ciic.core.responses import stamped, xlsx_response
 
 from . import exports
-from .enums import GroupStatus
+from .enums import ACTIVE_REPRESENTATIVE, GroupStatus, RepresentativeStatus
 from .forms import (
     REP_FIELDS,
     REP_KEY,
@@ -354,6 +354,7 @@ def _team_context(request: HttpRequest, team: Team, **extra) -> dict:
         "team": team,
         "organization": team.organization,
         "representatives": reps,
+        "active_count": sum(1 for r in reps if r.is_active),
         "acceptances": PolicyAcceptance.objects.filter(team=team).select_related("policy").order_by("policy__kind"),
         "limit": limit,
         "can_change": request.user.has_perm("entrants.change_team", team),
@@ -414,7 +415,7 @@ def _rep_form_errors(exc: ValidationError) -> dict[str, list[FieldError]]:
 @require_POST
 @rate_limited("representative")
 def team_add_representative(request: HttpRequest, pk: int) -> HttpResponse:
-    """R-P3: at most N representatives, one team per person, frozen after the deadline."""
+    """R-P3: at most N representatives, frozen after the deadline; the person confirms."""
     team = _own_team(request, _contest(), pk, "entrants.change_team")
     form = RepresentativeForm(request.POST)
     try:
@@ -422,7 +423,11 @@ def team_add_representative(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         errors = _rep_form_errors(exc)
         return _team_page(request, team, rep_form=form, rep_errors=errors)
-    messages.success(request, _("已添加参赛代表 %(name)s。") % {"name": rep.name})
+    if rep.status == RepresentativeStatus.CONFIRMED:
+        messages.success(request, _("已添加参赛代表 %(name)s。") % {"name": rep.name})
+    else:
+        messages.success(request, _("已添加参赛代表 %(name)s，并向其手机号发送确认短信：本人确认后计入本团队。") % {
+            "name": rep.name})
     if request.htmx:
         return _team_page(request, team)
     return redirect("entrants:team_detail", pk=team.pk)
@@ -547,7 +552,8 @@ def _filters(request: HttpRequest) -> dict[str, str]:
 
 def _filtered_teams(request: HttpRequest, contest: Contest) -> QuerySet[Team]:
     qs = filter_teams(teams_for_user(request.user, contest), **_filters(request))
-    return qs.annotate(rep_count=Count("representatives", distinct=True)).order_by("id")
+    active = Q(representatives__status__in=ACTIVE_REPRESENTATIVE)
+    return qs.annotate(rep_count=Count("representatives", filter=active, distinct=True)).order_by("id")
 
 
 def _filtered_organizations(request: HttpRequest, contest: Contest) -> QuerySet[Organization]:

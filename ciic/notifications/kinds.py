@@ -43,6 +43,37 @@ KINDS = {
         _("组别已核实：%(organization)s"),
         _("秘书处核实%(organization)s不属于中央企业（集团）及下属公司，按其他条件判定组别为%(group)s。核实意见：%(reason)s"),
     ),
+    # R-P3, issue 11: the person a team named confirms from a text message; collisions are
+    # disputes the secretariat settles. The parameters never say who the other team is.
+    "representative_declined": (
+        _("参赛代表未确认：%(team)s"),
+        _("%(name)s 未确认担任%(team)s的参赛代表，不计入团队的参赛代表。可移除后另行添加。"),
+    ),
+    "identity_challenged": (
+        _("参赛代表身份待秘书处核实：%(team)s"),
+        _("有人以%(name)s的身份信息确认担任其他团队的参赛代表，秘书处将核实并处理，期间%(name)s仍为%(team)s的参赛代表。"),
+    ),
+    "identity_dispute_opened": (
+        _("新的参赛代表身份申诉"),
+        _("%(contest)s有一项参赛代表身份冲突待处理：同一身份证号已被其他团队确认。"),
+    ),
+    "identity_dispute_upheld": (
+        _("参赛代表身份申诉已处理：%(team)s"),
+        _("秘书处已核实%(name)s的身份申诉，结论为申诉成立：确认其代表提出申诉的团队。处理意见：%(reason)s"),
+    ),
+    "identity_dispute_rejected": (
+        _("参赛代表身份申诉已处理：%(team)s"),
+        _("秘书处已核实%(name)s的身份申诉，结论为申诉不成立：维持原有登记。处理意见：%(reason)s"),
+    ),
+    # R-P1, issue 11: a registered credit code registered again: a squatter or a mistake.
+    "credit_code_clash": (
+        _("统一社会信用代码被再次申请注册：%(organization)s"),
+        _("账号 %(account)s 试图以%(organization)s的统一社会信用代码注册参赛单位，已被拒绝。如该账号是单位的真实代表，请核实原注册人。"),
+    ),
+    "credit_code_attempt": (
+        _("有人试图以本单位的统一社会信用代码注册：%(organization)s"),
+        _("有账号试图以%(organization)s的统一社会信用代码再次注册参赛单位，已被拒绝，秘书处已收到通知。如有疑问请联系秘书处。"),
+    ),
     "originality_done": (
         _("原创性检查已完成"),
         _("共比对 %(documents)s 份申报书，发现 %(pairs)s 组相似项目。"),

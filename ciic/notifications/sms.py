@@ -10,6 +10,8 @@ popularity vote and real-name complaints).
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -43,6 +45,21 @@ class LocmemSmsBackend:
         outbox.append(Message(to, text))
 
 
+_suppressed: ContextVar[bool] = ContextVar("ciic_sms_suppressed", default=False)
+
+
+@contextmanager
+def suppressed():
+    """Messages sent inside are dropped: for demo data, whose people and numbers are made up."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
 def send_sms(to: str, text: str) -> None:
     """Send `text` to the mainland mobile number `to` through the configured backend."""
+    if _suppressed.get():
+        return
     import_string(settings.SMS_BACKEND)().send(to, text)

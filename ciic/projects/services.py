@@ -22,6 +22,7 @@ from ciic.contests.selectors import deadline_text, registration_open
 from ciic.core.text import hidden_characters_error
 from ciic.core.validation import Errors
 from ciic.engines.originality import name_matches_past_winner
+from ciic.entrants.enums import ACTIVE_REPRESENTATIVE
 from ciic.entrants.models import Team
 from ciic.entrants.selectors import is_member
 from ciic.notifications.services import notify
@@ -345,7 +346,8 @@ def _team_accounts(project: Project) -> list:
     from django.db.models.functions import Lower
 
     team = Team.objects.select_related("lead").get(pk=project.team_id)
-    emails = {e.lower() for e in team.representatives.values_list("email", flat=True) if e}
+    active = team.representatives.filter(status__in=ACTIVE_REPRESENTATIVE)
+    emails = {e.lower() for e in active.values_list("email", flat=True) if e}
     reps = get_user_model().objects.annotate(email_lower=Lower("email")).filter(
         email_lower__in=emails, is_active=True) if emails else []
     return [team.lead, *reps]

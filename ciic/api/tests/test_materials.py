@@ -34,6 +34,20 @@ def test_api_upload_is_checked_by_content_and_listed(project, lead_api):
     assert [m["type"] for m in listed] == ["presentation"]
 
 
+def test_api_download_urls_live_under_the_api_and_answer_to_the_token(project, lead_api, other_api, anonymous):
+    """Issue 11 §6: a script follows `download_url` with the token it listed the file with."""
+    upload(lead_api, f"/projects/{project.pk}/materials/presentation/file", "路演.pptx", SAMPLES["pptx"])
+    [material] = lead_api.get(f"/projects/{project.pk}/materials").json()
+    url = material["file"]["download_url"]
+    assert url.startswith(API + "/files/")
+    response = lead_api.client.get(url, **lead_api.headers)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == SAMPLES["pptx"]
+    assert "attachment" in response["Content-Disposition"] and response["X-Content-Type-Options"] == "nosniff"
+    assert other_api.client.get(url, **other_api.headers).status_code == 404
+    missing = anonymous.client.get(url)
+    assert missing.status_code == 401 and missing.json()["errors"][0]["rule"]
+
+
 def test_api_link_must_be_https(project, lead_api, mtype):
     code = "cloud_service"
     assert mtype(code).link_required

@@ -33,7 +33,8 @@ def test_api_masks_personal_data(lead_api, organization, current_policies, secre
     out = r.json()["representatives"][0]
     assert out["id_number_masked"] == mask_id_number(rep["id_number"])
     assert out["mobile_masked"] == mask_mobile(rep["mobile"])
-    assert set(out) == {"id", "name", "id_number_masked", "mobile_masked", "email"}
+    assert set(out) == {"id", "name", "id_number_masked", "mobile_masked", "email", "status", "status_note",
+                        "confirmed_at"}
     added = lead_api.post(f"/teams/{team_id}/representatives", rep_payload(202))
     assert added.status_code == 201
 

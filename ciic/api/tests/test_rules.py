@@ -6,13 +6,14 @@ The rules themselves live in ciic.entrants.services; these tests prove the API r
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
 
 from ciic.contests.models import PolicyDocument, ScheduleItem, Station
 from ciic.contests.selectors import REGISTRATION_KEY, max_representatives
-from ciic.entrants.models import Organization, PolicyAcceptance, Representative, Team
+from ciic.entrants.models import Organization, PolicyAcceptance, Team
 
 from .helpers import db_state, errors_for, org_payload, rep_payload, rules_of, team_payload
 
@@ -66,32 +67,23 @@ def test_api_team_of_six_representatives_is_refused(lead_api, organization, curr
     assert len(r.json()["representatives"]) == limit
 
 
-def test_api_person_in_two_teams_is_refused(team, other_api, current_policies):
+def test_api_naming_a_person_another_team_holds_answers_as_for_anyone(team, other_api, current_policies):
+    """R-P3 and issue 11 §3: the answer for a person another team holds is the answer for a
+    new person (201, pending their own confirmation), so the API is no oracle of who entered."""
     org = _register_org(other_api, 20)
-    before = db_state()
-
-    # rep_payload(1) is the same person as the fixture team's representative.
+    # rep_payload(1) is the same person as the fixture team's (confirmed) representative.
     r = other_api.post("/teams", team_payload(org["id"], policies=current_policies, name="另一队",
                                               reps=[rep_payload(1)]))
-
-    assert r.status_code == 422
-    assert errors_for(r, "R-P3")[0]["field"] == "representatives[0].id_number"
-    assert db_state() == before
-    assert Representative.objects.count() == 1
-
-
-def test_api_person_added_to_second_team_is_refused(team, other_api, current_policies):
-    org = _register_org(other_api, 21)
-    r = other_api.post("/teams", team_payload(org["id"], policies=current_policies, name="另一队"))
     assert r.status_code == 201, r.content
     other_team = r.json()["id"]
-    before = db_state()
-
-    r = other_api.post(f"/teams/{other_team}/representatives", rep_payload(1))
-
-    assert r.status_code == 422
-    assert "R-P3" in rules_of(r)
-    assert db_state() == before
+    [held] = r.json()["representatives"]
+    fresh = other_api.post(f"/teams/{other_team}/representatives", rep_payload(2))
+    assert fresh.status_code == 201
+    again = other_api.post(f"/teams/{other_team}/representatives", rep_payload(1))
+    assert again.status_code == 422  # the same person twice on one team is the team's own data
+    assert held["status"] == fresh.json()["status"] == "pending"
+    assert set(held) == set(fresh.json())
+    assert team.representatives.get().status == "confirmed"
 
 
 def test_api_last_representative_cannot_be_removed(lead_api, team):
@@ -485,7 +477,9 @@ def test_api_refusals_name_the_fields_the_request_used(lead_api, organization, c
 
 def test_api_a_raced_duplicate_names_the_person_and_the_name(team, other_api, current_policies, monkeypatch):
     """Two registrations at the same moment both pass the checks; the database's unique
-    constraints decide, and the loser's refusal names the row (R-P3) or the name, never a 500."""
+    constraint decides, and the loser's refusal names the field (the name), never a 500.
+    (Representatives no longer race: a pending row holds nobody; test_identity races the
+    confirmations.)"""
     from ciic.entrants import services
     from ciic.entrants.models import Team
 
@@ -500,16 +494,6 @@ def test_api_a_raced_duplicate_names_the_person_and_the_name(team, other_api, cu
 
     monkeypatch.setattr(services, "_validate_team", racing)
     org = _register_org(other_api, 22)
-    rep = rep_payload(30)
-    meanwhile.append(lambda: team.representatives.create(
-        contest=team.contest, name="抢先登记", id_number=rep["id_number"], mobile=rep["mobile"], email="x@example.com",
-        id_hash=services.blind_index(rep["id_number"], purpose="ric")))
-    r = other_api.post("/teams", team_payload(org["id"], policies=current_policies, name="又一队",
-                                              reps=[rep_payload(31), rep]))
-    assert r.status_code == 422, r.content
-    assert errors_for(r, "R-P3")[0]["field"] == "representatives[1].id_number"
-    # Nothing of the refused registration stayed (only what the other one wrote).
-    assert not Team.objects.filter(name="又一队").exists() and not Representative.objects.filter(name="代表31").exists()
     meanwhile[:] = [lambda: Team.objects.create(contest=team.contest, organization=team.organization, station=team.station,
                                                 direction=team.direction, name="抢先队名", lead=team.lead)]
     r = other_api.post("/teams", team_payload(org["id"], policies=current_policies, name="抢先队名",
@@ -598,3 +582,49 @@ def test_api_unknown_self_declared_central_soe_is_pending_until_the_secretariat_
     assert after["group_verification_note"] == "经国资委确认为中央企业下属单位"
     assert after["group_verified_at"] is not None
     assert Organization.objects.get(pk=org["id"]).group_status == "confirmed"
+
+
+def test_api_the_secretariat_verifies_a_central_soe_and_settles_identity_disputes(
+        lead_api, other_api, as_bearer, secretariat, team, contest, current_policies, monkeypatch, sms_outbox):
+    """R-G2(c) and R-P3 through the API, as a script would: only the secretariat decides, with
+    a reason; a refusal names the field; the decision is the web page's decision."""
+    import re
+
+    from ciic.entrants import identity
+
+    monkeypatch.setattr(identity.transaction, "on_commit", lambda func, *a, **k: func())
+    office = as_bearer(secretariat)
+    org = _register_org(lead_api, 75, name="某某央企集团有限公司", kind="central_soe", headcount=10,
+                        annual_revenue="10")
+    url = f"/organizations/{org['id']}/central-soe-verification"
+    assert lead_api.post(url, {"decision": "confirm", "reason": "自己说了算"}).status_code == 403
+    r = office.post(url, {"decision": "confirm", "reason": ""})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+    assert office.post(url, {"decision": "maybe", "reason": "x"}).status_code == 422
+    r = office.post(url, {"decision": "reject", "reason": "不在国资委与财政部名录中"})
+    assert r.status_code == 200 and r.json()["group_status"] == "rejected" and r.json()["group"] is not None
+
+    # A person the fixture team holds is named by another team and confirms: a dispute.
+    other_org = _register_org(other_api, 76)
+    r = other_api.post("/teams", team_payload(other_org["id"], policies=current_policies, name="申诉队",
+                                              reps=[rep_payload(1)]))
+    assert r.status_code == 201, r.content
+    claimant = r.json()["representatives"][0]
+    text = [m.text for m in sms_outbox if m.to == rep_payload(1)["mobile"]][-1]
+    token = re.search(r"/r/([A-Za-z0-9_-]+)/", text).group(1)
+    assert identity.confirm(token=token, id_suffix=rep_payload(1)["id_number"][-6:]).status == "disputed"
+
+    assert other_api.get("/identity-disputes").status_code == 403
+    listed = office.get("/identity-disputes").json()
+    assert listed["count"] == 1
+    dispute = listed["items"][0]
+    assert dispute["claimant"]["id"] == claimant["id"] and dispute["holder"]["team_id"] == team.pk
+    assert rep_payload(1)["id_number"] not in json.dumps(listed)
+    path = f"/identity-disputes/{dispute['id']}/resolution"
+    assert other_api.post(path, {"decision": "uphold", "reason": "我说成立"}).status_code == 403
+    r = office.post(path, {"decision": "uphold", "reason": "经核实申诉人为本人"})
+    assert r.status_code == 200 and r.json()["status"] == "upheld"
+    assert other_api.get(f"/teams/{r.json()['claimant']['team_id']}").json()["representatives"][0]["status"] == "confirmed"
+    assert office.post(path, {"decision": "reject", "reason": "再改"}).status_code == 422
+    assert office.get("/identity-disputes", {"status": "all"}).json()["count"] == 1
+    assert office.get("/identity-disputes", {"status": "bogus"}).status_code == 422

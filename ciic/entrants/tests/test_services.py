@@ -13,6 +13,7 @@ from django.utils import timezone
 from ciic.audit.models import AuditEntry
 from ciic.contests.models import CentralSOE, LocalOrganizingUnit, ScheduleItem, UncivilWord
 from ciic.demo.identifiers import make_credit_code, make_id_number
+from ciic.entrants.enums import RepresentativeStatus
 from ciic.entrants.models import Organization, PolicyAcceptance, Representative, Team
 from ciic.entrants.services import (
     add_representative,
@@ -234,15 +235,17 @@ def test_team_needs_at_least_one_representative(organization, station, direction
     assert "R-P3" in rules_of(exc.value)["representatives"]
 
 
-def test_person_already_representing_another_team_is_refused(team, contest, other_lead, org_input, rep_input,
-                                                             station, direction, current_policies):
-    """R-P3: a person (by ID number) represents one team in the whole contest."""
+def test_naming_a_person_another_team_holds_registers_them_pending(team, contest, other_lead, org_input, rep_input,
+                                                                  station, direction, current_policies):
+    """R-P3: a person (by ID number) represents one team in the whole contest, counted from
+    their own confirmation; naming them elsewhere neither fails nor holds them (issue 11 §3:
+    the refusal told strangers who entered). entrants/tests/test_identity.py walks the rest."""
     other_org = register_organization(contest=contest, actor=other_lead, data=org_input(2))
-    with pytest.raises(ValidationError) as exc:
-        register_team(organization=other_org, station=station, direction=direction, name="别队",
-                      actor=other_lead, representatives=[rep_input(1, name="另一个写法")],
-                      accepted_policies=current_policies)
-    assert rules_of(exc.value)["representatives[0].id_number"] == {"R-P3"}
+    other = register_team(organization=other_org, station=station, direction=direction, name="别队",
+                          actor=other_lead, representatives=[rep_input(1, name="另一个写法")],
+                          accepted_policies=current_policies)
+    assert other.representatives.get().status == RepresentativeStatus.PENDING
+    assert team.representatives.get().status == RepresentativeStatus.CONFIRMED
 
 
 def test_same_person_twice_in_one_team_is_refused(team, team_lead, rep_input):

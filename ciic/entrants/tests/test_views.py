@@ -274,10 +274,14 @@ def test_sixth_representative_in_the_wizard_is_refused_and_nothing_written(clien
 
 def test_team_errors_appear_next_to_the_right_row(client, contest, organization, team_lead, team):
     client.force_login(team_lead)
-    data = team_post(contest, name="第二队", reps=(101, 1))  # seq 1 already represents `team`
+    data = team_post(contest, name="第二队", reps=(101, 102))
+    data["representatives-1-id_number"] = data["representatives-1-id_number"][:-1] + (
+        "1" if data["representatives-1-id_number"][-1] != "1" else "2")  # a wrong check digit
     html = client.post(reverse("entrants:team_create", args=[organization.pk]), data).content.decode()
     slot = html.split('id="err-representatives-1-id_number"', 1)[1].split("</div>", 1)[0]
-    assert "此人已是其他团队的参赛代表" in slot and "R-P3" in slot
+    assert "居民身份证号无效" in slot and "R-P3" in slot
+    first = html.split('id="err-representatives-0-id_number"', 1)[1].split("</div>", 1)[0]
+    assert "居民身份证号无效" not in first
     assert Team.objects.count() == 1
 
 
