@@ -112,12 +112,13 @@ __all__ = [
     "project_scores",
     "rank_by_group",
     "seats",
+    "trimmed_means",
     "validate_scores",
     "weighted_total",
 ]
 
-Method = Literal["raw", "zscore", "least_squares"]
-METHODS = ("raw", "zscore", "least_squares")
+Method = Literal["raw", "zscore", "least_squares", "trimmed_mean"]
+METHODS = ("raw", "zscore", "least_squares", "trimmed_mean")
 Rounding = Literal["half_up", "ceil", "floor"]
 ROUNDINGS = ("half_up", "ceil", "floor")
 
@@ -448,6 +449,31 @@ def _raw_batch(y: np.ndarray, present: np.ndarray, lay: _Layout) -> np.ndarray:
         return _segment_sum(np.where(w, y, 0.0), lay) / (lay.count * present)
 
 
+def _trimmed_batch(y: np.ndarray, present: np.ndarray, lay: _Layout) -> np.ndarray:
+    """Per draw and project: the mean without one highest and one lowest total (the plain
+    mean below 3 totals: nothing to drop)."""
+    total = _segment_sum(y, lay)
+    high = np.maximum.reduceat(y, lay.start, axis=1)
+    low = np.minimum.reduceat(y, lay.start, axis=1)
+    n = lay.count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        trimmed = np.where(n >= 3, (total - high - low) / np.maximum(n - 2, 1), total / n)
+    return np.where(present, trimmed, np.nan)
+
+
+def trimmed_means(table: ReviewTotals) -> dict[Hashable, float]:
+    """The roadshow score of Chinese finals (R-V4): per project, drop exactly one highest and
+    one lowest total (one of each even when several ballots share the value) and average the
+    rest. A project with fewer than 3 totals has nothing to drop and gets its plain mean.
+    Rounding (2 decimals at the finals) is the caller's, as for the other methods."""
+    if not table.projects:
+        return {}
+    lay = _Layout.of(table)
+    y = table.total[lay.order][None, :]
+    score = _trimmed_batch(y, np.ones((1, len(table.projects)), dtype=bool), lay)[0]
+    return dict(zip(table.projects, score.tolist(), strict=True))
+
+
 def _expert_stats(y, e, w, n_experts):
     """Per draw and expert: number of reviews, mean and (population) std of the totals."""
     B = y.shape[0]
@@ -717,12 +743,14 @@ def project_scores(
     table: ReviewTotals, *, method: Method = "raw", min_reviews: int = 2, ridge: float = 0.0
 ) -> dict[Hashable, float]:
     """Each project's score by ``method``: ``"raw"`` (mean of its totals), ``"zscore"``
-    (:func:`calibrate_zscore`) or ``"least_squares"`` (:func:`calibrate_least_squares`).
-    Empty for a round without reviews."""
+    (:func:`calibrate_zscore`), ``"least_squares"`` (:func:`calibrate_least_squares`) or
+    ``"trimmed_mean"`` (:func:`trimmed_means`). Empty for a round without reviews."""
     if not table.projects and method in METHODS:
         return {}
     if method == "raw":
         return {pid: a.mean for pid, a in aggregate(table).items()}
+    if method == "trimmed_mean":
+        return trimmed_means(table)
     if method == "zscore":
         return calibrate_zscore(table, min_reviews=min_reviews).scores
     if method == "least_squares":
@@ -991,6 +1019,8 @@ def bootstrap_advancement(
         y, e = y_slot[idx], e_slot[idx]
         if method == "raw":
             score = _raw_batch(y, present, lay)
+        elif method == "trimmed_mean":
+            score = _trimmed_batch(y, present, lay)
         elif method == "zscore":
             score = _zscore_batch(y, e, present, lay, E, min_reviews)
         else:

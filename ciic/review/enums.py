@@ -29,6 +29,8 @@ class Aggregation(models.TextChoices):
     RAW = "raw", _("加权平均分")
     ZSCORE = "zscore", _("按专家标准化")
     LEAST_SQUARES = "least_squares", _("最小二乘校准（项目水平 + 专家宽严）")
+    # R-V4: the roadshow finals' usual score: one highest and one lowest ballot dropped.
+    TRIMMED_MEAN = "trimmed_mean", _("去掉一个最高分和一个最低分后的平均分")
 
 
 class AssignmentSource(models.TextChoices):
