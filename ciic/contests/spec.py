@@ -362,6 +362,17 @@ def _amount_ok(value: Any) -> bool:
         return False
 
 
+def _check_finals(data: dict[str, Any], errors: list[str]) -> None:
+    """R-V4: a tie-break key `criterion:<code>` names a criterion of the review form."""
+    finals, form = data.get("finals"), data.get("review_form")
+    if not isinstance(finals, dict) or not isinstance(form, dict):
+        return
+    codes = {c.get("code") for c in form.get("criteria", []) if isinstance(c, dict)}
+    for i, key in enumerate(finals.get("tie_break") or []):
+        if isinstance(key, str) and key.startswith("criterion:") and key.split(":", 1)[1] not in codes:
+            errors.append(f"finals.tie_break[{i}]: no criterion {key.split(':', 1)[1]!r} in review_form.criteria")
+
+
 def _check_awards(data: dict[str, Any], errors: list[str]) -> None:
     """R-A1: count × amount over every tier adds up to the prize pool. When it does not, the
     error points at the LAST tier's amount: the sum is only known once every tier is counted,
@@ -491,6 +502,7 @@ _CHECKS = (
     _check_review_forms,
     _check_quotas,
     _check_awards,
+    _check_finals,
     _check_documents,
     _check_lists,
 )

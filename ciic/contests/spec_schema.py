@@ -269,6 +269,21 @@ AWARDS = _object(
     },
 )
 
+# R-V4: the finals' roadshow and defense. Minutes per team and the published tie-break order:
+# `score` (the round's aggregation), `criterion:<code>` (the mean of one criterion of the
+# form, on its own scale), `median` (the median ballot); a tie on every key is settled by a
+# recorded committee decision.
+TIE_KEY = {"type": "string", "pattern": r"^(score|median|criterion:[a-z0-9][a-z0-9_-]*)$"}
+FINALS = _object(
+    ["pitch_minutes", "defense_minutes", "tie_break"],
+    {
+        "pitch_minutes": COUNT,
+        "defense_minutes": COUNT,
+        "aggregation": {"enum": ["raw", "zscore", "least_squares", "trimmed_mean"]},
+        "tie_break": {**_list(TIE_KEY, min_items=1), "uniqueItems": True},
+    },
+)
+
 SECTION = _object(
     ["code", "name", "name_en", "max_chars"],
     {
@@ -379,6 +394,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             "quotas": _list(QUOTA),
             "due_diligence_checklist": _list(CHECK_ITEM),
             "awards": AWARDS,
+            "finals": FINALS,
             "publicity_days": COUNT,
             "upload_grace_minutes": NATURAL,
             "participation": PARTICIPATION,

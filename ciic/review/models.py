@@ -306,6 +306,27 @@ class ReviewRevision(WriteOnceModel):
         ordering = ["review", "submitted_at", "id"]
 
 
+class BallotReopening(models.Model):
+    """The finals' session chair lets an expert change a sealed ballot (R-V4): once, for a
+    reason, audited. The next submission uses it (`used_at`)."""
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="reopenings")
+    reason = models.TextField(_("理由"))
+    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reopened_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("重新开启的评分")
+        verbose_name_plural = _("重新开启的评分")
+        ordering = ["review", "reopened_at"]
+        constraints = [models.UniqueConstraint(fields=["review"], condition=models.Q(used_at__isnull=True),
+                                               name="one_open_reopening")]
+
+    def __str__(self) -> str:
+        return f"{self.review} @ {self.reopened_at:%Y-%m-%d %H:%M}"
+
+
 class RoadshowSlot(models.Model):
     """A team's time in an online or offline roadshow (R-V1), with a link or a venue."""
 

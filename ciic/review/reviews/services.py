@@ -32,6 +32,7 @@ from ..conflicts import is_conflicted
 from ..enums import RoundStatus
 from ..models import (
     Assignment,
+    BallotReopening,
     Expert,
     ReviewRevision,
     ReviewRound,
@@ -41,6 +42,14 @@ from ..models import (
 from ..models import Review as ReviewModel
 
 COMMENT_LIMIT = 5000
+# R-V4: ballots given live in the finals' roadshow are sealed once submitted; only the
+# session chair reopens one, with a reason (`reopen_ballot`).
+SEALED_KINDS = frozenset({"roadshow_defense"})
+REASON_LIMIT = 2000
+
+
+def is_sealed(review_round: ReviewRound) -> bool:
+    return review_round.round.kind in SEALED_KINDS
 
 
 # --- the form ------------------------------------------------------------------------------
@@ -204,6 +213,13 @@ def save_review(*, assignment: Assignment, actor, scores: Mapping[str, object] |
             again = Errors()
             again.add("__all__", _("评分已提交：修改后请重新提交（每次提交都会留档）"), "R-V1")
             again.raise_if_any()
+        reopening = None
+        if review is not None and review.submitted_at is not None and is_sealed(locked_round):
+            reopening = BallotReopening.objects.select_for_update().filter(review=review, used_at__isnull=True).first()
+            if reopening is None:
+                sealed = Errors()
+                sealed.add("__all__", _("评分已提交并封存：如需修改，请会议主席重新开启（须说明理由）"), "R-V4")
+                sealed.raise_if_any()
         before = _review_values(review)
         if review is None:
             review = ReviewModel(assignment=assignment)
@@ -218,10 +234,55 @@ def save_review(*, assignment: Assignment, actor, scores: Mapping[str, object] |
         if submit:
             ReviewRevision.objects.create(review=review, scores=scores, total=total, comment=comment,
                                           recommendation=recommendation, submitted_at=now)
+        if reopening is not None:
+            reopening.used_at = now
+            reopening.save(update_fields=["used_at"])
         record(actor=actor, action="review.submit" if submit else "review.save_draft", target=review,
                before=before, after={**_review_values(review), "round": review_round.pk,
                                      "project": assignment.project_id, "expert": expert.pk})
     return review
+
+
+def ballot_is_open(review: ReviewModel | None) -> bool:
+    """Whether the expert may still change this ballot: not yet submitted, not sealed, or
+    reopened by the chair."""
+    if review is None or review.submitted_at is None:
+        return True
+    if not is_sealed(review.assignment.review_round):
+        return True
+    return review.reopenings.filter(used_at__isnull=True).exists()
+
+
+def reopen_ballot(*, review: ReviewModel, actor, reason: str, now: dt.datetime | None = None) -> BallotReopening:
+    """The session chair reopens a sealed, submitted ballot for one more submission (R-V4).
+    Refused without a reason, for a draft, for a round whose ballots are not sealed, for a
+    closed round, or when it is open already. The caller checks who may (awards.chair).
+    Audited ("review.ballot.reopen")."""
+    now = now or timezone.now()
+    text = (reason or "").strip()
+    errors = Errors()
+    if not text:
+        errors.add("reason", _("请填写重新开启的理由"), "R-V4")
+    elif len(text) > REASON_LIMIT:
+        errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, "R-V4")
+    review_round = review.assignment.review_round
+    if review.submitted_at is None:
+        errors.add("__all__", _("该评分尚未提交，无需重新开启"), "R-V4")
+    elif not is_sealed(review_round):
+        errors.add("__all__", _("本轮评分提交后可自行修改，无需重新开启"), "R-V4")
+    if review_round.status == RoundStatus.CLOSED:
+        errors.add("__all__", _("本轮评审已结束"), "R-V4")
+    errors.raise_if_any()
+    with transaction.atomic():
+        ReviewModel.objects.select_for_update().filter(pk=review.pk).first()
+        if BallotReopening.objects.filter(review=review, used_at__isnull=True).exists():
+            again = Errors()
+            again.add("__all__", _("该评分已重新开启，等待专家重新提交"), "R-V4")
+            again.raise_if_any()
+        reopening = BallotReopening.objects.create(review=review, reason=text, reopened_by=actor, reopened_at=now)
+        record(actor=actor, action="review.ballot.reopen", target=review, after={
+            "reason": text, "project": review.assignment.project_id, "expert": review.assignment.expert_id})
+    return reopening
 
 
 # --- roadshow slots (R-V1) -----------------------------------------------------------------

@@ -36,7 +36,15 @@ from ..selectors import (
     visible_assignment,
     workspace_rounds,
 )
-from .services import clear_slot, preview_total, round_accepts_scores, save_review, schedule_slot
+from .services import (
+    ballot_is_open,
+    clear_slot,
+    is_sealed,
+    preview_total,
+    round_accepts_scores,
+    save_review,
+    schedule_slot,
+)
 
 
 def _errors(exc: ValidationError) -> dict[str, list[dict]]:
@@ -117,6 +125,7 @@ def _page(request: HttpRequest, assignment: Assignment, *, errors: dict | None =
         "criteria": _criteria(assignment, values, errors), "comment": comment, "recommendation": recommendation,
         "recommendations": [(r["code"], _label(r)) for r in review_round.recommendations],
         "can_score": round_accepts_scores(review_round), "peers": _peers(assignment),
+        "sealed": is_sealed(review_round), "ballot_open": ballot_is_open(review),
         "criterion_names": [_label(c) for c in review_round.form],
         "revisions": review.revisions.count() if review is not None else 0,
         "live_total": _live_total(review_round, values), "confirmed": confirmed,
@@ -150,7 +159,9 @@ def score(request: HttpRequest, round_pk: int, project_pk: int) -> HttpResponse:
         # The form comes back as the expert left it, the confirmation box included.
         return _page(request, assignment, errors=_errors(exc), posted=posted,
                      confirmed=request.POST.get("confirm") == "on", status=422)
-    if submit:
+    if submit and is_sealed(assignment.review_round):
+        messages.success(request, _("评分已提交并封存。"))
+    elif submit:
         messages.success(request, _("评分已提交。截止前仍可修改并重新提交，每次提交都会留档。"))
     else:
         messages.success(request, _("评分草稿已保存。"))
