@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "ciic.projects",
     "ciic.notifications",
     "ciic.review",
+    "ciic.awards",
     "ciic.api",
     "ciic.site",
     "ciic.demo",

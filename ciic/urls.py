@@ -10,6 +10,7 @@ urlpatterns = [
     path("projects/", include("ciic.projects.urls")),
     path("notifications/", include("ciic.notifications.urls")),
     path("review/", include("ciic.review.urls")),
+    path("finals/", include("ciic.awards.urls")),
     path("", include("ciic.entrants.urls")),
     path("", include("ciic.site.urls")),
 ]

@@ -1,0 +1,225 @@
+"""Finals pages: the sessions (secretariat), a session's console (its chair), the expert's
+"now on stage" page, and the big screen in the hall (public, released scores only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ciic.accounts.enums import Role
+from ciic.accounts.models import User
+from ciic.contests.models import Contest, Direction, Group
+from ciic.contests.selectors import current_contest
+from ciic.entrants.forms import field_errors, fold_unknown
+from ciic.review.models import Expert, ReviewRound
+from ciic.review.models import Review as Ballot
+from ciic.review.reviews.services import reopen_ballot
+from ciic.review.selectors import visible_assignment
+
+from . import finals
+from .models import FinalsSession, SessionEntry
+
+SESSION_FIELDS = ["direction", "group", "experts", "chair", "venue", "starts_at", "review_round"]
+
+
+def _contest() -> Contest:
+    contest = current_contest()
+    if contest is None:
+        raise Http404(_("赛事信息尚未发布"))
+    return contest
+
+
+def _finals_round(contest: Contest) -> ReviewRound | None:
+    return (ReviewRound.objects.filter(contest=contest, station__isnull=True, round__kind="roadshow_defense")
+            .select_related("round").first())
+
+
+def _session(request: HttpRequest, pk: int, perm: str) -> FinalsSession:
+    session = get_object_or_404(FinalsSession.objects.select_related(
+        "review_round__round", "direction", "group", "chair", "current__project__team"), pk=pk, contest=_contest())
+    if not request.user.has_perm(perm, session):
+        raise Http404
+    return session
+
+
+def _parse_local(value: str, contest: Contest) -> dt.datetime | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        naive = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError({"starts_at": ValidationError(_("时间格式应为 YYYY-MM-DD HH:MM（北京时间）"),
+                                                            code="R-V4")}) from exc
+    from zoneinfo import ZoneInfo
+
+    return naive.replace(tzinfo=ZoneInfo(contest.time_zone)) if naive.tzinfo is None else naive
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit() and len(v) < 12]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_list(request: HttpRequest) -> HttpResponse:
+    """The finals' sessions; the secretariat creates one per direction × group (R-G1)."""
+    contest = _contest()
+    if not request.user.has_perm("awards.manage_finals"):
+        raise PermissionDenied
+    review_round = _finals_round(contest)
+    errors: dict = {}
+    posted = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            if review_round is None:
+                raise ValidationError({"review_round": ValidationError(_("请先创建总决赛的路演答辩评审轮次"),
+                                                                       code="R-V4")})
+            direction = Direction.objects.filter(contest=contest, pk__in=_ids([request.POST.get("direction", "")])).first()
+            group = Group.objects.filter(contest=contest, pk__in=_ids([request.POST.get("group", "")])).first()
+            chair = User.objects.filter(pk__in=_ids([request.POST.get("chair", "")]), is_active=True,
+                                        role__in=[Role.SECRETARIAT, Role.EXPERT]).first()
+            experts = list(Expert.objects.filter(contest=contest, pk__in=_ids(request.POST.getlist("experts"))))
+            session = finals.create_session(
+                review_round=review_round, direction=direction, group=group, actor=request.user, experts=experts,
+                chair=chair, venue=request.POST.get("venue", ""),
+                starts_at=_parse_local(request.POST.get("starts_at", ""), contest))
+        except ValidationError as exc:
+            errors = fold_unknown(field_errors(exc), SESSION_FIELDS)
+        else:
+            messages.success(request, _("已创建场次：%(name)s。") % {"name": str(session)})
+            return redirect("awards:session", pk=session.pk)
+    sessions = (FinalsSession.objects.filter(contest=contest).select_related("direction", "group", "chair")
+                .prefetch_related("entries"))
+    return render(request, "awards/session_list.html", {
+        "contest": contest, "review_round": review_round, "sessions": sessions, "errors": errors,
+        "posted": posted, "directions": Direction.objects.filter(contest=contest),
+        "groups": Group.objects.filter(contest=contest),
+        "experts": Expert.objects.filter(contest=contest, active=True).order_by("name"),
+        "chairs": User.objects.filter(is_active=True, role__in=[Role.SECRETARIAT, Role.EXPERT]).order_by("full_name"),
+        "selected_experts": set(_ids(request.POST.getlist("experts"))) if request.method == "POST" else set(),
+    }, status=400 if errors else 200)
+
+
+def _console_context(request: HttpRequest, session: FinalsSession, **extra) -> dict:
+    rows = finals.board(session)
+    current = next((r for r in rows if session.current_id == r.entry.pk), None)
+    return {"session": session, "rows": rows, "current": current, "contest": session.contest,
+            "minutes": finals.stage_minutes(session.contest), "settings": finals.finals_settings(session.contest),
+            "errors": {}, **extra}
+
+
+@login_required
+@require_GET
+def session_console(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair's console: draw, call teams on stage, watch ballots arrive, release scores,
+    reopen a ballot. The board refreshes itself (htmx polling)."""
+    session = _session(request, pk, "awards.chair_session")
+    template = "awards/_board.html" if request.htmx else "awards/session_console.html"
+    return render(request, template, _console_context(request, session))
+
+
+def _console_refusal(request: HttpRequest, session: FinalsSession, exc: ValidationError) -> HttpResponse:
+    errors = fold_unknown(field_errors(exc), ["seed", "reason", "entry"])
+    return render(request, "awards/session_console.html", _console_context(request, session, errors=errors),
+                  status=400)
+
+
+@login_required
+@require_POST
+def session_draw(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk, "awards.manage_finals")
+    try:
+        session = finals.draw(session=session, actor=request.user, seed=request.POST.get("seed", ""))
+    except ValidationError as exc:
+        return _console_refusal(request, session, exc)
+    messages.success(request, _("已抽签，种子：%(seed)s。") % {"seed": session.draw_seed})
+    return redirect("awards:session", pk=session.pk)
+
+
+@login_required
+@require_POST
+def session_stage(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk, "awards.chair_session")
+    entry = SessionEntry.objects.filter(session=session, pk__in=_ids([request.POST.get("entry", "")])).first()
+    try:
+        if entry is None:
+            raise ValidationError({"entry": ValidationError(_("请选择上台的项目"), code="R-V4")})
+        finals.put_on_stage(session=session, entry=entry, actor=request.user)
+    except ValidationError as exc:
+        return _console_refusal(request, session, exc)
+    return redirect(reverse("awards:session", args=[session.pk]) + "#board")
+
+
+@login_required
+@require_POST
+def session_release(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk, "awards.chair_session")
+    finals.release_scores(session=session, actor=request.user, release=request.POST.get("release") == "on")
+    return redirect("awards:session", pk=session.pk)
+
+
+@login_required
+@require_POST
+def session_reopen(request: HttpRequest, pk: int, ballot_pk: int) -> HttpResponse:
+    """The chair reopens one sealed ballot of the session, with a reason (R-V4)."""
+    session = _session(request, pk, "awards.chair_session")
+    ballot = get_object_or_404(Ballot.objects.select_related("assignment__review_round__round"), pk=ballot_pk,
+                               assignment__review_round=session.review_round,
+                               assignment__project__finals_entries__session=session)
+    try:
+        reopen_ballot(review=ballot, actor=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        return _console_refusal(request, session, exc)
+    messages.success(request, _("已重新开启 %(name)s 的评分。") % {"name": ballot.assignment.expert.name})
+    return redirect(reverse("awards:session", args=[session.pk]) + "#board")
+
+
+@login_required
+@require_GET
+def session_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """The expert's phone: the team on stage, and the way to its score form. A conflicted
+    expert is told only that they do not score this team (R-P8)."""
+    session = _session(request, pk, "awards.follow_session")
+    entry = session.current
+    assignment = None
+    if entry is not None:
+        assignment = visible_assignment(request.user, round_id=session.review_round_id, project_id=entry.project_id)
+    context = {"session": session, "entry": entry, "assignment": assignment,
+               "minutes": finals.stage_minutes(session.contest)}
+    template = "awards/_now.html" if request.htmx else "awards/session_now.html"
+    return render(request, template, context)
+
+
+@require_GET
+def session_screen(request: HttpRequest, pk: int) -> HttpResponse:
+    """The big screen in the hall (public: nothing on it is personal): the team on stage, the
+    timer and, once the chair releases them, each team's score as soon as its ballots are in."""
+    session = get_object_or_404(FinalsSession.objects.select_related("direction", "group", "current__project__team"),
+                                pk=pk, contest=_contest())
+    rows = finals.board(session) if session.scores_released_at else []
+    context = {"session": session, "rows": rows, "entry": session.current, "contest": session.contest,
+               "minutes": finals.stage_minutes(session.contest), "now": timezone.now()}
+    template = "awards/_screen.html" if request.htmx else "awards/session_screen.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def my_sessions(request: HttpRequest) -> HttpResponse:
+    """The sessions the user judges in or chairs, each with its "now on stage" page."""
+    contest = _contest()
+    sessions = (FinalsSession.objects.filter(contest=contest)
+                .filter(Q(experts__user=request.user) | Q(chair=request.user)).distinct()
+                .select_related("direction", "group", "current__project"))
+    return render(request, "awards/my_sessions.html", {"sessions": sessions, "contest": contest})
