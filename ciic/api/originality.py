@@ -59,7 +59,7 @@ class SideOut(Schema):
     stage: str
 
 
-class PastWinnerOut(Schema):
+class PastWinnerDetailOut(Schema):
     id: int
     edition: int
     project_name: str
@@ -74,7 +74,7 @@ class PairOut(Schema):
     similarity: float = Field(description="相同 5 字片段占比 / Jaccard similarity of 5-character shingles")
     left: SideOut
     right: SideOut | None
-    past_winner: PastWinnerOut | None
+    past_winner: PastWinnerDetailOut | None
     shared_passages: list[str]
     verdict: str = Field(description="pending / cleared / acted")
     verdict_note: str

@@ -74,7 +74,7 @@ class TieOut(Schema):
     reason: str
 
 
-class GroupOut(Schema):
+class ResultGroupOut(Schema):
     direction: str
     group: str | None
     seats: int | None
@@ -89,7 +89,7 @@ class RoundResultsOut(Schema):
     status: str
     aggregation: str
     aggregation_locked: bool
-    groups: list[GroupOut]
+    groups: list[ResultGroupOut]
 
 
 class AggregationIn(Schema):

@@ -133,7 +133,7 @@ class SolveIn(Schema):
     mode: str = Field("max_total", description="max_total（总匹配度最大）/ fair（先提高匹配度最低的项目）")
 
 
-class RunOut(Schema):
+class AssignmentRunOut(Schema):
     id: int
     round_id: int
     mode: str
@@ -182,7 +182,7 @@ class AssignmentIn(Schema):
     reason: str = ""
 
 
-class CancelIn(Schema):
+class CancelRunIn(Schema):
     reason: str = ""
 
 
@@ -289,7 +289,7 @@ def delete_pair_rule(request: HttpRequest, round_id: int, pair_id: int):
     return Status(204, None)
 
 
-@router.post("/review/rounds/{round_id}/solve", response={201: RunOut, **REFUSALS},
+@router.post("/review/rounds/{round_id}/solve", response={201: AssignmentRunOut, **REFUSALS},
              summary="自动分配 / Queue a solve of the round's assignment (max_total or fair)")
 def post_solve(request: HttpRequest, round_id: int, payload: SolveIn):
     review_round = _round(request, round_id)
@@ -298,16 +298,16 @@ def post_solve(request: HttpRequest, round_id: int, payload: SolveIn):
     return Status(201, run)
 
 
-@router.get("/review/rounds/{round_id}/runs/{run_id}", response={200: RunOut, **REFUSALS},
+@router.get("/review/rounds/{round_id}/runs/{run_id}", response={200: AssignmentRunOut, **REFUSALS},
             summary="一次分配计算 / A solve: progress, figures, or why it failed")
 def get_run(request: HttpRequest, round_id: int, run_id: int):
     review_round = _round(request, round_id)
     return get_object_or_404(AssignmentRun, review_round=review_round, pk=run_id)
 
 
-@router.post("/review/rounds/{round_id}/runs/{run_id}/cancel", response={200: RunOut, **REFUSALS},
+@router.post("/review/rounds/{round_id}/runs/{run_id}/cancel", response={200: AssignmentRunOut, **REFUSALS},
              summary="取消分配计算 / Cancel a queued or running solve; the assignments stay as they were")
-def post_cancel_run(request: HttpRequest, round_id: int, run_id: int, payload: CancelIn):
+def post_cancel_run(request: HttpRequest, round_id: int, run_id: int, payload: CancelRunIn):
     review_round = _round(request, round_id)
     return cancel_solve(run=get_object_or_404(AssignmentRun, review_round=review_round, pk=run_id),
                         actor=request.auth, reason=payload.reason)

@@ -44,7 +44,7 @@ router = Router(tags=["review"], auth=ANY_AUTH)
 REFUSALS = {401: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorsOut}
 
 
-class AssignmentOut(Schema):
+class ExpertAssignmentOut(Schema):
     round_id: int
     round: str
     round_status: str
@@ -78,7 +78,7 @@ class SlotOut(Schema):
     venue: str
 
 
-class SubmissionOut(Schema):
+class JudgedSubmissionOut(Schema):
     number: int
     stage: str
     name: str
@@ -94,7 +94,7 @@ class JudgedProjectOut(Schema):
     name: str
     direction: str
     group: str | None
-    submission: SubmissionOut | None
+    submission: JudgedSubmissionOut | None
     slot: SlotOut | None
     criteria: list[CriterionOut]
     recommendations: list[ChoiceOut]
@@ -160,7 +160,7 @@ def _slot_out(slot: RoadshowSlot) -> dict:
             "venue": slot.venue}
 
 
-@router.get("/review/assignments", response={200: list[AssignmentOut], **REFUSALS},
+@router.get("/review/assignments", response={200: list[ExpertAssignmentOut], **REFUSALS},
             summary="我的评审任务 / The expert's assigned projects (R-V1, R-P8)")
 def list_assignments(request: HttpRequest):
     if not request.auth.has_perm("review.use_workspace"):

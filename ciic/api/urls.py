@@ -1,6 +1,7 @@
 """The JSON API, mounted at /api/v1 (ciic/urls.py): one router per domain app.
 
-OpenAPI at /api/v1/openapi.json, interactive docs at /api/v1/docs.
+OpenAPI at /api/v1/openapi.json, interactive docs at /api/v1/docs; every response in it has
+an example (ciic/api/examples.py).
 """
 
 from django.urls import path
@@ -20,9 +21,20 @@ from . import (
     reviews,
 )
 from .errors import install_error_handlers
+from .examples import ExampleSchema
 from .throttling import WRITE_THROTTLES
 
-api = NinjaAPI(
+
+class CiicAPI(NinjaAPI):
+    """ninja's API, whose OpenAPI document gives each response its example."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return ExampleSchema(self, path_prefix)
+
+
+api = CiicAPI(
     title="CIIC Platform API",
     version="1",
     urls_namespace="api",
