@@ -108,7 +108,7 @@ def create_session(*, review_round: ReviewRound, direction: Direction | None, gr
             errors.add("__all__", _("该赛题方向和组别的场次已创建"), "R-V4")
     errors.raise_if_any()
     with transaction.atomic():
-        ReviewRound.objects.select_for_update().filter(pk=review_round.pk).first()
+        ReviewRound.objects.select_for_update(of=("self",)).filter(pk=review_round.pk).order_by("pk").first()
         try:
             with transaction.atomic():
                 session = FinalsSession.objects.create(
@@ -151,7 +151,7 @@ def draw(*, session: FinalsSession, actor, seed: str = "", now: dt.datetime | No
         errors.add("seed", hidden, "R-V4")
     errors.raise_if_any()
     with transaction.atomic():
-        locked = FinalsSession.objects.select_for_update().get(pk=session.pk)
+        locked = FinalsSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
         if locked.drawn_at is not None:
             raise ValidationError({"__all__": ValidationError(_("本场次已抽签，出场顺序不能重抽"), code="R-V4")})
         entries = {e.project_id: e for e in locked.entries.all()}
@@ -179,7 +179,7 @@ def put_on_stage(*, session: FinalsSession, entry: SessionEntry, actor,
         errors.add("__all__", _("总决赛评审轮次尚未开放或已结束"), "R-V4")
     errors.raise_if_any()
     with transaction.atomic():
-        locked = FinalsSession.objects.select_for_update().get(pk=session.pk)
+        locked = FinalsSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
         SessionEntry.objects.filter(pk=entry.pk).update(on_stage_at=now)
         locked.current_id = entry.pk
         locked.save(update_fields=["current"])
@@ -192,7 +192,7 @@ def release_scores(*, session: FinalsSession, actor, release: bool, now: dt.date
     """Show (or hide again) the scores on the big screen. Audited."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = FinalsSession.objects.select_for_update().get(pk=session.pk)
+        locked = FinalsSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
         before = locked.scores_released_at
         locked.scores_released_at = now if release else None
         locked.save(update_fields=["scores_released_at"])
@@ -233,7 +233,7 @@ class BoardRow:
         return self.expected > 0 and self.received == self.expected
 
 
-def _round_half_up(value: float, decimals: int) -> float:
+def round_score(value: float, decimals: int) -> float:
     """As the score is read: 84.995 is 85.00 (its shortest decimal form, rounded half up)."""
     return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
@@ -246,7 +246,7 @@ def project_score(review_round: ReviewRound, totals: Sequence[tuple[int, float]]
     table = scoring.ReviewTotals.from_arrays([project_id] * len(totals), [e for e, _t in totals],
                                              [t for _e, t in totals])
     method = review_round.aggregation if review_round.aggregation in ("raw", "trimmed_mean") else "raw"
-    return _round_half_up(scoring.project_scores(table, method=method)[project_id], review_round.score_decimals)
+    return round_score(scoring.project_scores(table, method=method)[project_id], review_round.score_decimals)
 
 
 def board(session: FinalsSession) -> list[BoardRow]:

@@ -14,6 +14,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ciic.core.models import WriteOnceModel
+
+from .enums import AwardKind, AwardListStatus, PrizeStatus
+
 
 class FinalsSession(models.Model):
     contest = models.ForeignKey("contests.Contest", on_delete=models.PROTECT, related_name="finals_sessions")
@@ -72,3 +76,96 @@ class SessionEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} {self.position}. {self.project}"
+
+
+class AwardList(models.Model):
+    """The finals' awards (R-A1): proposed from the finals scores by the spec's allocation,
+    confirmed by the secretariat, then frozen as a snapshot whose SHA-256 goes into the audit
+    chain; the database refuses to change a confirmed list or its awards (migration 0002)."""
+
+    contest = models.OneToOneField("contests.Contest", on_delete=models.PROTECT, related_name="award_list")
+    review_round = models.ForeignKey("review.ReviewRound", on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(_("分配方式"), max_length=20)
+    status = models.CharField(_("状态"), max_length=20, choices=AwardListStatus.choices,
+                              default=AwardListStatus.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    snapshot = models.JSONField(_("确认时的获奖名单"), null=True, blank=True)
+    snapshot_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("获奖名单")
+        verbose_name_plural = _("获奖名单")
+
+    def __str__(self) -> str:
+        return f"{self.contest} {self.get_status_display()}"
+
+
+class Award(models.Model):
+    """One award of the list: a tier prize to a project (with its finals score, rank and the
+    margin to the next team), a special award, or a station's local award."""
+
+    award_list = models.ForeignKey(AwardList, on_delete=models.CASCADE, related_name="awards")
+    kind = models.CharField(_("类别"), max_length=20, choices=AwardKind.choices)
+    code = models.CharField(_("奖项代码"), max_length=40)
+    name = models.CharField(_("奖项"), max_length=200)
+    project = models.ForeignKey("projects.Project", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="awards")
+    rank = models.PositiveIntegerField(_("总决赛名次"), null=True, blank=True)
+    score = models.FloatField(_("总决赛得分"), null=True, blank=True)
+    margin = models.FloatField(_("领先下一名"), null=True, blank=True)
+    amount = models.DecimalField(_("奖金（万元，税前）"), max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("奖项")
+        verbose_name_plural = _("奖项")
+        ordering = ["award_list", "kind", "rank", "id"]
+        constraints = [models.UniqueConstraint(fields=["award_list", "kind", "code", "project"],
+                                               name="award_once_per_project")]
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.project}"
+
+
+class AwardTieDecision(WriteOnceModel):
+    """The secretariat's recorded resolution of a tie at an award boundary (R-A1)."""
+
+    immutable_reason = "decisions are a record and are never changed"
+
+    contest = models.ForeignKey("contests.Contest", on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(_("边界"), max_length=200)
+    tied = models.JSONField(_("并列项目"))
+    chosen = models.JSONField(_("优先项目"))
+    reason = models.TextField(_("理由"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("奖项并列处理")
+        verbose_name_plural = _("奖项并列处理")
+        ordering = ["contest", "decided_at", "id"]
+
+
+class Prize(models.Model):
+    """The money of a tier prize (R-A1): amount (万元, pre-tax), the payee organization and
+    where the payment stands. Status moves only through `awards.prizes.transition`."""
+
+    award = models.OneToOneField(Award, on_delete=models.PROTECT, related_name="prize")
+    contest = models.ForeignKey("contests.Contest", on_delete=models.PROTECT, related_name="prizes")
+    payee = models.ForeignKey("entrants.Organization", on_delete=models.PROTECT, related_name="prizes",
+                              verbose_name=_("收款单位"))
+    amount = models.DecimalField(_("金额（万元，税前）"), max_digits=12, decimal_places=2)
+    status = models.CharField(_("状态"), max_length=20, choices=PrizeStatus.choices,
+                              default=PrizeStatus.PENDING_PUBLICITY, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("奖金")
+        verbose_name_plural = _("奖金")
+        ordering = ["contest", "award__rank", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.award} {self.amount}万元 {self.get_status_display()}"

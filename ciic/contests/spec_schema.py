@@ -260,11 +260,24 @@ SPECIAL_AWARD = _object(
     },
 )
 
+# R-A1: how the tiers are spread over directions x groups (ciic.engines.prizes): one overall
+# ranking, in proportion to each cell's finalists (largest remainder, a minimum per cell), or a
+# fixed table of cell x tier counts.
+ALLOCATION_CELL = _object(["direction", "group", "tier", "count"], {
+    "direction": CODE, "group": CODE, "tier": CODE, "count": NATURAL,
+})
+ALLOCATION = _object(["method"], {
+    "method": {"enum": ["overall", "proportional", "fixed"]},
+    "minimum_per_cell": NATURAL,
+    "table": _list(ALLOCATION_CELL),
+})
+
 AWARDS = _object(
     ["prize_pool", "tiers"],
     {
         "prize_pool": AMOUNT,
         "tiers": _list(PRIZE_TIER, min_items=1),
+        "allocation": ALLOCATION,
         "special": _list(SPECIAL_AWARD),
     },
 )
