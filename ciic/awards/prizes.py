@@ -67,7 +67,7 @@ class Standing:
     decided_by: int | None = None
 
 
-def _key_names(contest: Contest) -> list[str]:
+def tie_keys(contest: Contest) -> list[str]:
     return list(((contest.spec or {}).get("finals") or {}).get("tie_break") or ["score"])
 
 
@@ -86,7 +86,7 @@ def standings(review_round: ReviewRound) -> list[Standing]:
     per_project: dict[int, list[tuple[float, dict]]] = {}
     for project_id, _expert, total, sheet in ballots:
         per_project.setdefault(project_id, []).append((total, sheet or {}))
-    names = _key_names(contest)
+    names = tie_keys(contest)
     projects = {p.pk: p for p in Project.objects.filter(pk__in=per_project).select_related(
         "team__direction", "team__organization__group")}
     rows: dict[int, Standing] = {}
@@ -125,7 +125,7 @@ def _allocation_settings(contest: Contest) -> dict:
     return ((contest.spec or {}).get("awards") or {}).get("allocation") or {"method": "overall"}
 
 
-def _allocate(contest: Contest, rows: Sequence[Standing]) -> Allocation:
+def allocation_for(contest: Contest, rows: Sequence[Standing]) -> Allocation:
     """The engine on the standings: a project's place is its rank (fully tied projects share
     one), so the engine's ties are exactly the ties on every published key."""
     settings = _allocation_settings(contest)
@@ -153,7 +153,7 @@ def propose_awards(*, contest: Contest, actor) -> tuple[AwardList, Allocation]:
         errors.add("__all__", _("获奖名单已确认，不能再更改"), "R-A1")
     errors.raise_if_any()
     try:
-        allocation = _allocate(contest, rows)
+        allocation = allocation_for(contest, rows)
     except Unfillable as exc:
         raise ValidationError({"__all__": ValidationError(
             _("奖项分配方案无法执行：%(reason)s") % {"reason": "；".join(exc.reasons)}, code="R-A1")}) from exc
@@ -189,7 +189,7 @@ def current_allocation(contest: Contest) -> Allocation | None:
     if not rows:
         return None
     try:
-        return _allocate(contest, rows)
+        return allocation_for(contest, rows)
     except Unfillable:
         return None
 

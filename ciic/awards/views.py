@@ -18,16 +18,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ciic.accounts.enums import Role
 from ciic.accounts.models import User
-from ciic.contests.models import Contest, Direction, Group
+from ciic.contests.models import Contest, Direction, Group, PrizeTier
 from ciic.contests.selectors import current_contest
+from ciic.core.responses import xlsx_response
+from ciic.engines.prizes import Unfillable
 from ciic.entrants.forms import field_errors, fold_unknown
 from ciic.review.models import Expert, ReviewRound
 from ciic.review.models import Review as Ballot
 from ciic.review.reviews.services import reopen_ballot
 from ciic.review.selectors import visible_assignment
 
-from . import finals
-from .models import FinalsSession, SessionEntry
+from . import exports, finals, prizes
+from .enums import PRIZE_TRANSITIONS, PrizeStatus
+from .models import AwardList, AwardTieDecision, FinalsSession, Prize, SessionEntry
 
 SESSION_FIELDS = ["direction", "group", "experts", "chair", "venue", "starts_at", "review_round"]
 
@@ -223,3 +226,108 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
                 .filter(Q(experts__user=request.user) | Q(chair=request.user)).distinct()
                 .select_related("direction", "group", "current__project"))
     return render(request, "awards/my_sessions.html", {"sessions": sessions, "contest": contest})
+
+
+# --- prizes (R-A1) ---------------------------------------------------------------------------
+
+
+def _awards_context(contest: Contest, **extra) -> dict:
+    review_round = prizes.finals_round(contest)
+    rows = prizes.standings(review_round) if review_round else []
+    allocation = None
+    refusal = ""
+    if rows:
+        try:
+            allocation = prizes.allocation_for(contest, rows)
+        except Unfillable as exc:
+            refusal = "；".join(exc.reasons)
+    award_list = AwardList.objects.filter(contest=contest).first()
+    tiers = {t.code: t for t in PrizeTier.objects.filter(contest=contest)}
+    proposed = dict(award_list.awards.values_list("project_id", "code")) if award_list else {}
+    by_id = {r.project.pk: r for r in rows}
+    for r in rows:
+        suggested = allocation.awards.get(r.project.pk) if allocation else None
+        r.suggested = tiers[suggested].display_name if suggested in tiers else ""
+        r.generated = tiers[proposed[r.project.pk]].display_name if proposed.get(r.project.pk) in tiers else ""
+    ties = [{"tie": t, "projects": [by_id[p].project for p in t.projects if p in by_id]}
+            for t in (allocation.ties if allocation else [])]
+    return {"contest": contest, "review_round": review_round, "rows": rows, "allocation": allocation,
+            "refusal": refusal, "award_list": award_list, "tiers": tiers, "proposed": proposed, "ties": ties,
+            "tie_keys": prizes.tie_keys(contest), "decisions": AwardTieDecision.objects.filter(contest=contest)
+            .select_related("decided_by").order_by("decided_at"),
+            "snapshot_ok": prizes.verify_snapshot(award_list) if award_list and award_list.snapshot else None,
+            "pool": contest.prize_pool, "errors": {}, **extra}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def awards_page(request: HttpRequest) -> HttpResponse:
+    """The finals' standings, the proposed awards with ties to settle, and the confirmation."""
+    contest = _contest()
+    if not request.user.has_perm("awards.manage_finals"):
+        raise PermissionDenied
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "propose":
+                prizes.propose_awards(contest=contest, actor=request.user)
+                messages.success(request, _("已生成获奖建议。"))
+            elif action == "decide":
+                prizes.decide_tie(contest=contest, key=request.POST.get("key", "")[:200],
+                                  chosen=_ids(request.POST.getlist("chosen")), reason=request.POST.get("reason", ""),
+                                  actor=request.user)
+                prizes.propose_awards(contest=contest, actor=request.user)
+                messages.success(request, _("已记录并列处理决定，并重新生成获奖建议。"))
+            elif action == "confirm":
+                award_list = AwardList.objects.filter(contest=contest).first()
+                if award_list is None:
+                    raise ValidationError({"__all__": ValidationError(_("请先生成获奖建议"), code="R-A1")})
+                prizes.confirm_awards(award_list=award_list, actor=request.user)
+                messages.success(request, _("获奖名单已确认并冻结。"))
+            else:
+                raise ValidationError({"__all__": ValidationError(_("未知操作"), code="R-A1")})
+        except ValidationError as exc:
+            errors = fold_unknown(field_errors(exc), ["reason", "chosen", "key"])
+            return render(request, "awards/awards.html", _awards_context(contest, errors=errors,
+                                                                        failed_key=request.POST.get("key", "")),
+                          status=400)
+        return redirect("awards:awards")
+    return render(request, "awards/awards.html", _awards_context(contest))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger(request: HttpRequest) -> HttpResponse:
+    """The prize ledger: each prize's amount, payee and status, moved with a reason."""
+    contest = _contest()
+    if not request.user.has_perm("awards.manage_finals"):
+        raise PermissionDenied
+    errors: dict = {}
+    failed = None
+    if request.method == "POST":
+        prize = get_object_or_404(Prize, pk=request.POST.get("prize", "0") if request.POST.get(
+            "prize", "").isdigit() else 0, contest=contest)
+        try:
+            prizes.transition(prize=prize, to=request.POST.get("status", ""), actor=request.user,
+                              reason=request.POST.get("reason", ""))
+        except ValidationError as exc:
+            errors, failed = fold_unknown(field_errors(exc), ["status", "reason"]), prize.pk
+        else:
+            messages.success(request, _("奖金状态已更新。"))
+            return redirect("awards:ledger")
+    rows = list(Prize.objects.filter(contest=contest).select_related("award__project__team", "payee")
+                .order_by("award__rank", "id"))
+    for row in rows:
+        row.next_statuses = [(s, PrizeStatus(s).label) for s in sorted(PRIZE_TRANSITIONS[PrizeStatus(row.status)])]
+    return render(request, "awards/ledger.html", {
+        "contest": contest, "prizes": rows, "errors": errors, "failed": failed, "pool": contest.prize_pool,
+        "committed": prizes.committed_total(contest)}, status=400 if errors else 200)
+
+
+@login_required
+@require_GET
+def ledger_export(request: HttpRequest) -> HttpResponse:
+    contest = _contest()
+    if not request.user.has_perm("awards.manage_finals"):
+        raise PermissionDenied
+    return xlsx_response(exports.ledger_workbook(contest), "prize-ledger.xlsx")

@@ -147,3 +147,39 @@ def test_the_ledger_moves_only_along_its_transitions(scored, contest, secretaria
     svc.transition(prize=prize, to=PrizeStatus.RECLAIMED, actor=secretariat, reason="已退回")
     assert svc.committed_total(contest) == Decimal("50")
     assert AuditEntry.objects.filter(action="awards.prize.transition").count() == 4
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def test_the_awards_page_proposes_settles_and_confirms(finals, contest, secretariat, verified, team_lead):
+    _tiers(contest, first=1, second=1, third=1)
+    sheets = [SCORES | {"innovation": 10 - p} for p in range(5)]
+    sheets[2] = sheets[3] = SCORES | {"innovation": 7}
+    _score_all(finals, sheets)
+    _close(finals)
+    assert verified(team_lead).get("/finals/awards/").status_code == 403
+    office = verified(secretariat)
+    page = office.get("/finals/awards/").content.decode()
+    assert finals.projects[0].name in page and "需要处理的并列" in page
+    assert office.post("/finals/awards/", {"action": "propose"}).status_code == 302
+    r = office.post("/finals/awards/", {"action": "confirm"})
+    assert r.status_code == 400 and "尚有并列未处理" in r.content.decode()
+    key = svc.current_allocation(contest).ties[0].key
+    r = office.post("/finals/awards/", {"action": "decide", "key": key, "chosen": [str(finals.projects[2].pk)],
+                                        "reason": ""})
+    assert r.status_code == 400 and "请填写理由" in r.content.decode()
+    r = office.post("/finals/awards/", {"action": "decide", "key": key, "chosen": [str(finals.projects[2].pk)],
+                                        "reason": "委员会复议"})
+    assert r.status_code == 302
+    assert office.post("/finals/awards/", {"action": "confirm"}).status_code == 302
+    assert AwardList.objects.get().status == "confirmed"
+    page = office.get("/finals/prizes/").content.decode()
+    assert finals.projects[0].team.organization.name in page
+    prize = Prize.objects.order_by("award__rank").first()
+    r = office.post("/finals/prizes/", {"prize": str(prize.pk), "status": "paid", "reason": "x"})
+    assert r.status_code == 400 and "不能从" in r.content.decode()
+    r = office.post("/finals/prizes/", {"prize": str(prize.pk), "status": "payable", "reason": "公示期满"})
+    assert r.status_code == 302
+    export = office.get("/finals/prizes/export.xlsx")
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
