@@ -27,6 +27,7 @@ from . import (
     accounts,
     contests,
     entrants,
+    finals,
     materials,
     originality,
     projects,
@@ -620,6 +621,46 @@ ASSIGNMENT = {
     "review": "submitted",
 }
 
+# --- the finals ----------------------------------------------------------------------------
+
+FINALS_SESSION = {
+    "id": 3,
+    "direction": "quality",
+    "group": "leader",
+    "venue": "宁波国际会议中心 A 厅",
+    "starts_at": "2023-12-05T09:00:00+08:00",
+    "chair_id": 8,
+    "draw_seed": "宁波公证处 20231205-0931",
+    "drawn_at": "2023-12-05T08:40:12+08:00",
+    "current_entry_id": 21,
+    "scores_released": True,
+    "board": [{
+        "entry_id": 21, "project_id": 56, "project_name": PROJECT_NAME, "team_name": "智造先锋队",
+        "position": 1, "on_stage_at": "2023-12-05T09:02:00+08:00", "received": 5, "expected": 5, "score": 86.47,
+        "ballots": [{"id": 301, "expert_id": 15, "expert_name": "陈晓华", "submitted": True}],
+    }],
+}
+
+STANDING = {
+    "rank": 1, "project_id": 56, "project_name": PROJECT_NAME, "team_name": "智造先锋队", "direction": "quality",
+    "group": "leader", "score": 86.47, "keys": [86.47, 8.6, 86.0], "margin": 0.85, "tied_with": [],
+}
+
+AWARD_LIST = {
+    "status": "proposed",
+    "method": "overall",
+    "confirmed_at": None,
+    "snapshot_sha256": "",
+    "awards": [{"kind": "tier", "code": "first", "name": "一等奖", "project_id": 56, "rank": 1, "score": 86.47,
+                "margin": 0.85, "amount": "100.00"}],
+    "open_ties": [{"key": "overall:third", "projects": [71, 74], "seats": 1}],
+}
+
+PRIZE = {
+    "id": 1, "award": "一等奖", "rank": 1, "project_id": 56, "payee": "测试科技有限公司", "amount": "100.00",
+    "status": "pending_publicity", "updated_at": "2023-12-06T10:00:00+08:00",
+}
+
 # --- the table -----------------------------------------------------------------------------
 
 EXAMPLES: dict[type, Any] = {
@@ -670,6 +711,10 @@ EXAMPLES: dict[type, Any] = {
     review_rounds.PairRuleOut: PAIR_RULE,
     review_rounds.AssignmentRunOut: ASSIGNMENT_RUN,
     review_rounds.AssignmentOut: ASSIGNMENT,
+    finals.SessionOut: FINALS_SESSION,
+    finals.StandingOut: STANDING,
+    finals.AwardListOut: AWARD_LIST,
+    finals.PrizeOut: PRIZE,
 }
 
 

@@ -12,6 +12,7 @@ from . import (
     contests,
     documents,
     entrants,
+    finals,
     materials,
     originality,
     projects,
@@ -59,5 +60,6 @@ api.add_router("", review_experts.router)
 api.add_router("", reviews.router)
 api.add_router("", review_results.router)
 api.add_router("", review_rounds.router)
+api.add_router("", finals.router)
 
 urlpatterns = [path("", api.urls)]
