@@ -188,6 +188,16 @@ def put_on_stage(*, session: FinalsSession, entry: SessionEntry, actor,
     return locked
 
 
+def timer_text(entry: SessionEntry | None, minutes: int, now: dt.datetime | None = None) -> str:
+    """The stage timer as the page first shows it ("4:59", "+0:12" once over), so a page
+    refreshed by htmx never shows an empty timer before the script's next tick."""
+    if entry is None or entry.on_stage_at is None:
+        return ""
+    left = round(minutes * 60 - ((now or timezone.now()) - entry.on_stage_at).total_seconds())
+    sign, left = ("+", -left) if left < 0 else ("", left)
+    return f"{sign}{left // 60}:{left % 60:02d}"
+
+
 def release_scores(*, session: FinalsSession, actor, release: bool, now: dt.datetime | None = None) -> FinalsSession:
     """Show (or hide again) the scores on the big screen. Audited."""
     now = now or timezone.now()

@@ -12,7 +12,6 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -117,8 +116,10 @@ def session_list(request: HttpRequest) -> HttpResponse:
 def _console_context(request: HttpRequest, session: FinalsSession, **extra) -> dict:
     rows = finals.board(session)
     current = next((r for r in rows if session.current_id == r.entry.pk), None)
+    minutes = finals.stage_minutes(session.contest)
     return {"session": session, "rows": rows, "current": current, "contest": session.contest,
-            "minutes": finals.stage_minutes(session.contest), "settings": finals.finals_settings(session.contest),
+            "minutes": minutes, "settings": finals.finals_settings(session.contest),
+            "timer": finals.timer_text(current.entry if current else None, minutes),
             "errors": {}, **extra}
 
 
@@ -198,8 +199,9 @@ def session_now(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = None
     if entry is not None:
         assignment = visible_assignment(request.user, round_id=session.review_round_id, project_id=entry.project_id)
-    context = {"session": session, "entry": entry, "assignment": assignment,
-               "minutes": finals.stage_minutes(session.contest)}
+    minutes = finals.stage_minutes(session.contest)
+    context = {"session": session, "entry": entry, "assignment": assignment, "minutes": minutes,
+               "timer": finals.timer_text(entry, minutes)}
     template = "awards/_now.html" if request.htmx else "awards/session_now.html"
     return render(request, template, context)
 
@@ -211,8 +213,9 @@ def session_screen(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(FinalsSession.objects.select_related("direction", "group", "current__project__team"),
                                 pk=pk, contest=_contest())
     rows = finals.board(session) if session.scores_released_at else []
+    minutes = finals.stage_minutes(session.contest)
     context = {"session": session, "rows": rows, "entry": session.current, "contest": session.contest,
-               "minutes": finals.stage_minutes(session.contest), "now": timezone.now()}
+               "minutes": minutes, "timer": finals.timer_text(session.current, minutes)}
     template = "awards/_screen.html" if request.htmx else "awards/session_screen.html"
     return render(request, template, context)
 

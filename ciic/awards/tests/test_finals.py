@@ -150,3 +150,20 @@ def test_the_experts_phone_shows_the_team_on_stage_and_hides_a_conflicted_one(fi
     assert f"/review/workspace/{finals.round.pk}/{entry.project_id}/" in page
     page = verified(finals.users[1]).get(f"/finals/sessions/{session.pk}/now/").content.decode()
     assert "您不参与该团队的评分" in page and f"/review/workspace/{finals.round.pk}/{entry.project_id}/" not in page
+
+
+def test_the_timer_is_in_the_page_itself_so_a_refresh_never_blanks_it(finals, secretariat, client):
+    import datetime as dt
+    import re
+
+    from django.utils import timezone
+
+    session = svc.draw(session=_session(finals, secretariat), actor=secretariat, seed="s")
+    entry = session.entries.get(position=1)
+    svc.put_on_stage(session=session, entry=entry, actor=secretariat)
+    entry.refresh_from_db()
+    assert svc.timer_text(entry, 10, entry.on_stage_at + dt.timedelta(seconds=61)) == "8:59"
+    assert svc.timer_text(entry, 10, entry.on_stage_at + dt.timedelta(minutes=10, seconds=5)) == "+0:05"
+    assert svc.timer_text(None, 10, timezone.now()) == ""
+    fragment = client.get(f"/finals/sessions/{session.pk}/screen/", HTTP_HX_REQUEST="true").content.decode()
+    assert re.search(r'class="screen-timer"[^>]*>\+?\d+:\d\d<', fragment)
