@@ -364,10 +364,15 @@ def _amount_ok(value: Any) -> bool:
 
 def _check_finals(data: dict[str, Any], errors: list[str]) -> None:
     """R-V4: a tie-break key `criterion:<code>` names a criterion of the review form."""
-    finals, form = data.get("finals"), data.get("review_form")
+    finals, form = data.get("finals") or {}, data.get("review_form")
     if not isinstance(finals, dict) or not isinstance(form, dict):
         return
     codes = {c.get("code") for c in form.get("criteria", []) if isinstance(c, dict)}
+    awards = data.get("awards") if isinstance(data.get("awards"), dict) else {}
+    for i, award in enumerate(awards.get("special") or []):
+        basis = award.get("basis") if isinstance(award, dict) else None
+        if isinstance(basis, str) and basis.startswith("criterion:") and basis.split(":", 1)[1] not in codes:
+            errors.append(f"awards.special[{i}].basis: no criterion {basis.split(':', 1)[1]!r} in review_form.criteria")
     for i, key in enumerate(finals.get("tie_break") or []):
         if isinstance(key, str) and key.startswith("criterion:") and key.split(":", 1)[1] not in codes:
             errors.append(f"finals.tie_break[{i}]: no criterion {key.split(':', 1)[1]!r} in review_form.criteria")

@@ -250,6 +250,10 @@ PRIZE_TIER = _object(
     },
 )
 
+# R-A2: what decides each special award: a finals criterion (`criterion:<code>`, the best mean
+# of that criterion among the finalists), the popularity vote, the organizing units' statistics
+# (`organizing_units`), or a committee decision with a recorded reason. `count` winners;
+# `with_tier`: whether a team holding a tier prize may also hold it.
 SPECIAL_AWARD = _object(
     ["code", "name", "name_en", "recipient"],
     {
@@ -257,6 +261,9 @@ SPECIAL_AWARD = _object(
         "name": NAME,
         "name_en": NAME_EN,
         "recipient": {"enum": list(AwardRecipient.values)},
+        "basis": {"type": "string", "pattern": r"^(criterion:[a-z0-9][a-z0-9_-]*|popularity|organizing_units|committee)$"},
+        "count": COUNT,
+        "with_tier": {"type": "boolean"},
     },
 )
 
