@@ -18,6 +18,7 @@ from ninja.responses import Status
 
 from ciic.accounts.models import User
 from ciic.awards import finals, prizes
+from ciic.awards.enums import AwardScope
 from ciic.awards.models import AwardList, FinalsSession, Prize, SessionEntry
 from ciic.contests.models import Direction, Group
 from ciic.review.models import Expert
@@ -293,7 +294,7 @@ def standings(request: HttpRequest):
             summary="获奖名单 / The award list (R-A1)")
 def get_awards(request: HttpRequest):
     _require(request.auth, "awards.manage_finals")
-    return _award_list_out(get_object_or_404(AwardList, contest=get_contest()))
+    return _award_list_out(get_object_or_404(AwardList, contest=get_contest(), scope=AwardScope.FINALS))
 
 
 @router.post("/finals/awards/proposal", response={200: AwardListOut, **REFUSALS},
@@ -319,7 +320,7 @@ def decide(request: HttpRequest, payload: TieDecisionIn):
              summary="确认并冻结获奖名单 / Confirm and freeze the award list")
 def confirm(request: HttpRequest):
     _require(request.auth, "awards.manage_finals")
-    award_list = get_object_or_404(AwardList, contest=get_contest())
+    award_list = get_object_or_404(AwardList, contest=get_contest(), scope=AwardScope.FINALS)
     return _award_list_out(prizes.confirm_awards(award_list=award_list, actor=request.auth))
 
 

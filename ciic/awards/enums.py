@@ -7,6 +7,15 @@ class AwardListStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("已确认")
 
 
+class AwardScope(models.TextChoices):
+    """Which list an award is on: the finals' tier prizes (R-A1), the special awards (R-A2),
+    or one station's local awards (R-A3). Each list is proposed, confirmed and frozen apart."""
+
+    FINALS = "finals", _("总决赛等级奖")
+    SPECIAL = "special", _("单项奖")
+    LOCAL = "local", _("地方赛奖项")
+
+
 class AwardKind(models.TextChoices):
     TIER = "tier", _("等级奖")
     SPECIAL = "special", _("单项奖")

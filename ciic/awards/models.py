@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ciic.core.models import WriteOnceModel
 
-from .enums import AwardKind, AwardListStatus, PrizeStatus
+from .enums import AwardKind, AwardListStatus, AwardScope, PrizeStatus
 
 
 class FinalsSession(models.Model):
@@ -79,11 +79,15 @@ class SessionEntry(models.Model):
 
 
 class AwardList(models.Model):
-    """The finals' awards (R-A1): proposed from the finals scores by the spec's allocation,
-    confirmed by the secretariat, then frozen as a snapshot whose SHA-256 goes into the audit
-    chain; the database refuses to change a confirmed list or its awards (migration 0002)."""
+    """A list of awards: the finals' tier prizes (R-A1), the special awards (R-A2) or one
+    station's local awards (R-A3). Proposed, confirmed, then frozen as a snapshot whose
+    SHA-256 goes into the audit chain; the database refuses to change a confirmed list or its
+    awards (migration 0002)."""
 
-    contest = models.OneToOneField("contests.Contest", on_delete=models.PROTECT, related_name="award_list")
+    contest = models.ForeignKey("contests.Contest", on_delete=models.PROTECT, related_name="award_lists")
+    scope = models.CharField(_("范围"), max_length=20, choices=AwardScope.choices, default=AwardScope.FINALS)
+    station = models.ForeignKey("contests.Station", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="award_lists", verbose_name=_("赛站"))
     review_round = models.ForeignKey("review.ReviewRound", on_delete=models.PROTECT, related_name="+")
     method = models.CharField(_("分配方式"), max_length=20)
     status = models.CharField(_("状态"), max_length=20, choices=AwardListStatus.choices,
@@ -99,6 +103,12 @@ class AwardList(models.Model):
     class Meta:
         verbose_name = _("获奖名单")
         verbose_name_plural = _("获奖名单")
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "scope"], condition=models.Q(station__isnull=True),
+                                    name="award_list_once"),
+            models.UniqueConstraint(fields=["contest", "scope", "station"], condition=models.Q(station__isnull=False),
+                                    name="award_list_once_per_station"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.contest} {self.get_status_display()}"
@@ -114,6 +124,9 @@ class Award(models.Model):
     name = models.CharField(_("奖项"), max_length=200)
     project = models.ForeignKey("projects.Project", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="awards")
+    # 优秀组织奖 goes to an organizing unit (R-A2), named here; a team's award has a project.
+    recipient_name = models.CharField(_("获奖单位"), max_length=200, blank=True)
+    reason = models.TextField(_("评定依据"), blank=True)
     rank = models.PositiveIntegerField(_("总决赛名次"), null=True, blank=True)
     score = models.FloatField(_("总决赛得分"), null=True, blank=True)
     margin = models.FloatField(_("领先下一名"), null=True, blank=True)
@@ -123,11 +136,18 @@ class Award(models.Model):
         verbose_name = _("奖项")
         verbose_name_plural = _("奖项")
         ordering = ["award_list", "kind", "rank", "id"]
-        constraints = [models.UniqueConstraint(fields=["award_list", "kind", "code", "project"],
-                                               name="award_once_per_project")]
+        constraints = [
+            models.UniqueConstraint(fields=["award_list", "kind", "code", "project"], name="award_once_per_project"),
+            models.CheckConstraint(condition=models.Q(project__isnull=False) | ~models.Q(recipient_name=""),
+                                   name="award_has_recipient"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.name} · {self.project}"
+        return f"{self.name} · {self.project or self.recipient_name}"
+
+    @property
+    def recipient(self) -> str:
+        return self.project.team.organization.name if self.project_id else self.recipient_name
 
 
 class AwardTieDecision(WriteOnceModel):
@@ -169,3 +189,25 @@ class Prize(models.Model):
 
     def __str__(self) -> str:
         return f"{self.award} {self.amount}万元 {self.get_status_display()}"
+
+
+class LocalAwardCategory(models.Model):
+    """A station's own award (R-A3): its name, how many, and the amount if any (万元)."""
+
+    contest = models.ForeignKey("contests.Contest", on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey("contests.Station", on_delete=models.PROTECT, related_name="local_award_categories",
+                                verbose_name=_("赛站"))
+    code = models.SlugField(_("代码"), max_length=40)
+    name = models.CharField(_("奖项名称"), max_length=100)
+    count = models.PositiveIntegerField(_("名额"))
+    amount = models.DecimalField(_("奖金（万元，税前）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("地方赛奖项设置")
+        verbose_name_plural = _("地方赛奖项设置")
+        ordering = ["station", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["station", "code"], name="local_award_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.station} {self.name}"

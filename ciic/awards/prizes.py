@@ -43,7 +43,7 @@ from ciic.projects.models import Project
 from ciic.review.enums import RoundStatus
 from ciic.review.models import Review, ReviewRound
 
-from .enums import COMMITTED, PRIZE_TRANSITIONS, AwardKind, AwardListStatus, PrizeStatus
+from .enums import COMMITTED, PRIZE_TRANSITIONS, AwardKind, AwardListStatus, AwardScope, PrizeStatus
 from .finals import round_score
 from .models import Award, AwardList, AwardTieDecision, Prize
 
@@ -148,7 +148,7 @@ def propose_awards(*, contest: Contest, actor) -> tuple[AwardList, Allocation]:
     rows = standings(review_round) if review_round else []
     if review_round is None or not rows:
         errors.add("__all__", _("总决赛尚无评分，不能提出获奖建议"), "R-A1")
-    existing = AwardList.objects.filter(contest=contest).first()
+    existing = AwardList.objects.filter(contest=contest, scope=AwardScope.FINALS).first()
     if existing is not None and existing.status == AwardListStatus.CONFIRMED:
         errors.add("__all__", _("获奖名单已确认，不能再更改"), "R-A1")
     errors.raise_if_any()
@@ -161,11 +161,11 @@ def propose_awards(*, contest: Contest, actor) -> tuple[AwardList, Allocation]:
     by_project = {r.project.pk: r for r in rows}
     with transaction.atomic():
         Contest.objects.select_for_update(of=("self",)).filter(pk=contest.pk).order_by("pk").first()
-        award_list = AwardList.objects.filter(contest=contest).first()
+        award_list = AwardList.objects.filter(contest=contest, scope=AwardScope.FINALS).first()
         if award_list is not None and award_list.status == AwardListStatus.CONFIRMED:
             raise ValidationError({"__all__": ValidationError(_("获奖名单已确认，不能再更改"), code="R-A1")})
         if award_list is None:
-            award_list = AwardList.objects.create(contest=contest, review_round=review_round,
+            award_list = AwardList.objects.create(contest=contest, scope=AwardScope.FINALS, review_round=review_round,
                                                   method=allocation.method, proposed_by=actor)
         else:
             award_list.awards.all().delete()
@@ -206,7 +206,7 @@ def decide_tie(*, contest: Contest, key: str, chosen: Sequence[int], reason: str
         errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, "R-A1")
     elif hidden := hidden_characters_error(text, label=_("理由")):
         errors.add("reason", hidden, "R-A1")
-    if AwardList.objects.filter(contest=contest, status=AwardListStatus.CONFIRMED).exists():
+    if AwardList.objects.filter(contest=contest, scope=AwardScope.FINALS, status=AwardListStatus.CONFIRMED).exists():
         errors.add("__all__", _("获奖名单已确认，不能再更改"), "R-A1")
     allocation = current_allocation(contest)
     tie = next((t for t in (allocation.ties if allocation else []) if t.key == key), None)

@@ -28,7 +28,7 @@ from ciic.review.reviews.services import reopen_ballot
 from ciic.review.selectors import visible_assignment
 
 from . import exports, finals, prizes
-from .enums import PRIZE_TRANSITIONS, PrizeStatus
+from .enums import PRIZE_TRANSITIONS, AwardScope, PrizeStatus
 from .models import AwardList, AwardTieDecision, FinalsSession, Prize, SessionEntry
 
 SESSION_FIELDS = ["direction", "group", "experts", "chair", "venue", "starts_at", "review_round"]
@@ -244,7 +244,7 @@ def _awards_context(contest: Contest, **extra) -> dict:
             allocation = prizes.allocation_for(contest, rows)
         except Unfillable as exc:
             refusal = "；".join(exc.reasons)
-    award_list = AwardList.objects.filter(contest=contest).first()
+    award_list = AwardList.objects.filter(contest=contest, scope=AwardScope.FINALS).first()
     tiers = {t.code: t for t in PrizeTier.objects.filter(contest=contest)}
     proposed = dict(award_list.awards.values_list("project_id", "code")) if award_list else {}
     by_id = {r.project.pk: r for r in rows}
@@ -282,7 +282,7 @@ def awards_page(request: HttpRequest) -> HttpResponse:
                 prizes.propose_awards(contest=contest, actor=request.user)
                 messages.success(request, _("已记录并列处理决定，并重新生成获奖建议。"))
             elif action == "confirm":
-                award_list = AwardList.objects.filter(contest=contest).first()
+                award_list = AwardList.objects.filter(contest=contest, scope=AwardScope.FINALS).first()
                 if award_list is None:
                     raise ValidationError({"__all__": ValidationError(_("请先生成获奖建议"), code="R-A1")})
                 prizes.confirm_awards(award_list=award_list, actor=request.user)
