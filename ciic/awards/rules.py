@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import rules
 
-from ciic.accounts.rules import is_secretariat
+from ciic.accounts.rules import is_secretariat, is_station_officer
 
 
 @rules.predicate
@@ -21,3 +21,12 @@ def is_session_expert(user, session) -> bool:
 rules.add_perm("awards.manage_finals", is_secretariat)
 rules.add_perm("awards.chair_session", is_secretariat | is_session_chair)
 rules.add_perm("awards.follow_session", is_secretariat | is_session_chair | is_session_expert)
+
+
+@rules.predicate
+def is_officer_of_station(user, station) -> bool:
+    return station is not None and user.is_authenticated and user.station_id == station.pk
+
+
+# R-A3: each station decides its own local awards; the secretariat may act for any station.
+rules.add_perm("awards.manage_local", is_secretariat | (is_station_officer & is_officer_of_station))

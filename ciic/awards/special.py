@@ -159,9 +159,18 @@ def _tier_holders(contest: Contest) -> set[int]:
     return set(finals.awards.values_list("project_id", flat=True)) if finals else set()
 
 
-def propose_special_awards(*, contest: Contest, actor) -> tuple[AwardList, Outcome]:
-    """Fill the computed special awards (criteria, popularity) into the special list, keeping
-    the ones the secretariat named; report ties and awards still waiting. Audited."""
+def special_outcome(contest: Contest) -> Outcome:
+    """What proposing now would leave open (writes nothing): ties and awards still waiting."""
+    _computed, outcome = _compute_special(contest)
+    award_list = _list(contest, AwardScope.SPECIAL)
+    named = {}
+    for code in (award_list.awards.values_list("code", flat=True) if award_list else []):
+        named[code] = named.get(code, 0) + 1
+    outcome.waiting += [s.code for s in special_specs(contest) if not s.computed and named.get(s.code, 0) < s.count]
+    return outcome
+
+
+def _compute_special(contest: Contest):
     decided = {d.key: d.chosen for d in AwardTieDecision.objects.filter(contest=contest).order_by("decided_at", "id")}
     holders = _tier_holders(contest)
     outcome = Outcome()
@@ -181,6 +190,13 @@ def propose_special_awards(*, contest: Contest, actor) -> tuple[AwardList, Outco
             values = {pid: v for pid, v in values.items() if pid not in holders}
         ranked = sorted(values.items(), key=lambda item: (-item[1], item[0]))
         computed.append((spec, _take(ranked, spec.count, f"special:{spec.code}", decided, outcome), values))
+    return computed, outcome
+
+
+def propose_special_awards(*, contest: Contest, actor) -> tuple[AwardList, Outcome]:
+    """Fill the computed special awards (criteria, popularity) into the special list, keeping
+    the ones the secretariat named; report ties and awards still waiting. Audited."""
+    computed, outcome = _compute_special(contest)
     with transaction.atomic():
         award_list = _open_list(contest, AwardScope.SPECIAL, actor)
         codes = [spec.code for spec, _w, _v in computed]

@@ -22,14 +22,23 @@ from ciic.contests.selectors import current_contest
 from ciic.core.responses import xlsx_response
 from ciic.engines.prizes import Unfillable
 from ciic.entrants.forms import field_errors, fold_unknown
+from ciic.projects.models import Project
 from ciic.review.models import Expert, ReviewRound
 from ciic.review.models import Review as Ballot
 from ciic.review.reviews.services import reopen_ballot
 from ciic.review.selectors import visible_assignment
 
-from . import exports, finals, prizes
+from . import exports, finals, prizes, special
 from .enums import PRIZE_TRANSITIONS, AwardScope, PrizeStatus
-from .models import AwardList, AwardTieDecision, FinalsSession, Prize, SessionEntry
+from .models import (
+    Award,
+    AwardList,
+    AwardTieDecision,
+    FinalsSession,
+    LocalAwardCategory,
+    Prize,
+    SessionEntry,
+)
 
 SESSION_FIELDS = ["direction", "group", "experts", "chair", "venue", "starts_at", "review_round"]
 
@@ -334,3 +343,148 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("awards.manage_finals"):
         raise PermissionDenied
     return xlsx_response(exports.ledger_workbook(contest), "prize-ledger.xlsx")
+
+
+# --- special awards (R-A2) and local awards (R-A3) --------------------------------------------
+
+
+def _special_context(contest: Contest, **extra) -> dict:
+    award_list = AwardList.objects.filter(contest=contest, scope=AwardScope.SPECIAL, station__isnull=True).first()
+    awards = list(award_list.awards.select_related("project__team").order_by("code", "id")) if award_list else []
+    review_round = prizes.finals_round(contest)
+    finalists = (Project.objects.filter(round_entries__review_round=review_round).select_related("team")
+                 .order_by("name") if review_round else Project.objects.none())
+    specs = special.special_specs(contest)
+    outcome = extra.pop("outcome", None)
+    for spec in specs:
+        spec.winners = [a for a in awards if a.code == spec.code]
+        spec.full = len(spec.winners) >= spec.count
+    return {"contest": contest, "specs": specs, "award_list": award_list, "finalists": finalists,
+            "outcome": outcome, "errors": {}, **extra}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def special_awards_page(request: HttpRequest) -> HttpResponse:
+    """The special awards: computed ones proposed from the finals and the vote, the others
+    named by the secretariat with a reason; ties settled; then confirmed and frozen."""
+    contest = _contest()
+    if not request.user.has_perm("awards.manage_finals"):
+        raise PermissionDenied
+    outcome = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "propose":
+                _list, outcome = special.propose_special_awards(contest=contest, actor=request.user)
+                messages.success(request, _("已按评分和投票生成单项奖建议。"))
+            elif action == "name":
+                project = Project.objects.filter(contest=contest, pk__in=_ids([request.POST.get("project", "")])).first()
+                special.name_winner(contest=contest, code=request.POST.get("code", "")[:40], actor=request.user,
+                                    reason=request.POST.get("reason", ""), project=project,
+                                    recipient_name=request.POST.get("recipient_name", ""))
+                messages.success(request, _("已评定。"))
+            elif action == "remove":
+                award = get_object_or_404(Award, pk=(_ids([request.POST.get("award", "")]) or [0])[0],
+                                          award_list__contest=contest, award_list__scope=AwardScope.SPECIAL)
+                special.remove_winner(award=award, actor=request.user)
+                messages.success(request, _("已撤回该评定。"))
+            elif action == "decide":
+                _list, current = special.propose_special_awards(contest=contest, actor=request.user)
+                tie = next((t for t in current.ties if t["key"] == request.POST.get("key")), None)
+                if tie is None:
+                    raise ValidationError({"key": ValidationError(_("没有需要处理的该项并列"), code="R-A2")})
+                special.decide(contest=contest, key=tie["key"], chosen=_ids(request.POST.getlist("chosen")),
+                               reason=request.POST.get("reason", ""), actor=request.user, tie=tie)
+                _list, outcome = special.propose_special_awards(contest=contest, actor=request.user)
+                messages.success(request, _("已记录并列处理决定。"))
+            elif action == "confirm":
+                special.confirm_special_awards(contest=contest, actor=request.user)
+                messages.success(request, _("单项奖名单已确认并冻结。"))
+            else:
+                raise ValidationError({"__all__": ValidationError(_("未知操作"), code="R-A2")})
+        except ValidationError as exc:
+            errors = fold_unknown(field_errors(exc), ["reason", "project", "recipient_name", "chosen", "code"])
+            return render(request, "awards/special.html", _special_context(
+                contest, errors=errors, failed=request.POST.get("code") or request.POST.get("key"),
+                posted=request.POST), status=400)
+        if outcome is None or outcome.final:
+            return redirect("awards:special")
+    if outcome is None and AwardList.objects.filter(contest=contest, scope=AwardScope.SPECIAL).exclude(
+            status="confirmed").exists():
+        outcome = special.special_outcome(contest)
+    return render(request, "awards/special.html", _special_context(contest, outcome=outcome, posted={}))
+
+
+def _local_station(request: HttpRequest, contest: Contest):
+    from ciic.contests.models import Station
+
+    if request.user.station_id:
+        station = request.user.station
+    else:
+        code = (request.GET.get("station") or request.POST.get("station") or "")[:40]
+        station = Station.objects.filter(contest=contest, code=code).first() or \
+            Station.objects.filter(contest=contest).order_by("order").first()
+    if station is None or not request.user.has_perm("awards.manage_local", station):
+        raise PermissionDenied
+    return station
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def local_awards_page(request: HttpRequest) -> HttpResponse:
+    """A station's own awards (R-A3): its categories, the proposal along its local results,
+    ties, and the confirmation."""
+    from ciic.contests.models import Station
+
+    contest = _contest()
+    station = _local_station(request, contest)
+    outcome = None
+    errors: dict = {}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "category":
+                category = LocalAwardCategory.objects.filter(
+                    station=station, pk__in=_ids([request.POST.get("category", "")])).first()
+                special.set_local_category(station=station, actor=request.user, code=request.POST.get("code", ""),
+                                           name=request.POST.get("name", ""), count=request.POST.get("count", ""),
+                                           amount=request.POST.get("amount", ""), category=category)
+                messages.success(request, _("奖项设置已保存。"))
+            elif action == "delete":
+                category = get_object_or_404(LocalAwardCategory, station=station,
+                                             pk=(_ids([request.POST.get("category", "")]) or [0])[0])
+                special.delete_local_category(category=category, actor=request.user)
+                messages.success(request, _("已删除该奖项。"))
+            elif action == "propose":
+                _list, outcome = special.propose_local_awards(station=station, actor=request.user)
+                messages.success(request, _("已生成本赛站的获奖建议。"))
+            elif action == "decide":
+                tie = next((t for t in special.local_outcome(station).ties if t["key"] == request.POST.get("key")), None)
+                if tie is None:
+                    raise ValidationError({"key": ValidationError(_("没有需要处理的该项并列"), code="R-A3")})
+                special.decide(contest=contest, key=tie["key"], chosen=_ids(request.POST.getlist("chosen")),
+                               reason=request.POST.get("reason", ""), actor=request.user, tie=tie)
+                _list, outcome = special.propose_local_awards(station=station, actor=request.user)
+                messages.success(request, _("已记录并列处理决定。"))
+            elif action == "confirm":
+                special.confirm_local_awards(station=station, actor=request.user)
+                messages.success(request, _("本赛站的地方赛获奖名单已确认并冻结。"))
+            else:
+                raise ValidationError({"__all__": ValidationError(_("未知操作"), code="R-A3")})
+        except ValidationError as exc:
+            errors = fold_unknown(field_errors(exc), ["code", "name", "count", "amount", "reason", "chosen"])
+        else:
+            return redirect(reverse("awards:local") + f"?station={station.code}")
+    award_list = AwardList.objects.filter(contest=contest, scope=AwardScope.LOCAL, station=station).first()
+    ranking = special.local_ranking(station)
+    names = {p.pk: p for p, _s in ranking}
+    ties = [{"tie": t, "projects": [names[p] for p in t["projects"] if p in names]}
+            for t in (outcome or special.local_outcome(station)).ties] if award_list else []
+    return render(request, "awards/local.html", {
+        "contest": contest, "station": station, "award_list": award_list, "ranking": ranking,
+        "awards": {a.project_id: a for a in award_list.awards.all()} if award_list else {},
+        "categories": LocalAwardCategory.objects.filter(station=station).order_by("order", "id"),
+        "stations": Station.objects.filter(contest=contest) if not request.user.station_id else [],
+        "ties": ties, "errors": errors, "posted": request.POST if errors else {},
+    }, status=400 if errors else 200)

@@ -181,3 +181,53 @@ def test_more_local_awards_than_results_are_refused(local_results, station, stat
     with pytest.raises(ValidationError) as exc:
         svc.propose_local_awards(station=station, actor=station_officer)
     assert "多于有成绩的项目" in str(exc.value)
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def test_the_special_awards_page_names_proposes_and_confirms(finals, contest, secretariat, verified, station_officer,
+                                                             monkeypatch):
+    _ballots(finals, [6, 9, 7, 5, 8], every_criterion=True)
+    monkeypatch.setattr(svc, "tally_provider", lambda c: {finals.projects[4].pk: 10})
+    assert verified(station_officer).get("/finals/special/").status_code == 403
+    office = verified(secretariat)
+    # The committee's awards are still to name: the page answers with what is open.
+    assert office.post("/finals/special/", {"action": "propose"}).status_code == 200
+    page = office.get("/finals/special/").content.decode()
+    assert "最佳技术创新奖" in page and finals.projects[1].name in page and "尚待评定" in page
+    r = office.post("/finals/special/", {"action": "name", "code": "organization", "reason": "组织有力",
+                                         "recipient_name": ""})
+    assert r.status_code == 400 and "请填写获奖的组织单位" in r.content.decode()
+    for spec in svc.special_specs(contest):
+        if spec.computed:
+            continue
+        data = {"action": "name", "code": spec.code, "reason": "评委会评定"}
+        data |= {"recipient_name": "宁波市经济和信息化局"} if spec.recipient == "organizing_unit" else {
+            "project": str(finals.projects[2].pk)}
+        assert office.post("/finals/special/", data).status_code == 302, spec.code
+    assert office.post("/finals/special/", {"action": "confirm"}).status_code == 302
+    assert AwardList.objects.get(scope=AwardScope.SPECIAL).status == "confirmed"
+
+
+def test_the_local_awards_page_is_the_stations_own(local_results, station, station_officer, verified, contest,
+                                                   secretariat):
+    from django.test import Client
+
+    from ciic.testing.personas import make_user, verified_client
+
+    wuxi_officer = make_user("wuxi@example.com", role="station_officer", station=contest.stations.get(code="wuxi"))
+    officer = verified(station_officer)
+    r = officer.post("/finals/local/", {"action": "category", "code": "", "name": "一等奖", "count": "1"})
+    assert r.status_code == 400 and "代码只能包含" in r.content.decode()
+    assert officer.post("/finals/local/", {"action": "category", "code": "first", "name": "一等奖", "count": "1",
+                                           "amount": "5"}).status_code == 302
+    assert officer.post("/finals/local/", {"action": "propose"}).status_code == 302
+    page = officer.get("/finals/local/").content.decode()
+    assert local_results[0].name in page and "一等奖" in page
+    # Another station's officer sees their own station only, never Beijing's.
+    page = verified_client(wuxi_officer, Client()).get("/finals/local/?station=beijing").content.decode()
+    assert local_results[0].name not in page
+    assert officer.post("/finals/local/", {"action": "confirm"}).status_code == 302
+    assert AwardList.objects.get(scope=AwardScope.LOCAL, station=station).status == "confirmed"
+    assert verified_client(secretariat, Client()).get("/finals/local/?station=beijing").status_code == 200
