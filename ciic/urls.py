@@ -11,6 +11,8 @@ urlpatterns = [
     path("notifications/", include("ciic.notifications.urls")),
     path("review/", include("ciic.review.urls")),
     path("finals/", include("ciic.awards.urls")),
+    path("results/", include("ciic.awards.public_urls")),
+    path("certificates/", include("ciic.certificates.urls")),
     path("", include("ciic.entrants.urls")),
     path("", include("ciic.site.urls")),
 ]

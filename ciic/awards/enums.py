@@ -45,3 +45,11 @@ PRIZE_TRANSITIONS = {
 }
 # What counts against the prize pool: every prize not revoked or given back.
 COMMITTED = (PrizeStatus.PENDING_PUBLICITY, PrizeStatus.PAYABLE, PrizeStatus.PAID, PrizeStatus.RECLAIM_DUE)
+
+
+class PublicationKind(models.TextChoices):
+    """What the official site publishes once the secretariat releases it (R-C3)."""
+
+    FINALISTS = "finalists", _("晋级全国总决赛名单")
+    RUNNING_ORDER = "running_order", _("总决赛出场顺序")
+    AWARDS = "awards", _("获奖名单")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ciic.core.models import WriteOnceModel
 
-from .enums import AwardKind, AwardListStatus, AwardScope, PrizeStatus
+from .enums import AwardKind, AwardListStatus, AwardScope, PrizeStatus, PublicationKind
 
 
 class FinalsSession(models.Model):
@@ -211,3 +211,22 @@ class LocalAwardCategory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station} {self.name}"
+
+
+class Publication(models.Model):
+    """That the secretariat released one kind of result to the public site (R-C3), and when;
+    withdrawing it takes the page down again. Each change is audited."""
+
+    contest = models.ForeignKey("contests.Contest", on_delete=models.PROTECT, related_name="publications")
+    kind = models.CharField(_("内容"), max_length=20, choices=PublicationKind.choices)
+    released_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = _("结果发布")
+        verbose_name_plural = _("结果发布")
+        constraints = [models.UniqueConstraint(fields=["contest", "kind"], name="publication_once")]
+
+    def __str__(self) -> str:
+        return f"{self.contest} {self.get_kind_display()}"

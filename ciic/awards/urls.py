@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import public_views, views
 
 app_name = "awards"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("awards/", views.awards_page, name="awards"),
     path("special/", views.special_awards_page, name="special"),
     path("local/", views.local_awards_page, name="local"),
+    path("publish/", public_views.publish, name="publish"),
     path("prizes/", views.ledger, name="ledger"),
     path("prizes/export.xlsx", views.ledger_export, name="ledger_export"),
     path("sessions/<int:pk>/", views.session_console, name="session"),
