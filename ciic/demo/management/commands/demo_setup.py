@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from ciic.accounts.enums import Role
 from ciic.contests.models import Contest
 from ciic.demo.entrants import DEMO_PASSWORD, demo_totp_codes, seed_entrants
+from ciic.demo.finals import seed_finals
 from ciic.demo.projects import seed_projects
 from ciic.demo.review import seed_review
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         result = seed_entrants(contest, teams=teams)
         project_count = seed_projects(contest, projects=min(10, result.teams))
         review = seed_review(contest)
+        finals = seed_finals(contest)
         project_count = contest.projects.count()  # the review demo gives one station's every team a project
         codes = {login: (secret, code) for login, secret, code in demo_totp_codes()}
         self.stdout.write("")
@@ -42,6 +44,9 @@ class Command(BaseCommand):
             self.stdout.write(f"专家评审 Review: {review['experts']} 位专家 / experts, 网上评审已完成 "
                               f"({review['reviewed']} 份评分 / reviews), 晋级名单已推荐 / finalists proposed, "
                               f"下一轮评审进行中 / next round open")
+        if finals.get("sessions"):
+            self.stdout.write(f"全国总决赛 Finals: {finals['sessions']} 个场次 / sessions 已抽签 / drawn; "
+                              f"/finals/ (秘书处 secretariat), /finals/mine/ (专家 expert), /results/")
         self.stdout.write(f"演示账号 Demo accounts (密码 password: {DEMO_PASSWORD})")
         for account in result.accounts:
             line = f"  {Role(account.role).label:<12} {account.login:<28} {account.note}"
