@@ -25,6 +25,7 @@ from ciic.core.responses import api_error_body
 
 from . import (
     accounts,
+    certificates,
     contests,
     entrants,
     finals,
@@ -661,9 +662,83 @@ PRIZE = {
     "status": "pending_publicity", "updated_at": "2023-12-06T10:00:00+08:00",
 }
 
+SPECIAL_AWARDS = {
+    "status": "proposed",
+    "awards": [{"code": "tech_innovation", "name": "最佳技术创新奖", "basis": "criterion:technology", "count": 1,
+                "with_tier": True, "winners": [{"award_id": 31, "project_id": 56, "recipient": "测试科技有限公司",
+                                                "reason": "总决赛“technology”平均分 8.6"}]}],
+    "open_ties": [],
+    "waiting": ["market_demand", "popularity"],
+}
+
+LOCAL_AWARDS = {
+    "station": "beijing",
+    "status": "proposed",
+    "categories": [{"id": 1, "code": "first", "name": "北京赛站一等奖", "count": 1, "amount": "5.00"}],
+    "awards": [{"kind": "local", "code": "first", "name": "北京赛站一等奖", "project_id": 56, "rank": None,
+                "score": 88.4, "margin": None, "amount": "5.00"}],
+    "open_ties": [],
+}
+
+PUBLICATION = {"kind": "finalists", "released_at": "2023-12-01T10:00:00+08:00"}
+
+# --- certificates --------------------------------------------------------------------------
+
+CERTIFICATE = {
+    "id": 1,
+    "number": "CIIC2023-F-001",
+    "status": "valid",
+    "scope": "finals",
+    "award_id": 12,
+    "award": "一等奖",
+    "award_en": "First prize",
+    "station": "",
+    "project_id": 56,
+    "project": PROJECT_NAME,
+    "recipient": "测试科技有限公司",
+    "issued_at": "2023-12-20T10:00:00+08:00",
+    "revoked_at": None,
+    "revoke_category": "",
+    "revoke_reason": "",
+    "verification_url": "https://www.cii-contest.cn/certificates/verify/q3Jk8ZyX0bQf1mNw4tRv2sLp/",
+}
+
+CERTIFICATE_VERIFICATION = {
+    "number": "CIIC2023-S-002",
+    "status": "revoked",
+    "revoked_on": "2024-01-18",
+    "revoke_category": "award_revoked",
+    "revoke_category_label": "获奖资格已被撤销",
+    "contest": "第五届中国工业互联网大赛",
+    "award": "优秀组织奖",
+    "station": "",
+    "project": "",
+    "recipient": "浙江省经济和信息化厅",
+    "issued_on": "2023-12-20",
+}
+
+CERTIFICATE_BATCH = {
+    "id": 2,
+    "status": "done",
+    "total": 48,
+    "done": 48,
+    "percent": 100,
+    "issued": 3,
+    "created_at": "2023-12-20T10:05:00+08:00",
+    "started_at": "2023-12-20T10:05:01+08:00",
+    "finished_at": "2023-12-20T10:05:52+08:00",
+    "size": 3145728,
+    "sha256": "9f2b5c0e8d7a6b4c3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d",
+    "zip_available": True,
+    "error": "",
+}
+
 # --- the table -----------------------------------------------------------------------------
 
 EXAMPLES: dict[type, Any] = {
+    certificates.CertificateOut: CERTIFICATE,
+    certificates.VerificationOut: CERTIFICATE_VERIFICATION,
+    certificates.BatchOut: CERTIFICATE_BATCH,
     accounts.UserOut: USER,
     accounts.TokenOut: TOKEN,
     accounts.NewTokenOut: NEW_TOKEN,
@@ -715,6 +790,9 @@ EXAMPLES: dict[type, Any] = {
     finals.StandingOut: STANDING,
     finals.AwardListOut: AWARD_LIST,
     finals.PrizeOut: PRIZE,
+    finals.SpecialAwardsOut: SPECIAL_AWARDS,
+    finals.LocalAwardsOut: LOCAL_AWARDS,
+    finals.PublicationOut: PUBLICATION,
 }
 
 

@@ -17,10 +17,11 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from ciic.accounts.models import User
-from ciic.awards import finals, prizes
+from ciic.awards import finals, prizes, publication, special
 from ciic.awards.enums import AwardScope
-from ciic.awards.models import AwardList, FinalsSession, Prize, SessionEntry
-from ciic.contests.models import Direction, Group
+from ciic.awards.models import AwardList, FinalsSession, LocalAwardCategory, Prize, SessionEntry
+from ciic.contests.models import Direction, Group, Station
+from ciic.projects.models import Project
 from ciic.review.models import Expert
 from ciic.review.models import Review as Ballot
 from ciic.review.reviews.services import reopen_ballot
@@ -345,3 +346,192 @@ def transition(request: HttpRequest, prize_id: int, payload: TransitionIn):
     prize = get_object_or_404(Prize.objects.select_related("award", "payee"), pk=prize_id, contest=get_contest())
     prize = prizes.transition(prize=prize, to=payload.status, actor=request.auth, reason=payload.reason)
     return _prize_out(Prize.objects.select_related("award", "payee").get(pk=prize.pk))
+
+
+# --- special awards (R-A2), local awards (R-A3), publication (R-C3) --------------------------
+
+
+class WinnerOut(Schema):
+    award_id: int
+    project_id: int | None
+    recipient: str = Field(description="获奖单位 / The organization (or organizing unit) awarded")
+    reason: str
+
+
+class SpecialAwardOut(Schema):
+    code: str
+    name: str
+    basis: str = Field(description="criterion:<code> / popularity / organizing_units / committee (R-A2)")
+    count: int
+    with_tier: bool
+    winners: list[WinnerOut]
+
+
+class SpecialAwardsOut(Schema):
+    status: str = Field(description="none 未生成 / proposed 待确认 / confirmed 已确认（冻结）")
+    awards: list[SpecialAwardOut]
+    open_ties: list[AwardTieOut]
+    waiting: list[str] = Field(description="尚待评定的奖项代码 / Awards still to decide")
+
+
+class WinnerIn(Schema):
+    code: str = Field(max_length=40)
+    project_id: int | None = None
+    recipient_name: str = Field("", max_length=200, description="组织单位（优秀组织奖）/ The organizing unit, for its award")
+    reason: str = Field(max_length=2000)
+
+
+class LocalCategoryIn(Schema):
+    code: str = Field(max_length=40)
+    name: str = Field(max_length=100)
+    count: int = Field(ge=1, le=1000)
+    amount: Decimal | None = Field(None, description="万元，税前 / 10k CNY, pre-tax")
+
+
+class LocalCategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    count: int
+    amount: Decimal | None
+
+
+class LocalAwardsOut(Schema):
+    station: str
+    status: str
+    categories: list[LocalCategoryOut]
+    awards: list[AwardOut]
+    open_ties: list[AwardTieOut]
+
+
+class PublicationIn(Schema):
+    kind: str = Field(description="finalists / running_order / awards (R-C3)")
+    publish: bool
+
+
+class PublicationOut(Schema):
+    kind: str
+    released_at: dt.datetime | None
+
+
+def _winner(award) -> dict:
+    return {"award_id": award.pk, "project_id": award.project_id, "recipient": award.recipient, "reason": award.reason}
+
+
+def _special_out(contest) -> dict:
+    award_list = AwardList.objects.filter(contest=contest, scope=AwardScope.SPECIAL, station__isnull=True).first()
+    awards = list(award_list.awards.select_related("project__team__organization")) if award_list else []
+    outcome = special.special_outcome(contest) if award_list is None or award_list.status != "confirmed" else None
+    return {
+        "status": award_list.status if award_list else "none",
+        "awards": [{"code": s.code, "name": s.name, "basis": s.basis, "count": s.count, "with_tier": s.with_tier,
+                    "winners": [_winner(a) for a in awards if a.code == s.code]} for s in special.special_specs(contest)],
+        "open_ties": outcome.ties if outcome else [], "waiting": outcome.waiting if outcome else [],
+    }
+
+
+@router.get("/finals/special-awards", response={200: SpecialAwardsOut, **REFUSALS},
+            summary="单项奖 / The special awards (R-A2)")
+def get_special_awards(request: HttpRequest):
+    _require(request.auth, "awards.manage_finals")
+    return _special_out(get_contest())
+
+
+@router.post("/finals/special-awards/proposal", response={200: SpecialAwardsOut, **REFUSALS},
+             summary="按评分和投票生成单项奖建议 / Propose the computed special awards")
+def propose_special(request: HttpRequest):
+    _require(request.auth, "awards.manage_finals")
+    contest = get_contest()
+    special.propose_special_awards(contest=contest, actor=request.auth)
+    return _special_out(contest)
+
+
+@router.post("/finals/special-awards/winners", response={200: SpecialAwardsOut, **REFUSALS},
+             summary="评定单项奖（委员会或组织单位）/ Name a committee's or an organizing unit's winner, with a reason")
+def name_special_winner(request: HttpRequest, payload: WinnerIn):
+    _require(request.auth, "awards.manage_finals")
+    contest = get_contest()
+    project = Project.objects.filter(contest=contest, pk=payload.project_id).first() if payload.project_id else None
+    if payload.project_id and project is None:
+        raise ValidationError({"project_id": ValidationError(_("没有该项目"), code="R-A2")})
+    special.name_winner(contest=contest, code=payload.code, actor=request.auth, reason=payload.reason, project=project,
+                        recipient_name=payload.recipient_name)
+    return _special_out(contest)
+
+
+@router.post("/finals/special-awards/tie-decisions", response={200: SpecialAwardsOut, **REFUSALS},
+             summary="单项奖并列处理 / Settle a special award's tie")
+def decide_special_tie(request: HttpRequest, payload: TieDecisionIn):
+    _require(request.auth, "awards.manage_finals")
+    contest = get_contest()
+    tie = next((t for t in special.special_outcome(contest).ties if t["key"] == payload.key), None)
+    if tie is None:
+        raise ValidationError({"key": ValidationError(_("没有需要处理的该项并列"), code="R-A2")})
+    special.decide(contest=contest, key=payload.key, chosen=payload.chosen, reason=payload.reason, actor=request.auth,
+                   tie=tie)
+    special.propose_special_awards(contest=contest, actor=request.auth)
+    return _special_out(contest)
+
+
+@router.post("/finals/special-awards/confirmation", response={200: SpecialAwardsOut, **REFUSALS},
+             summary="确认并冻结单项奖 / Confirm and freeze the special awards")
+def confirm_special(request: HttpRequest):
+    _require(request.auth, "awards.manage_finals")
+    contest = get_contest()
+    special.confirm_special_awards(contest=contest, actor=request.auth)
+    return _special_out(contest)
+
+
+def _station(request: HttpRequest, code: str):
+    station = get_object_or_404(Station, contest=get_contest(), code=code[:40])
+    _require(request.auth, "awards.manage_local", station)
+    return station
+
+
+def _local_out(station) -> dict:
+    award_list = AwardList.objects.filter(contest=station.contest, scope=AwardScope.LOCAL, station=station).first()
+    return {
+        "station": station.code, "status": award_list.status if award_list else "none",
+        "categories": list(LocalAwardCategory.objects.filter(station=station).order_by("order", "id")),
+        "awards": list(award_list.awards.order_by("id")) if award_list else [],
+        "open_ties": special.local_outcome(station).ties if award_list and award_list.status != "confirmed" else [],
+    }
+
+
+@router.get("/stations/{station_code}/local-awards", response={200: LocalAwardsOut, **REFUSALS},
+            summary="赛站地方赛奖项 / A station's local awards (R-A3)")
+def get_local_awards(request: HttpRequest, station_code: str):
+    return _local_out(_station(request, station_code))
+
+
+@router.post("/stations/{station_code}/local-awards/categories", response={200: LocalAwardsOut, **REFUSALS},
+             summary="设置地方赛奖项 / Add a local award category")
+def add_local_category(request: HttpRequest, station_code: str, payload: LocalCategoryIn):
+    station = _station(request, station_code)
+    special.set_local_category(station=station, actor=request.auth, code=payload.code, name=payload.name,
+                               count=payload.count, amount=payload.amount)
+    return _local_out(station)
+
+
+@router.post("/stations/{station_code}/local-awards/proposal", response={200: LocalAwardsOut, **REFUSALS},
+             summary="生成地方赛获奖建议 / Propose the station's awards along its local results")
+def propose_local(request: HttpRequest, station_code: str):
+    station = _station(request, station_code)
+    special.propose_local_awards(station=station, actor=request.auth)
+    return _local_out(station)
+
+
+@router.post("/stations/{station_code}/local-awards/confirmation", response={200: LocalAwardsOut, **REFUSALS},
+             summary="确认并冻结地方赛奖项 / Confirm and freeze the station's awards")
+def confirm_local(request: HttpRequest, station_code: str):
+    station = _station(request, station_code)
+    special.confirm_local_awards(station=station, actor=request.auth)
+    return _local_out(station)
+
+
+@router.post("/finals/publications", response={200: PublicationOut, **REFUSALS},
+             summary="发布或撤回结果 / Publish or withdraw a kind of result (R-C3)")
+def publish_results(request: HttpRequest, payload: PublicationIn):
+    _require(request.auth, "awards.manage_finals")
+    result = publication.release(contest=get_contest(), kind=payload.kind, actor=request.auth, publish=payload.publish)
+    return {"kind": result.kind, "released_at": result.released_at}

@@ -74,6 +74,15 @@ def test_api_contest_without_a_loaded_contest_is_404(api, empty_database):
 
 
 EXPECTED_ENDPOINTS = {
+    ("get", "/api/v1/certificates"),
+    ("post", "/api/v1/certificates/issue"),
+    ("post", "/api/v1/certificates/{certificate_id}/revocation"),
+    ("get", "/api/v1/certificates/{certificate_id}/pdf"),
+    ("get", "/api/v1/certificates/batches"),
+    ("post", "/api/v1/certificates/batches"),
+    ("get", "/api/v1/certificates/batches/{batch_id}"),
+    ("get", "/api/v1/certificates/batches/{batch_id}/zip"),
+    ("get", "/api/v1/certificates/verify/{token}"),
     ("get", "/api/v1/contest"),
     ("get", "/api/v1/contest/directions"),
     ("get", "/api/v1/contest/stations"),
@@ -103,6 +112,16 @@ EXPECTED_ENDPOINTS = {
     ("post", "/api/v1/finals/awards/confirmation"),
     ("get", "/api/v1/finals/prizes"),
     ("post", "/api/v1/finals/prizes/{prize_id}/transition"),
+    ("get", "/api/v1/finals/special-awards"),
+    ("post", "/api/v1/finals/special-awards/proposal"),
+    ("post", "/api/v1/finals/special-awards/winners"),
+    ("post", "/api/v1/finals/special-awards/tie-decisions"),
+    ("post", "/api/v1/finals/special-awards/confirmation"),
+    ("get", "/api/v1/stations/{station_code}/local-awards"),
+    ("post", "/api/v1/stations/{station_code}/local-awards/categories"),
+    ("post", "/api/v1/stations/{station_code}/local-awards/proposal"),
+    ("post", "/api/v1/stations/{station_code}/local-awards/confirmation"),
+    ("post", "/api/v1/finals/publications"),
     ("post", "/api/v1/identity-disputes/{dispute_id}/resolution"),
     ("get", "/api/v1/organizations"),
     ("get", "/api/v1/organizations/{organization_id}"),
@@ -202,7 +221,8 @@ EXPECTED_ENDPOINTS = {
     ("post", "/api/v1/review/rounds/{round_id}/close"),
 }
 # The form template is a fact of the contest but, as on the web, for logged-in users only.
-PUBLIC = {("post", "/api/v1/accounts/signup"), ("post", "/api/v1/auth/token")} | {
+PUBLIC = {("post", "/api/v1/accounts/signup"), ("post", "/api/v1/auth/token"),
+          ("get", "/api/v1/certificates/verify/{token}")} | {
     e for e in EXPECTED_ENDPOINTS if "/contest" in e[1] and e[1] != "/api/v1/contest/form-template.docx"}
 
 

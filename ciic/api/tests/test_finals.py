@@ -74,3 +74,39 @@ def test_api_runs_a_session_and_the_prizes(finals, contest, secretariat, as_bear
     assert r.status_code == 200 and r.json()["status"] == "payable"
     assert chair.get("/finals/prizes").status_code == 403
     assert Prize.objects.get(pk=pid).status == "payable" and FinalsSession.objects.count() == 1
+
+
+def test_api_special_local_awards_and_publication(finals, contest, secretariat, station_officer, as_bearer):  # noqa: F811
+    from ciic.review.models import RoundResult
+    from ciic.review.rounds.services import create_round
+    from ciic.review.tests.test_rounds import make_project, spec_round
+
+    office = as_bearer(secretariat)
+    officer = as_bearer(station_officer)
+    r = office.post("/finals/special-awards/winners", {"code": "organization", "reason": "组织有力"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "recipient_name"
+    r = office.post("/finals/special-awards/winners", {"code": "organization", "reason": "组织有力",
+                                                       "recipient_name": "宁波市经济和信息化局"})
+    assert r.status_code == 200
+    org = next(a for a in r.json()["awards"] if a["code"] == "organization")
+    assert org["winners"][0]["recipient"] == "宁波市经济和信息化局" and "market_demand" in r.json()["waiting"]
+    assert officer.get("/finals/special-awards").status_code == 403
+    assert office.post("/finals/special-awards/confirmation").status_code == 422
+
+    # A station's own awards, along its local results.
+    beijing = contest.stations.get(code="beijing")
+    projects = [make_project(contest, 40 + i) for i in range(3)]
+    local = create_round(spec_round=spec_round(contest), station=beijing, actor=secretariat)
+    ReviewRound.objects.filter(pk=local.pk).update(status=RoundStatus.CLOSED)
+    for i, project in enumerate(projects):
+        RoundResult.objects.create(review_round=local, project=project, score=90 - i, rank=i + 1)
+    r = officer.post("/stations/beijing/local-awards/categories", {"code": "first", "name": "一等奖", "count": 1,
+                                                                   "amount": "5"})
+    assert r.status_code == 200 and r.json()["categories"][0]["code"] == "first"
+    assert officer.post("/stations/wuxi/local-awards/categories", {"code": "a", "name": "x", "count": 1}).status_code == 403
+    assert officer.post("/stations/beijing/local-awards/proposal").json()["awards"][0]["project_id"] == projects[0].pk
+    assert officer.post("/stations/beijing/local-awards/confirmation").json()["status"] == "confirmed"
+
+    r = office.post("/finals/publications", {"kind": "awards", "publish": True})
+    assert r.status_code == 200 and r.json()["released_at"]
+    assert office.post("/finals/publications", {"kind": "nope", "publish": True}).status_code == 422
