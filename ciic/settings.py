@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "ciic.notifications",
     "ciic.review",
     "ciic.awards",
+    "ciic.certificates",
     "ciic.api",
     "ciic.site",
     "ciic.demo",

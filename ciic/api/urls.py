@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 
 from . import (
     accounts,
+    certificates,
     contests,
     documents,
     entrants,
@@ -61,5 +62,6 @@ api.add_router("", reviews.router)
 api.add_router("", review_results.router)
 api.add_router("", review_rounds.router)
 api.add_router("", finals.router)
+api.add_router("", certificates.router)
 
 urlpatterns = [path("", api.urls)]
