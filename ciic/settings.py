@@ -112,6 +112,8 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    # The CAPTCHA the popularity vote asks for once a rate limit is reached (ciic.votes).
+    "captcha",
     "ciic.core",
     "ciic.audit",
     "ciic.contests",
@@ -121,6 +123,7 @@ INSTALLED_APPS = [
     "ciic.notifications",
     "ciic.review",
     "ciic.awards",
+    "ciic.votes",
     "ciic.certificates",
     "ciic.api",
     "ciic.site",

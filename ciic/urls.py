@@ -11,6 +11,7 @@ urlpatterns = [
     path("notifications/", include("ciic.notifications.urls")),
     path("review/", include("ciic.review.urls")),
     path("finals/", include("ciic.awards.urls")),
+    path("vote/", include("ciic.votes.urls")),
     path("results/", include("ciic.awards.public_urls")),
     path("certificates/", include("ciic.certificates.urls")),
     path("", include("ciic.entrants.urls")),

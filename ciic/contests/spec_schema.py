@@ -369,6 +369,62 @@ PARTICIPATION = _object(["max_representatives"], {
 # R-J2, R-J3: how alike two texts must be for the originality check to report them.
 ORIGINALITY = _object([], {"threshold": {"type": "number", "minimum": 0.05, "maximum": 1}})
 
+# R-A2 最佳人气奖: the public vote (issue 12 §4). Its window is the schedule item `schedule_key`
+# (Beijing time, shifted with the rest of the schedule); quotas per mobile number and Beijing
+# day; whether live counts are shown (rounded down to `round_to`, cached); the text-message code;
+# the rate limits ("N/period", s m h d: past `captcha` a CAPTCHA is asked, past `refuse` the
+# request is refused) per number, address and /24 or /48 prefix; and the detectors' thresholds
+# (ciic/engines/brushing.py says what each means).
+RATE = {"type": "string", "pattern": r"^[1-9][0-9]{0,6}/[smhd]$"}
+RATE_PAIR = _object(["captcha", "refuse"], {"captcha": RATE, "refuse": RATE})
+SHARE = {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
+FACTOR = {"type": "number", "minimum": 1, "maximum": 1000}
+POPULARITY_VOTE = _object(
+    ["schedule_key", "votes_per_day", "votes_per_project_per_day", "verified_minutes", "live_counts", "code",
+     "rate_limits"],
+    {
+        "schedule_key": KEY,
+        "votes_per_day": {"type": "integer", "minimum": 1, "maximum": 100},
+        "votes_per_project_per_day": {"type": "integer", "minimum": 1, "maximum": 100},
+        "verified_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
+        "live_counts": _object(["show", "round_to", "cache_seconds"], {
+            "show": {"type": "boolean"},
+            "round_to": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+            "cache_seconds": {"type": "integer", "minimum": 1, "maximum": 86400},
+        }),
+        "code": _object(["digits", "valid_minutes", "max_attempts", "resend_seconds"], {
+            "digits": {"type": "integer", "minimum": 4, "maximum": 8},
+            "valid_minutes": {"type": "integer", "minimum": 1, "maximum": 60},
+            "max_attempts": {"type": "integer", "minimum": 1, "maximum": 20},
+            "resend_seconds": {"type": "integer", "minimum": 0, "maximum": 3600},
+        }),
+        "rate_limits": _object(["code_number", "code_ip", "code_prefix", "vote_ip", "vote_prefix"], {
+            "code_number": RATE_PAIR,
+            "code_ip": RATE_PAIR,
+            "code_prefix": RATE_PAIR,
+            "vote_ip": RATE_PAIR,
+            "vote_prefix": RATE_PAIR,
+        }),
+        "detection": _object([], {
+            "burst": _object([], {
+                "bin_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
+                "min_votes": COUNT, "ratio": FACTOR, "z": {"type": "number", "minimum": 0, "maximum": 100},
+            }),
+            "prefix": _object([], {
+                "min_numbers": COUNT, "share": SHARE, "ratio": FACTOR,
+                "z": {"type": "number", "minimum": 0, "maximum": 100},
+            }),
+            "blocks": _object([], {"min_per_block": {"type": "integer", "minimum": 2, "maximum": 100},
+                                   "min_numbers": COUNT}),
+            "dense": _object([], {
+                "bucket_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
+                "hot_ratio": FACTOR, "hot_min": COUNT, "min_rows": COUNT, "min_ratio": FACTOR,
+                "max_blocks": {"type": "integer", "minimum": 1, "maximum": 100},
+            }),
+        }),
+    },
+)
+
 PAST_WINNER = _object(
     ["edition", "project_name", "prize"],
     {
@@ -419,6 +475,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             "upload_grace_minutes": NATURAL,
             "participation": PARTICIPATION,
             "originality": ORIGINALITY,
+            "popularity_vote": POPULARITY_VOTE,
             "review_form": REVIEW_FORM,
             "application_sections": _list(SECTION, min_items=1),
             "material_types": _list(MATERIAL_TYPE, min_items=1),
