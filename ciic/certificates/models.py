@@ -59,7 +59,7 @@ class Certificate(models.Model):
     class Meta:
         verbose_name = _("获奖证书")
         verbose_name_plural = _("获奖证书")
-        ordering = ["contest", "series", "sequence"]
+        ordering = ["contest_id", "series", "sequence"]
         constraints = [
             models.UniqueConstraint(fields=["series", "sequence"], name="certificate_sequence_unique"),
             # A revocation always carries its date and reason; a valid certificate has neither.

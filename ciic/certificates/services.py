@@ -154,3 +154,15 @@ def revoke_certificate(*, certificate: Certificate, reason: str, actor,
         record(actor=actor, action="certificates.revoke", target=locked, before={"status": "valid"},
                after={"status": "revoked", "number": locked.number, "category": category, "reason": text})
     return locked
+
+
+def revoke_award_certificate(*, award: Award, reason: str, actor,
+                             category: str = RevokeCategory.AWARD_REVOKED) -> Certificate | None:
+    """Revoke the certificate of an award that was taken back (R-X3), if it has a valid one:
+    for the publicity and complaints process, which revokes the prize itself through
+    `awards.prizes.transition`. Returns the revoked certificate, or None when there was
+    nothing to revoke (never issued, or revoked already)."""
+    certificate = Certificate.objects.filter(award=award, revoked_at__isnull=True).first()
+    if certificate is None:
+        return None
+    return revoke_certificate(certificate=certificate, reason=reason, actor=actor, category=category)

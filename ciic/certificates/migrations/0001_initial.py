@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '获奖证书',
                 'verbose_name_plural': '获奖证书',
-                'ordering': ['contest', 'series', 'sequence'],
+                'ordering': ['contest_id', 'series', 'sequence'],
                 'constraints': [models.UniqueConstraint(fields=('series', 'sequence'), name='certificate_sequence_unique'), models.CheckConstraint(condition=models.Q(models.Q(('revoke_category', ''), ('revoke_reason', ''), ('revoked_at__isnull', True)), models.Q(('revoked_at__isnull', False), models.Q(('revoke_reason', ''), _negated=True), models.Q(('revoke_category', ''), _negated=True)), _connector='OR'), name='certificate_revocation_complete')],
             },
         ),

@@ -148,3 +148,12 @@ def test_a_revocation_without_a_reason_is_refused_by_the_database(issued):
 def test_a_revoked_certificate_is_not_issued_again(issued, contest, secretariat):
     revoke_certificate(certificate=issued[0], reason="奖项撤销", actor=secretariat)
     assert issue_certificates(contest=contest, actor=secretariat) == []
+
+
+def test_the_publicity_process_revokes_an_awards_certificate_once(awarded, issued, secretariat):
+    from ciic.certificates.services import revoke_award_certificate
+
+    revoked = revoke_award_certificate(award=awarded.first, reason="公示期投诉属实，奖项撤销", actor=secretariat)
+    assert revoked is not None and revoked.award == awarded.first and revoked.is_revoked
+    assert revoke_award_certificate(award=awarded.first, reason="again", actor=secretariat) is None
+    assert revoke_award_certificate(award=awarded.proposed.awards.get(), reason="x", actor=secretariat) is None
