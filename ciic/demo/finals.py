@@ -10,7 +10,8 @@ per direction × group is drawn and judged by five experts, the demo expert amon
 ballot is in but the demo expert's on the first session's last team, which is on stage, so
 logging in as the expert shows a team to score and the big screen shows the released scores.
 The tier prizes are proposed (confirming needs the round closed), and one station's local
-awards are confirmed, so there is a confirmed list to look at.
+awards are confirmed, with their certificates issued, so there is a confirmed list to look at
+and a certificate to verify.
 
 Runs once (a contest with finals sessions is left as it is). Scores are synthetic.
 """
@@ -31,6 +32,7 @@ from ciic.awards import finals as sessions
 from ciic.awards import prizes, publication, special
 from ciic.awards.enums import PublicationKind
 from ciic.awards.models import FinalsSession
+from ciic.certificates.services import issue_certificates
 from ciic.contests.models import Contest, Round, StationQuota
 from ciic.notifications import sms
 from ciic.projects.selectors import submission_window
@@ -199,6 +201,8 @@ def _seed_finals(contest: Contest, *, seed: int) -> dict[str, int]:
         special.confirm_local_awards(station=station, actor=officer)
     except ValidationError:  # too few projects, or an exact tie: left for the officer to settle
         pass
+    # The confirmed local awards have their certificates, to verify from their QR codes.
+    issue_certificates(contest=contest, actor=office)
     # The finalists and the running orders are public; the awards wait for confirmation.
     for kind in (PublicationKind.FINALISTS, PublicationKind.RUNNING_ORDER):
         publication.release(contest=contest, kind=kind, actor=office, publish=True)

@@ -36,4 +36,7 @@ def test_the_demo_reaches_the_finals(contest):
     others = Assignment.objects.filter(review_round=on_stage.review_round).exclude(pk=mine.pk)
     assert others.exists() and all(a.review.submitted_at for a in others)
     assert is_released(contest, PublicationKind.FINALISTS) and is_released(contest, PublicationKind.RUNNING_ORDER)
+    from ciic.certificates.models import Certificate
+
+    assert Certificate.objects.filter(award__award_list__scope="local").exists()
     assert seed_finals(contest) == {"sessions": sessions.count()}  # once is enough
