@@ -39,6 +39,7 @@ from ciic.core.validation import Errors
 from ciic.projects.models import Project
 from ciic.review.finalists.services import last_local_round
 from ciic.review.models import Review
+from ciic.votes.services import final_tally
 
 from .enums import AwardKind, AwardListStatus, AwardScope
 from .models import Award, AwardList, AwardTieDecision, LocalAwardCategory
@@ -51,11 +52,7 @@ COMPUTED = ("criterion", "popularity")
 
 def tally_provider(contest: Contest) -> dict[int, int] | None:
     """The popularity vote's published tally (project id -> counted votes), None until the
-    secretariat publishes it after the audit. Read from `ciic.votes` when that app is there."""
-    try:
-        from ciic.votes.services import final_tally
-    except ImportError:  # the vote is not installed: the award waits for a committee
-        return None
+    secretariat publishes it after the audit (`ciic.votes`)."""
     return final_tally(contest)
 
 
