@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from ciic.accounts.enums import Role
+from ciic.certificates.selectors import certificates_for_user
 from ciic.contests.models import Direction, LocalOrganizingUnit
 from ciic.contests.selectors import current_contest, registration_deadline, registration_open
 from ciic.entrants.selectors import organizations_for_user, teams_for_user
@@ -78,6 +79,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if context["is_entrant"]:
             context["organizations"] = list(organizations_for_user(user, contest).order_by("id"))
             context["teams"] = list(teams_for_user(user, contest).order_by("id"))
+            context["has_certificates"] = certificates_for_user(user, contest).filter(
+                award__project__team__lead=user).exists()
         if context["is_contest_staff"]:
             context["overview"] = staff_overview(user, contest)
     return render(request, "site/dashboard.html", context)
