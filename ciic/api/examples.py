@@ -36,6 +36,7 @@ from . import (
     review_results,
     review_rounds,
     reviews,
+    votes,
 )
 from .errors import ErrorsOut
 from .pagination import Pages
@@ -733,9 +734,50 @@ CERTIFICATE_BATCH = {
     "error": "",
 }
 
+# --- the popularity vote -------------------------------------------------------------------
+
+VOTE_FINALIST = {
+    "project_id": 56, "name": PROJECT_NAME, "organization": "北京智造云科技有限公司", "direction": "quality",
+    "group": "leader", "summary": "面向汽车零部件制造企业，基于工业互联网平台实现从原材料到售后的全流程质量数据贯通……",
+    "video_url": "/vote/p/56/video/", "live_count": 12300,
+}
+VOTE_BALLOT = {
+    "opens_at": "2023-12-01T00:00:00+08:00", "closes_at": "2023-12-07T23:59:59+08:00", "is_open": True,
+    "votes_per_day": 5, "votes_per_project_per_day": 1, "live_counts_round_to": 100, "published": False,
+    "finalists": [VOTE_FINALIST],
+}
+VOTE_CAPTCHA = {"key": "8c1f0e6a2d4b7c9e1f3a5b7d9e0c2a4f6b8d0e1f", "image_url": "/vote/captcha/8c1f0e6a2d4b7c9e1f3a5b7d9e0c2a4f6b8d0e1f/"}
+VOTE_CODE = {"expires_at": "2023-12-03T20:41:37+08:00", "resend_after_seconds": 60}
+VOTE_CAST = {"ballot_key": "b-3f9c2a7e51d84b06", "project_id": 56, "cast_at": "2023-12-03T20:33:05+08:00",
+             "created": True, "votes_left_today": 4}
+VOTE_RUN = {"id": 4, "started_at": "2023-12-08T09:00:00+08:00", "finished_at": "2023-12-08T09:00:03+08:00",
+            "votes_examined": 200000, "held": 10148,
+            "summary": {"burst_findings": 1, "burst_votes": 2546, "prefix_findings": 3, "prefix_votes": 4000,
+                        "blocks_findings": 6, "blocks_votes": 3500, "held": 10148, "newly_held": 10148, "released": 0}}
+VOTE_FINDING = {"id": 31, "reason": "prefix", "project_id": 56,
+                "description": "网段 #3fa2c1d09e：895 个号码为该项目投票，占该网段号码的 100%，按号码归属地预期约 241 个",
+                "votes": 1352, "status": "open", "decision_reason": ""}
+VOTE_TALLY = {"published": True, "published_at": "2023-12-09T10:00:00+08:00", "counts": {"56": 20459, "71": 15632},
+              "voided": {"prefix": 4000, "blocks": 3500, "burst": 2546}, "totals": {
+                  "cast": 200000, "counted": 189852, "cleared": 0, "voided": 10148, "held": 0},
+              "sha256": "5d41402abc4b2a76b9719d911017c592ae1f1c2ee9a8c3c4e1b5d6f7a8b9c0d1"}
+VOTE_AUDIT = {"counts": {"counted": 189852, "held": 10148, "cleared": 0, "voided": 0}, "last_run": VOTE_RUN,
+              "findings": [VOTE_FINDING], "blockers": ["尚有 10148 张待审核的投票，须先放行或作废"],
+              "preview": {**VOTE_TALLY, "published": False, "published_at": None, "voided": {}, "sha256": "",
+                          "totals": {"cast": 200000, "counted": 189852, "cleared": 0, "voided": 0, "held": 10148}}}
+VOTE_DECISION = {"findings": [31, 32, 33], "cleared": 0, "voided": 4000, "still_held": 0}
+
 # --- the table -----------------------------------------------------------------------------
 
 EXAMPLES: dict[type, Any] = {
+    votes.VoteBallotOut: VOTE_BALLOT,
+    votes.VoteCaptchaOut: VOTE_CAPTCHA,
+    votes.VoteCodeOut: VOTE_CODE,
+    votes.VoteCastOut: VOTE_CAST,
+    votes.VoteRunOut: VOTE_RUN,
+    votes.VoteTallyOut: VOTE_TALLY,
+    votes.VoteAuditOut: VOTE_AUDIT,
+    votes.VoteDecisionOut: VOTE_DECISION,
     certificates.CertificateOut: CERTIFICATE,
     certificates.VerificationOut: CERTIFICATE_VERIFICATION,
     certificates.BatchOut: CERTIFICATE_BATCH,

@@ -21,6 +21,7 @@ from . import (
     review_results,
     review_rounds,
     reviews,
+    votes,
 )
 from .errors import install_error_handlers
 from .examples import ExampleSchema
@@ -62,6 +63,7 @@ api.add_router("", reviews.router)
 api.add_router("", review_results.router)
 api.add_router("", review_rounds.router)
 api.add_router("", finals.router)
+api.add_router("", votes.router)
 api.add_router("", certificates.router)
 
 urlpatterns = [path("", api.urls)]

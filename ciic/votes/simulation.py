@@ -137,7 +137,8 @@ def simulate(scenario: Scenario = Scenario()) -> Vote:
         favourite = int(rng.choice(s.projects, p=popularity))
         city = int(city_of[favourite]) if rng.random() < 0.6 else int(rng.integers(s.cities))
         number = b.number(int(rng.choice(regions[city])))
-        extra = [int(p) for p in rng.choice(s.projects, size=4, replace=False, p=popularity) if p != favourite]
+        extra = [int(p) for p in rng.choice(s.projects, size=min(4, s.projects), replace=False, p=popularity)
+                 if p != favourite]
         liked = [favourite, *extra[:4]]
         per_day = min(int(rng.choice([1, 2, 3, 4, 5], p=[0.5, 0.2, 0.13, 0.09, 0.08])), s.votes_per_day, len(liked))
         n_days = min(int(rng.choice(np.arange(1, 8), p=[0.5, 0.18, 0.1, 0.07, 0.05, 0.04, 0.06])), s.days)

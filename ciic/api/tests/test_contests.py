@@ -219,10 +219,22 @@ EXPECTED_ENDPOINTS = {
     ("delete", "/api/v1/review/rounds/{round_id}/assignments/{assignment_id}"),
     ("post", "/api/v1/review/rounds/{round_id}/open"),
     ("post", "/api/v1/review/rounds/{round_id}/close"),
+    ("get", "/api/v1/vote"),
+    ("get", "/api/v1/vote/captcha"),
+    ("post", "/api/v1/vote/codes"),
+    ("post", "/api/v1/vote/ballots"),
+    ("get", "/api/v1/vote/tally"),
+    ("get", "/api/v1/vote/audit"),
+    ("post", "/api/v1/vote/audit/runs"),
+    ("post", "/api/v1/vote/audit/decisions"),
+    ("post", "/api/v1/vote/tally"),
 }
 # The form template is a fact of the contest but, as on the web, for logged-in users only.
 PUBLIC = {("post", "/api/v1/accounts/signup"), ("post", "/api/v1/auth/token"),
-          ("get", "/api/v1/certificates/verify/{token}")} | {
+          ("get", "/api/v1/certificates/verify/{token}"),
+          # The popularity vote: anyone with a mobile number (issue 12 §4).
+          ("get", "/api/v1/vote"), ("get", "/api/v1/vote/captcha"), ("post", "/api/v1/vote/codes"),
+          ("post", "/api/v1/vote/ballots"), ("get", "/api/v1/vote/tally")} | {
     e for e in EXPECTED_ENDPOINTS if "/contest" in e[1] and e[1] != "/api/v1/contest/form-template.docx"}
 
 
