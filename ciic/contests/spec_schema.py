@@ -389,7 +389,8 @@ POPULARITY_VOTE = _object(
         "verified_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
         "live_counts": _object(["show", "round_to", "cache_seconds"], {
             "show": {"type": "boolean"},
-            "round_to": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+            # Never exact to the vote.
+            "round_to": {"type": "integer", "minimum": 10, "maximum": 1_000_000},
             "cache_seconds": {"type": "integer", "minimum": 1, "maximum": 86400},
         }),
         "code": _object(["digits", "valid_minutes", "max_attempts", "resend_seconds"], {
@@ -418,7 +419,8 @@ POPULARITY_VOTE = _object(
                                    "min_numbers": COUNT}),
             "dense": _object([], {
                 "bucket_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
-                "hot_ratio": FACTOR, "hot_min": COUNT, "min_rows": COUNT, "min_ratio": FACTOR,
+                "hot_ratio": FACTOR, "hot_min": COUNT, "min_together": {"type": "integer", "minimum": 2, "maximum": 1000},
+                "min_rows": COUNT, "min_ratio": FACTOR,
                 "max_blocks": {"type": "integer", "minimum": 1, "maximum": 100},
             }),
         }),

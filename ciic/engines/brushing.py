@@ -32,17 +32,20 @@ Four detectors, each a published rule whose thresholds are contest data (the spe
    over their regions (about one in a hundred numbers of a block votes at all); a purchased
    pool comes in runs. Held: every ballot of the run's numbers.
 4. **dense** — dense voter × (project, time bucket) blocks by FRAUDAR (Hooi et al., "FRAUDAR:
-   Bounding Graph Fraud in the Face of Camouflage", KDD 2016): the bipartite graph of voters
-   and (project, bucket of ``bucket_seconds``) columns, each edge weighted by its column's
-   ``1 / log(degree + 5)`` (so edges to popular columns, camouflage, weigh less), peeled
-   greedily: remove the node of least weighted degree, again and again, and keep the set whose
-   total weight per node was highest. A block is flagged when its density is at least
-   ``min_ratio`` times the whole graph's and it has at least ``min_rows`` voters; its voters
-   are removed and the next block sought, up to ``max_blocks``. Before peeling, nodes whose
-   weighted degree is below the acceptance density are pruned repeatedly: the densest subgraph
-   has no node below its own density, so nothing acceptable is lost. Scripted accounts voting
-   for the same projects in the same hours day after day form such blocks; genuine voters, even
-   loyal ones voting daily, vote at their own times. Held: every ballot of the block's voters.
+   Bounding Graph Fraud in the Face of Camouflage", KDD 2016), among the *hot* columns: the
+   (project, bucket of ``bucket_seconds``) cells with at least ``hot_min`` votes and
+   ``hot_ratio`` times their expected count (as for bursts, with a z-score of 3). On the
+   bipartite graph of voters and hot columns, each edge weighted by its column's
+   ``1 / log(degree + 5)`` (edges to popular columns, camouflage, weigh less), the greedy
+   peeling removes the node of least weighted degree again and again and keeps the set whose
+   total weight per node was highest. Of the block, the voters in at least ``min_together`` of
+   its columns count (together again and again: lockstep). It is flagged when it has at least
+   ``min_rows`` of them and ``min_ratio`` times the edges that chance would put there given the
+   voters' and the columns' degrees in the whole graph, ``sum(d_voter) * sum(d_column) / edges`` (the
+   configuration model); its voters leave the graph and the next block is sought, up to
+   ``max_blocks`` times. Scripted accounts voting for the same projects in the same hours day
+   after day form such blocks; genuine voters, even loyal ones voting daily, vote at their own
+   times and are spread over columns that are not hot. Held: every ballot of the block's voters.
 
 A ballot may be in several findings. The engine flags; people decide (the secretariat clears or
 voids the ballots held, and only then is the tally published).
@@ -102,8 +105,9 @@ class DenseRule:
     bucket_seconds: int = 3600
     hot_ratio: float = 2.0
     hot_min: int = 10
+    min_together: int = 4
     min_rows: int = 20
-    min_ratio: float = 3.0
+    min_ratio: float = 10.0
     max_blocks: int = 10
 
 
@@ -445,35 +449,51 @@ def _dense(ballots: Ballots, rule: DenseRule) -> list[Finding]:
     projects, pcode = _codes(ballots.project)
     _counts, _expected_counts, hot = _surges(pcode, bucket, len(projects), min_votes=rule.hot_min,
                                              ratio=rule.hot_ratio, z=HOT_Z)
+    # Every voter's and every column's degree in the whole voter x (project, bucket) graph.
+    all_columns, all_column_of = _codes(_pairs(ballots.project, bucket))
+    everything = np.unique(_pairs(ballots.voter, all_column_of))
+    voter_degree = np.bincount(everything >> 31)
+    column_degree = np.bincount(everything & ((1 << 31) - 1))
+    total = len(everything)
     inside = hot[pcode, bucket]
     if not inside.any():
         return []
     column_values, column_of = _codes(_pairs(ballots.project[inside], bucket[inside]))
     edges = np.unique(_pairs(ballots.voter[inside], column_of))
     rows, cols = edges >> 31, edges & ((1 << 31) - 1)
-    col_weight = 1.0 / np.log(np.bincount(cols) + 5.0)
-    weights = col_weight[cols]
-    n_nodes = len(np.unique(rows)) + len(np.unique(cols))
-    background = float(weights.sum()) / n_nodes
-    floor = rule.min_ratio * background
+    weights = (1.0 / np.log(np.bincount(cols) + 5.0))[cols]
+    hot_degree = column_degree[np.searchsorted(all_columns, column_values)]
     findings = []
     active = np.ones(len(rows), dtype=bool)
     for number in range(1, rule.max_blocks + 1):
         if not active.any():
             break
-        block_rows, block_cols, density = densest_block(rows[active], cols[active], weights[active], floor=floor)
-        if len(block_rows) < rule.min_rows or density < floor:
+        block_rows, block_cols, density = densest_block(rows[active], cols[active], weights[active])
+        if not len(block_rows):
             break
-        held = np.flatnonzero(np.isin(ballots.voter, block_rows))
-        projects = np.unique(column_values[block_cols] >> 31)
-        main = np.bincount(ballots.project[held]).argmax() if len(held) else None
-        findings.append(Finding(
-            reason="dense", key=f"dense:{int(main)}:{number}", project=int(main),
-            ballots=held,
-            detail={"voters": len(block_rows), "columns": len(block_cols), "projects": [int(p) for p in projects],
-                    "density": round(density, 3), "background": round(background, 3),
-                    "ratio": round(density / background, 1)}))
         active &= ~np.isin(rows, block_rows)
+        # Lockstep is being together again and again: the voters in at least `min_together` of
+        # the block's columns.
+        in_block = np.isin(rows, block_rows) & np.isin(cols, block_cols)
+        together = np.bincount(rows[in_block], minlength=int(rows.max()) + 1)
+        block_rows = block_rows[together[block_rows] >= rule.min_together]
+        if not len(block_rows):
+            continue
+        # The block against chance: its edges over what its voters' and columns' degrees in the
+        # whole graph would put there (the configuration model).
+        observed = int((np.isin(rows, block_rows) & np.isin(cols, block_cols)).sum())
+        expected = float(voter_degree[block_rows].sum()) * float(hot_degree[block_cols].sum()) / total
+        lift = observed / max(expected, 1e-9)
+        if len(block_rows) < rule.min_rows or lift < rule.min_ratio:
+            continue
+        held_ballots = np.flatnonzero(np.isin(ballots.voter, block_rows))
+        voted = np.unique(column_values[block_cols] >> 31)
+        main = int(np.bincount(ballots.project[held_ballots]).argmax())
+        findings.append(Finding(
+            reason="dense", key=f"dense:{main}:{number}", project=main, ballots=held_ballots,
+            detail={"voters": len(block_rows), "columns": len(block_cols), "projects": [int(p) for p in voted],
+                    "density": round(density, 3), "votes": observed, "expected": round(expected, 1),
+                    "ratio": round(lift, 1)}))
     return findings
 
 

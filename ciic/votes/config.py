@@ -60,7 +60,8 @@ def vote_config(contest: Contest) -> VoteConfig | None:
         blocks=None if blocks is None else BlockRule(**blocks),
         dense=None if dense is None else DenseRule(
             bucket_seconds=60 * dense.get("bucket_minutes", DenseRule.bucket_seconds // 60),
-            **{k: dense[k] for k in ("hot_ratio", "hot_min", "min_rows", "min_ratio", "max_blocks") if k in dense}),
+            **{k: dense[k] for k in ("hot_ratio", "hot_min", "min_together", "min_rows", "min_ratio", "max_blocks")
+               if k in dense}),
     )
     return VoteConfig(
         schedule_key=block["schedule_key"],
