@@ -43,8 +43,12 @@ class VoteConfig:
 
 
 def vote_config(contest: Contest) -> VoteConfig | None:
-    """The contest's vote, or None when its spec has none (no vote at all)."""
-    block = (contest.spec or {}).get("popularity_vote")
+    """The contest's vote, or None when its spec has none (no vote at all). Reads the block
+    `services.served_contest` annotates when there is one (the rest of the spec not loaded)."""
+    if "vote_block" in contest.__dict__:
+        block = contest.__dict__["vote_block"]
+    else:
+        block = (contest.spec or {}).get("popularity_vote")
     if not block:
         return None
     live = block["live_counts"]
@@ -94,6 +98,8 @@ def window(contest: Contest, config: VoteConfig | None) -> Window:
     """The voting window: the spec's schedule item (Beijing time), or never open without one."""
     if config is None:
         return Window(None, None)
+    if "vote_closes" in contest.__dict__:  # read with the contest (services.served_contest)
+        return Window(contest.vote_opens, contest.vote_closes)
     item = ScheduleItem.objects.filter(contest=contest, key=config.schedule_key).first()
     if item is None:
         return Window(None, None)

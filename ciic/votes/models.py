@@ -75,16 +75,22 @@ class Vote(models.Model):
     # The client's one-time key for this ballot: a retried or double-submitted vote has the same
     # key, and is recorded once.
     ballot_key = models.CharField(max_length=64)
+    # The quotas held by the database: the n-th vote of the number that day, and the n-th for
+    # this project that day, each taken once. Two votes of one number racing for the last slot:
+    # the second is refused by the unique constraint and counts again (services.cast_vote).
+    daily_slot = models.PositiveSmallIntegerField()
+    project_slot = models.PositiveSmallIntegerField()
     status = models.CharField(_("状态"), max_length=10, choices=VoteStatus.choices, default=VoteStatus.COUNTED)
 
     class Meta:
         verbose_name = _("投票")
         verbose_name_plural = _("投票")
-        constraints = [models.UniqueConstraint(fields=["contest", "ballot_key"], name="vote_ballot_once")]
-        indexes = [
-            models.Index(fields=["voter", "day"], name="vote_voter_day"),
-            models.Index(fields=["contest", "status", "project"], name="vote_contest_status"),
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "ballot_key"], name="vote_ballot_once"),
+            models.UniqueConstraint(fields=["voter", "day", "daily_slot"], name="vote_daily_slot_once"),
+            models.UniqueConstraint(fields=["voter", "day", "project", "project_slot"], name="vote_project_slot_once"),
         ]
+        indexes = [models.Index(fields=["contest", "status", "project"], name="vote_contest_status")]
 
     def __str__(self) -> str:
         return f"{self.project_id} · {self.voter_id} · {self.cast_at:%Y-%m-%d %H:%M}"

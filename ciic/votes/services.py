@@ -31,19 +31,22 @@ import json
 import re
 import secrets
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from captcha.models import CaptchaStore
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models.fields.json import KT, KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ciic.accounts.validators import normalize_mobile
 from ciic.audit.services import record
-from ciic.contests.models import Contest
+from ciic.contests.models import Contest, ScheduleItem
 from ciic.core.crypto import blind_index
 from ciic.core.ratelimit import parse_rate
 from ciic.notifications.sms import send_sms
@@ -54,6 +57,8 @@ from .models import DetectionRun, FindingVote, Tally, Vote, VoteCode, Voter
 from .selectors import candidate_ids
 
 RULE = "R-A2"
+# A vote that lost the race for a quota slot counts again this many times at most.
+RACE_ATTEMPTS = 3
 BALLOT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
@@ -310,64 +315,116 @@ class Cast:
     left_today: int
 
 
-def cast_vote(*, contest: Contest, voter: Voter, project_id: int | None, ballot_key: str, client: Client,
+def cast_vote(*, contest: Contest, voter: Voter | int, project_id: int | None, ballot_key: str, client: Client,
               captcha: Captcha | None = None) -> Cast:
-    """Record `voter`'s vote for the project (R-A2). A ballot key seen before for the same voter
-    and project returns that vote (`created` False) without counting again. Refused, naming the
-    field: a malformed `ballot_key` or one used for another vote, the verification expired
-    (`mobile`), the window closed (R-A2), a project not on the ballot (`project`, R-A2), the
-    day's quota used (R-A2), the project's quota for the day used (`project`, R-A2), a CAPTCHA
-    needed (`captcha`); past a rate limit, `Throttled`."""
+    """Record the vote of `voter` (a Voter with its `verified_at`, or its id) for the project
+    (R-A2). A ballot key seen
+    before for the same voter and project returns that vote (`created` False) without counting
+    again. Refused, naming the field: a malformed `ballot_key` or one used for another vote, the
+    window closed (R-A2), a project not on the ballot (`project`, R-A2), a CAPTCHA needed
+    (`captcha`), no verified voter or its verification expired (`mobile`), the day's quota
+    used (R-A2), the project's quota for the day used (`project`, R-A2); past a rate limit,
+    `Throttled`. Three queries: the voter's proof, its votes of the day, the insert; the quotas
+    are slots the database gives once (models.Vote), so two votes racing cannot both take the
+    last one."""
     config = config_of(contest)
     ballot_key = (ballot_key or "").strip()
     if not BALLOT_KEY.match(ballot_key):
         raise ValidationError({"ballot_key": ValidationError(
             _("投票编号应为 8–64 位字母、数字、下划线或连字符"), code="invalid")})
+    voter_id = voter.pk if isinstance(voter, Voter) else voter
     at = now()
-    existing = _replayed(contest, voter, project_id, ballot_key)
-    if existing is not None:
-        return existing
-    if voter.contest_id != contest.pk or voter.verified_at < at - dt.timedelta(minutes=config.verified_minutes):
-        raise ValidationError({"mobile": ValidationError(_("手机号验证已过期，请重新获取验证码"), code="expired")})
     _window_open(contest, config, at)
     if project_id not in candidate_ids(contest):
         raise ValidationError({"project": ValidationError(_("该项目不在投票名单中"), code=RULE)})
     _gate(config, _scopes(config, "vote", client), captcha, at)
     day = timezone.localtime(at, config.time_zone).date()
-    try:
-        with transaction.atomic():
-            Voter.objects.select_for_update().filter(pk=voter.pk).values_list("pk", flat=True).first()
-            used = Vote.objects.filter(voter=voter, day=day).aggregate(
-                total=Count("id"), here=Count("id", filter=Q(project_id=project_id)))
-            if used["total"] >= config.votes_per_day:
-                raise ValidationError({"__all__": ValidationError(
-                    _("今天的票已投完：每个手机号每天可投 %(n)s 票") % {"n": config.votes_per_day}, code=RULE)})
-            if used["here"] >= config.votes_per_project_per_day:
-                raise ValidationError({"project": ValidationError(
-                    _("今天已为该项目投过票：每个手机号每天可为同一项目投 %(n)s 票")
-                    % {"n": config.votes_per_project_per_day}, code=RULE)})
-            vote = Vote.objects.create(
-                contest=contest, project_id=project_id, voter=voter, day=day, cast_at=at,
-                ip_hash=_hash(client.ip or "unknown", "ip"), prefix_hash=_hash(client.prefix, "prefix"),
-                ua_hash=_hash((client.user_agent or "")[:1000], "ua"), ballot_key=ballot_key)
-    except IntegrityError:
-        # The same ballot, submitted twice at once: the other request recorded it.
-        existing = _replayed(contest, voter, project_id, ballot_key)
-        if existing is None:
-            raise
-        return existing
-    return Cast(vote=vote, created=True, left_today=config.votes_per_day - used["total"] - 1)
+    if isinstance(voter, Voter):  # as verify_code returned it (the API), or the page's session kept it
+        verified_at = voter.verified_at if voter.contest_id == contest.pk else None
+    else:
+        verified_at = next(iter(Voter.objects.filter(pk=voter_id, contest_id=contest.pk).order_by()
+                                .values_list("verified_at", flat=True)[:1]), None)
+    if verified_at is None or verified_at < at - dt.timedelta(minutes=config.verified_minutes):
+        raise ValidationError({"mobile": ValidationError(_("手机号验证已过期，请重新获取验证码"), code="expired")})
+    for _attempt in range(RACE_ATTEMPTS):
+        # The day's votes of the number: a handful at most (the quota).
+        today = list(Vote.objects.values_list("project_id", "ballot_key").filter(voter_id=voter_id, day=day))
+        if any(key == ballot_key for _project, key in today):
+            return _replayed(contest, voter_id, project_id, ballot_key)
+        here = sum(1 for project, _key in today if project == project_id)
+        if len(today) >= config.votes_per_day:
+            raise ValidationError({"__all__": ValidationError(
+                _("今天的票已投完：每个手机号每天可投 %(n)s 票") % {"n": config.votes_per_day}, code=RULE)})
+        if here >= config.votes_per_project_per_day:
+            raise ValidationError({"project": ValidationError(
+                _("今天已为该项目投过票：每个手机号每天可为同一项目投 %(n)s 票")
+                % {"n": config.votes_per_project_per_day}, code=RULE)})
+        # A refused insert must not spoil a caller's transaction (a savepoint then); on its own,
+        # in autocommit, it needs none.
+        guard = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
+        try:
+            with guard:
+                vote = Vote.objects.create(
+                    contest=contest, project_id=project_id, voter_id=voter_id, day=day, cast_at=at,
+                    ip_hash=_hash(client.ip or "unknown", "ip"), prefix_hash=_hash(client.prefix, "prefix"),
+                    ua_hash=_hash((client.user_agent or "")[:1000], "ua"), ballot_key=ballot_key,
+                    daily_slot=len(today) + 1, project_slot=here + 1)
+        except IntegrityError:
+            # The ballot recorded before (another day, or a request at the same moment), or
+            # another vote of the number took the slot meanwhile: count again.
+            existing = _replayed(contest, voter_id, project_id, ballot_key)
+            if existing is not None:
+                return existing
+            continue
+        return Cast(vote=vote, created=True, left_today=config.votes_per_day - len(today) - 1)
+    raise ValidationError({"__all__": ValidationError(_("该手机号同时提交的投票过多，请稍后重试"), code="throttled")})
 
 
-def _replayed(contest: Contest, voter: Voter, project_id: int | None, ballot_key: str) -> Cast | None:
+def _replayed(contest: Contest, voter_id: int, project_id: int | None, ballot_key: str) -> Cast | None:
     vote = Vote.objects.filter(contest=contest, ballot_key=ballot_key).first()
     if vote is None:
         return None
-    if vote.voter_id != voter.pk or vote.project_id != project_id:
+    if vote.voter_id != voter_id or vote.project_id != project_id:
         raise ValidationError({"ballot_key": ValidationError(_("该投票编号已用于另一张选票"), code="invalid")})
     config = config_of(contest)
-    used = Vote.objects.filter(voter=voter, day=vote.day).count()
+    used = Vote.objects.filter(voter_id=voter_id, day=vote.day).count()
     return Cast(vote=vote, created=False, left_today=max(config.votes_per_day - used, 0))
+
+
+# How long a process keeps the served contest's vote rules and window (voting_contest).
+CONTEST_SECONDS = 5
+
+
+def voting_contest() -> Contest | None:
+    """`served_contest` as voting needs it, kept CONTEST_SECONDS in the cache: its id, slug,
+    time zone, the vote's block of the spec and its window, the other fields deferred (read
+    from the database if touched). Voting reads no contest row: a changed rule or window takes
+    effect within CONTEST_SECONDS."""
+    key = f"votes:contest:{settings.CIIC_DEFAULT_CONTEST}"
+    row = cache.get(key)
+    if row is None:
+        contest = served_contest()
+        row = (contest.pk, contest.slug, contest.time_zone, contest.vote_block, contest.vote_opens,
+               contest.vote_closes) if contest is not None else ()
+        cache.set(key, row, CONTEST_SECONDS)
+    if not row:
+        return None
+    pk, slug, time_zone, block, opens, closes = row
+    contest = Contest.from_db("default", ["id", "slug", "time_zone"], [pk, slug, time_zone])
+    contest.__dict__.update(vote_block=block, vote_opens=opens, vote_closes=closes)
+    return contest
+
+
+def served_contest() -> Contest | None:
+    """The contest the platform serves, as `ciic.contests.selectors.current_contest` picks it,
+    with only the vote's block of its spec and its window (annotated as `vote_block`,
+    `vote_opens`, `vote_closes`, read by `vote_config` and `window`), in one query: the vote's
+    pages, voting above all, never load the whole spec."""
+    item = ScheduleItem.objects.filter(contest=OuterRef("pk"), key=OuterRef("vote_key")).order_by()
+    lean = (Contest.objects.defer("spec")
+            .annotate(vote_block=KeyTransform("popularity_vote", "spec"), vote_key=KT("spec__popularity_vote__schedule_key"))
+            .annotate(vote_opens=Subquery(item.values("starts_at")[:1]), vote_closes=Subquery(item.values("ends_at")[:1])))
+    return lean.filter(slug=settings.CIIC_DEFAULT_CONTEST).first() or lean.order_by("-year", "-id").first()
 
 
 def local_day(contest: Contest) -> dt.date:

@@ -4,6 +4,7 @@ secretariat the vote audit (held votes by reason, bulk clear or void, publishing
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from urllib.parse import quote
 
@@ -20,7 +21,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ranged_response import RangedFileResponse
 
 from ciic.contests.models import Contest
-from ciic.contests.selectors import current_contest
 from ciic.core.ratelimit import client_address
 from ciic.entrants.forms import field_errors
 from ciic.projects.models import StoredFile
@@ -32,10 +32,11 @@ from .models import Vote, Voter
 
 SEED = "vote_seed"
 VOTER = "vote_voter"
+VERIFIED_AT = "vote_verified_at"
 
 
 def _contest() -> Contest:
-    contest = current_contest()
+    contest = services.served_contest()
     if contest is None or vote_config(contest) is None:
         raise Http404(_("本届大赛不设网络投票"))
     return contest
@@ -56,6 +57,19 @@ def _voter(request: HttpRequest, contest: Contest) -> Voter | None:
         return None
     voter = Voter.objects.filter(pk=voter_id, contest=contest).first()
     return voter if services.is_verified(contest, voter) else None
+
+
+def _session_voter(request: HttpRequest, contest: Contest) -> Voter | None:
+    """The voter as this browser's session keeps it (id and when it was verified), unread from
+    the database: `services.cast_vote` checks the proof is fresh."""
+    voter_id, verified_at = request.session.get(VOTER), request.session.get(VERIFIED_AT)
+    if not isinstance(voter_id, int) or not isinstance(verified_at, str):
+        return None
+    try:
+        when = dt.datetime.fromisoformat(verified_at)
+    except ValueError:
+        return None
+    return Voter(pk=voter_id, contest_id=contest.pk, verified_at=when)
 
 
 def _next(request: HttpRequest, default: str) -> str:
@@ -146,12 +160,15 @@ def video(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_POST
 def vote(request: HttpRequest, project_id: int) -> HttpResponse:
     """Cast the vote; back to where it was cast from. Not verified: prove the number first."""
-    contest = _contest()
+    contest = services.voting_contest()
+    if contest is None or vote_config(contest) is None:
+        raise Http404
     back = _next(request, reverse("votes:ballot"))
-    voter = _voter(request, contest)
+    verify = f"{reverse('votes:verify')}?next={quote(back)}"
+    voter = _session_voter(request, contest)
     if voter is None:
         messages.info(request, _("请先验证手机号，再投票。"))
-        return redirect(f"{reverse('votes:verify')}?next={quote(back)}")
+        return redirect(verify)
     try:
         cast = services.cast_vote(contest=contest, voter=voter, project_id=project_id,
                                   ballot_key=request.POST.get("ballot_key", ""), client=_client(request),
@@ -160,6 +177,11 @@ def vote(request: HttpRequest, project_id: int) -> HttpResponse:
         return _throttled(request, exc)
     except ValidationError as exc:
         errors = field_errors(exc)
+        if "mobile" in errors:  # the proof expired: prove the number again
+            request.session.pop(VOTER, None)
+            request.session.pop(VERIFIED_AT, None)
+            messages.info(request, errors["mobile"][0].message)
+            return redirect(verify)
         if "captcha" in errors:
             messages.warning(request, errors["captcha"][0].message)
             return redirect(f"{reverse('votes:finalist', args=[project_id])}?captcha=1&next={quote(back)}")
@@ -193,6 +215,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 voter = services.verify_code(contest=contest, mobile=mobile, code=request.POST.get("code", ""))
                 request.session.cycle_key()
                 request.session[VOTER] = voter.pk
+                request.session[VERIFIED_AT] = voter.verified_at.isoformat()
                 messages.success(request, _("手机号已验证，现在可以投票了。"))
                 return redirect(back)
             sent = services.request_code(contest=contest, mobile=mobile, client=client, captcha=_captcha(request))
@@ -212,6 +235,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 def leave(request: HttpRequest) -> HttpResponse:
     """Forget this browser's proof of a number."""
     request.session.pop(VOTER, None)
+    request.session.pop(VERIFIED_AT, None)
     return redirect("votes:ballot")
 
 

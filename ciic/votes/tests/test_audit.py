@@ -48,14 +48,18 @@ def planted(ballot, secretariat):
                                     block=block, verified_at=start)
     Voter.objects.bulk_create(voters.values())
     voters = {n: v for n, v in zip(voters, Voter.objects.filter(contest=ballot.contest).order_by("pk"), strict=True)}
-    rows = []
+    rows, daily, per_project = [], {}, {}
     for i in range(len(vote)):
         client = services.Client(ip_text(vote.ip[i]), f"UA-{vote.ua[i]}")
         at = start + dt.timedelta(seconds=float(vote.time[i]))
-        rows.append(Vote(contest=ballot.contest, project_id=projects[vote.project[i]], voter=voters[int(vote.number[i])],
-                         day=timezone.localtime(at).date(), cast_at=at, ip_hash=services._hash(client.ip, "ip"),
+        day, project = timezone.localtime(at).date(), projects[vote.project[i]]
+        daily[(vote.number[i], day)] = daily.get((vote.number[i], day), 0) + 1
+        per_project[(vote.number[i], day, project)] = per_project.get((vote.number[i], day, project), 0) + 1
+        rows.append(Vote(contest=ballot.contest, project_id=project, voter=voters[int(vote.number[i])],
+                         day=day, cast_at=at, ip_hash=services._hash(client.ip, "ip"),
                          prefix_hash=services._hash(client.prefix, "prefix"), ua_hash=services._hash(client.user_agent, "ua"),
-                         ballot_key=f"sim-{i:08d}"))
+                         ballot_key=f"sim-{i:08d}", daily_slot=daily[(vote.number[i], day)],
+                         project_slot=per_project[(vote.number[i], day, project)]))
     Vote.objects.bulk_create(rows, batch_size=2000)
     keys = {f"sim-{i:08d}": bool(vote.planted[i]) for i in range(len(vote))}
     return {"vote": vote, "planted": keys, "projects": projects, "brushed": projects[vote.brushed_project]}

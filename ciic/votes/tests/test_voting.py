@@ -200,6 +200,43 @@ def test_a_project_off_the_ballot_is_refused(ballot, voter):
     assert not Vote.objects.exists()
 
 
+def test_the_database_gives_each_quota_slot_once(ballot, voter):
+    """Two votes of one number racing past the count cannot both take a slot (R-A2)."""
+    from django.db import IntegrityError, transaction
+
+    found = voter()
+    first = cast(ballot, found, ballot.finalists[0], "ballot-0001").vote
+    assert (first.daily_slot, first.project_slot) == (1, 1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Vote.objects.create(contest=ballot.contest, project=ballot.finalists[1], voter=found, day=first.day,
+                            cast_at=first.cast_at, ip_hash="", prefix_hash="", ua_hash="", ballot_key="racing-0002",
+                            daily_slot=1, project_slot=1)
+    second = cast(ballot, found, ballot.finalists[1], "ballot-0002").vote
+    assert (second.daily_slot, second.project_slot) == (2, 1)
+
+
+def test_a_vote_that_loses_the_race_for_a_slot_counts_again(ballot, voter, monkeypatch):
+    """Another vote of the number lands between this one's count and its insert (the count
+    read before it): the insert is refused by the slot, the votes are counted again and this
+    one takes the next slot."""
+    found = voter()
+    first = cast(ballot, found, ballot.finalists[2], "other-ballot").vote
+    real_values_list = Vote.objects.values_list
+    stale = []
+
+    def read_before_the_other_vote(*args, **kwargs):
+        found_votes = real_values_list(*args, **kwargs)
+        if not stale:
+            stale.append(True)
+            return found_votes.exclude(pk=first.pk)
+        return found_votes
+
+    monkeypatch.setattr(Vote.objects, "values_list", read_before_the_other_vote)
+    result = cast(ballot, found, ballot.finalists[0], "ballot-0001")
+    assert stale and result.created and result.vote.daily_slot == 2 and result.left_today == 3
+    assert Vote.objects.count() == 2
+
+
 def test_a_retried_ballot_counts_once(ballot, voter):
     found = voter()
     first = cast(ballot, found, ballot.finalists[0], "same-key-123")
@@ -220,6 +257,7 @@ def test_a_double_submitted_form_counts_once(ballot, client, voter):
     found = voter()
     session = client.session
     session["vote_voter"] = found.pk
+    session["vote_verified_at"] = found.verified_at.isoformat()
     session.save()
     data = {"ballot_key": "form-key-0001", "next": "/vote/"}
     first = client.post(f"/vote/p/{ballot.finalists[0].pk}/vote/", data, follow=True)
