@@ -27,15 +27,14 @@ from ciic.votes import detection, selectors, services
 from ciic.votes.config import vote_config, window
 
 from .auth import ANY_AUTH
-from .contests import get_contest
 from .errors import DetailOut, ErrorsOut, request_fields
 
 router = Router(tags=["vote"])
 
 
 def _contest():
-    contest = get_contest()
-    if vote_config(contest) is None:
+    contest = services.served_contest()
+    if contest is None or vote_config(contest) is None:
         raise Http404(_("本届大赛不设网络投票"))
     return contest
 
