@@ -169,7 +169,8 @@ def _prepare(args, vote):
         key = secrets.token_hex(16)
         keys[number] = key
         sessions.append(Session(session_key=key, expire_date=expires, session_data=store.encode(
-            {"vote_voter": ids[number], "vote_verified_at": end.isoformat(), "vote_seed": key[:16],
+            {"vote_voter": ids[number], "vote_verified_at": end.isoformat(), "vote_contest": contest.pk,
+             "vote_seed": key[:16],
              "_refreshed_at": stamp})))
     Session.objects.bulk_create(sessions, batch_size=5000)
     return contest, secretariat, projects, keys, start, settings.SESSION_COOKIE_NAME
@@ -196,7 +197,7 @@ def _ingest(worker: int, workers: int, rows, start, cookie: str, out) -> None:
     statuses = []
 
     def start_response(status, headers, exc_info=None):
-        statuses.append(status)
+        statuses.append((status, dict(headers).get("Location", "")))
 
     done = 0
     began = time.perf_counter()
@@ -216,8 +217,9 @@ def _ingest(worker: int, workers: int, rows, start, cookie: str, out) -> None:
         }
         response = handler(environ, start_response)
         response.close()  # request_finished, as a server closes it
-        if not statuses[-1].startswith("302"):
-            raise RuntimeError(f"ballot {index}: HTTP {statuses[-1]}")
+        status, location = statuses[-1]
+        if not status.startswith("302") or location != "/vote/":  # not back to the ballot: refused
+            raise RuntimeError(f"ballot {index}: HTTP {status} to {location}")
         done += 1
     out.put((worker, done, time.perf_counter() - began))
     connections.close_all()
@@ -313,6 +315,8 @@ def _run(args, bench_url: str) -> None:
     seconds = time.perf_counter() - began
     done = sum(r[1] for r in results)
     recorded = Vote.objects.filter(contest=contest).count()
+    if recorded != len(vote):
+        sys.exit(f"{len(vote) - recorded} ballots were refused: the simulation broke a rule of the vote")
     print(f"ballots={len(vote)} projects={args.projects} planted={int(vote.planted.sum())} workers={args.workers} "
           f"votes_per_s={done / seconds:.0f} ingest_seconds={seconds:.1f} recorded={recorded}", flush=True)
 

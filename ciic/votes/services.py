@@ -108,13 +108,14 @@ def network_prefix(ip: str) -> str:
     return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
 
 
-def _hash(value: str, purpose: str) -> str:
+def signal_hash(value: str, purpose: str) -> str:
+    """The keyed hash a vote keeps of a signal (number, address, prefix, user agent)."""
     return blind_index(value, purpose=f"vote-{purpose}")
 
 
 def number_hashes(number: str) -> tuple[str, str, int]:
     """(the number's keyed hash, its region's keyed hash, its block): see models.Voter."""
-    return _hash(number, "number"), _hash(number[:7], "region"), int(number[7:9])
+    return signal_hash(number, "number"), signal_hash(number[:7], "region"), int(number[7:9])
 
 
 def config_of(contest: Contest) -> VoteConfig:
@@ -366,8 +367,8 @@ def cast_vote(*, contest: Contest, voter: Voter | int, project_id: int | None, b
             with guard:
                 vote = Vote.objects.create(
                     contest=contest, project_id=project_id, voter_id=voter_id, day=day, cast_at=at,
-                    ip_hash=_hash(client.ip or "unknown", "ip"), prefix_hash=_hash(client.prefix, "prefix"),
-                    ua_hash=_hash((client.user_agent or "")[:1000], "ua"), ballot_key=ballot_key,
+                    ip_hash=signal_hash(client.ip or "unknown", "ip"), prefix_hash=signal_hash(client.prefix, "prefix"),
+                    ua_hash=signal_hash((client.user_agent or "")[:1000], "ua"), ballot_key=ballot_key,
                     daily_slot=len(today) + 1, project_slot=here + 1)
         except IntegrityError:
             # The ballot recorded before (another day, or a request at the same moment), or

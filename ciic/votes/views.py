@@ -33,6 +33,7 @@ from .models import Vote, Voter
 SEED = "vote_seed"
 VOTER = "vote_voter"
 VERIFIED_AT = "vote_verified_at"
+CONTEST = "vote_contest"
 
 
 def _contest() -> Contest:
@@ -63,7 +64,7 @@ def _session_voter(request: HttpRequest, contest: Contest) -> Voter | None:
     """The voter as this browser's session keeps it (id and when it was verified), unread from
     the database: `services.cast_vote` checks the proof is fresh."""
     voter_id, verified_at = request.session.get(VOTER), request.session.get(VERIFIED_AT)
-    if not isinstance(voter_id, int) or not isinstance(verified_at, str):
+    if not isinstance(voter_id, int) or not isinstance(verified_at, str) or request.session.get(CONTEST) != contest.pk:
         return None
     try:
         when = dt.datetime.fromisoformat(verified_at)
@@ -180,6 +181,7 @@ def vote(request: HttpRequest, project_id: int) -> HttpResponse:
         if "mobile" in errors:  # the proof expired: prove the number again
             request.session.pop(VOTER, None)
             request.session.pop(VERIFIED_AT, None)
+            request.session.pop(CONTEST, None)
             messages.info(request, errors["mobile"][0].message)
             return redirect(verify)
         if "captcha" in errors:
@@ -216,6 +218,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 request.session.cycle_key()
                 request.session[VOTER] = voter.pk
                 request.session[VERIFIED_AT] = voter.verified_at.isoformat()
+                request.session[CONTEST] = contest.pk
                 messages.success(request, _("手机号已验证，现在可以投票了。"))
                 return redirect(back)
             sent = services.request_code(contest=contest, mobile=mobile, client=client, captcha=_captcha(request))
@@ -236,6 +239,7 @@ def leave(request: HttpRequest) -> HttpResponse:
     """Forget this browser's proof of a number."""
     request.session.pop(VOTER, None)
     request.session.pop(VERIFIED_AT, None)
+    request.session.pop(CONTEST, None)
     return redirect("votes:ballot")
 
 

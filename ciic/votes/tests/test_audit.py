@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -18,8 +17,9 @@ from ciic.review.models import RoundProject
 from ciic.review.tests.test_rounds import make_project
 from ciic.votes import detection, services
 from ciic.votes.enums import Decision, FindingStatus, Reason, VoteStatus
-from ciic.votes.models import Finding, Tally, Vote, Voter
-from ciic.votes.simulation import Scenario, ip_text, simulate
+from ciic.votes.models import Finding, Tally, Vote
+from ciic.votes.replay import store_simulated_vote
+from ciic.votes.simulation import Scenario, simulate
 
 from .conftest import finalist_list, open_window
 
@@ -41,27 +41,7 @@ def planted(ballot, secretariat):
     end = timezone.now() - dt.timedelta(hours=1)
     start = end - dt.timedelta(seconds=vote.seconds)
     open_window(ballot.contest, starts=start - timezone.now(), ends=end - timezone.now())
-    voters = {}
-    for number in np.unique(vote.number):
-        number_hash, region_hash, block = services.number_hashes(str(number))
-        voters[int(number)] = Voter(contest=ballot.contest, number_hash=number_hash, region_hash=region_hash,
-                                    block=block, verified_at=start)
-    Voter.objects.bulk_create(voters.values())
-    voters = {n: v for n, v in zip(voters, Voter.objects.filter(contest=ballot.contest).order_by("pk"), strict=True)}
-    rows, daily, per_project = [], {}, {}
-    for i in range(len(vote)):
-        client = services.Client(ip_text(vote.ip[i]), f"UA-{vote.ua[i]}")
-        at = start + dt.timedelta(seconds=float(vote.time[i]))
-        day, project = timezone.localtime(at).date(), projects[vote.project[i]]
-        daily[(vote.number[i], day)] = daily.get((vote.number[i], day), 0) + 1
-        per_project[(vote.number[i], day, project)] = per_project.get((vote.number[i], day, project), 0) + 1
-        rows.append(Vote(contest=ballot.contest, project_id=project, voter=voters[int(vote.number[i])],
-                         day=day, cast_at=at, ip_hash=services._hash(client.ip, "ip"),
-                         prefix_hash=services._hash(client.prefix, "prefix"), ua_hash=services._hash(client.user_agent, "ua"),
-                         ballot_key=f"sim-{i:08d}", daily_slot=daily[(vote.number[i], day)],
-                         project_slot=per_project[(vote.number[i], day, project)]))
-    Vote.objects.bulk_create(rows, batch_size=2000)
-    keys = {f"sim-{i:08d}": bool(vote.planted[i]) for i in range(len(vote))}
+    keys = store_simulated_vote(contest=ballot.contest, vote=vote, projects=projects, start=start)
     return {"vote": vote, "planted": keys, "projects": projects, "brushed": projects[vote.brushed_project]}
 
 

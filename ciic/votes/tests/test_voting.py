@@ -258,6 +258,7 @@ def test_a_double_submitted_form_counts_once(ballot, client, voter):
     session = client.session
     session["vote_voter"] = found.pk
     session["vote_verified_at"] = found.verified_at.isoformat()
+    session["vote_contest"] = ballot.contest.pk
     session.save()
     data = {"ballot_key": "form-key-0001", "next": "/vote/"}
     first = client.post(f"/vote/p/{ballot.finalists[0].pk}/vote/", data, follow=True)
