@@ -53,10 +53,7 @@ def _captcha(request: HttpRequest) -> services.Captcha:
 
 def _voter(request: HttpRequest, contest: Contest) -> Voter | None:
     """The voter this browser proved, while the proof is fresh (`verified_minutes`)."""
-    voter_id = request.session.get(VOTER)
-    if not isinstance(voter_id, int):
-        return None
-    voter = Voter.objects.filter(pk=voter_id, contest=contest).first()
+    voter = _session_voter(request, contest)
     return voter if services.is_verified(contest, voter) else None
 
 
