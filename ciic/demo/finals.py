@@ -24,6 +24,7 @@ import random
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test.utils import override_settings
+from django.utils import timezone
 from faker import Faker
 
 from ciic.accounts.enums import Role
@@ -53,6 +54,10 @@ from ciic.review.reviews.services import save_review
 from ciic.review.rounds.assigning import start_solve
 from ciic.review.rounds.services import close_round, create_round, open_round, set_panel
 from ciic.review.rounds.solving import execute_solve
+from ciic.votes.config import vote_config, window
+from ciic.votes.detection import run_detection
+from ciic.votes.replay import store_simulated_vote
+from ciic.votes.simulation import Scenario, simulate
 
 from .entrants import DEMO_DOMAIN, _staff
 from .review import (
@@ -129,6 +134,19 @@ def _local_stage(contest: Contest, station, office, fake: Faker, rng: random.Ran
             record_due_diligence(project=entry.project, actor=office, checks=checks, findings="", passed=True)
 
 
+def _seed_vote(contest: Contest, projects: list[int], office, seed: int) -> None:
+    """A week of the popularity vote for the finalists, a tenth of it brushing in the three
+    patterns of `ciic.votes.simulation`, stored as the services store votes, and the detectors
+    run: the secretariat finds the suspicious votes held for its audit (/vote/audit/)."""
+    if vote_config(contest) is None or not projects:
+        return
+    vote = simulate(Scenario(ballots=3000, projects=len(projects), brushing=0.1, seed=seed, cities=4))
+    span = window(contest, vote_config(contest))
+    start = span.opens_at or timezone.now() - dt.timedelta(seconds=vote.seconds)
+    store_simulated_vote(contest=contest, vote=vote, projects=projects, start=start)
+    run_detection(contest=contest, actor=office)
+
+
 def _seed_finals(contest: Contest, *, seed: int) -> dict[str, int]:
     if FinalsSession.objects.filter(contest=contest).exists():
         return {"sessions": FinalsSession.objects.filter(contest=contest).count()}
@@ -201,6 +219,7 @@ def _seed_finals(contest: Contest, *, seed: int) -> dict[str, int]:
         special.confirm_local_awards(station=station, actor=officer)
     except ValidationError:  # too few projects, or an exact tie: left for the officer to settle
         pass
+    _seed_vote(contest, [p.pk for p in finalists], office, seed)
     # The confirmed local awards have their certificates, to verify from their QR codes.
     issue_certificates(contest=contest, actor=office)
     # The finalists and the running orders are public; the awards wait for confirmation.

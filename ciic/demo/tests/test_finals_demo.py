@@ -39,4 +39,9 @@ def test_the_demo_reaches_the_finals(contest):
     from ciic.certificates.models import Certificate
 
     assert Certificate.objects.filter(award__award_list__scope="local").exists()
+    from ciic.votes.enums import VoteStatus
+    from ciic.votes.models import Vote
+
+    assert Vote.objects.filter(status=VoteStatus.HELD).exists()  # planted brushing, held for the audit
+    assert Vote.objects.exclude(status=VoteStatus.HELD).exists()
     assert seed_finals(contest) == {"sessions": sessions.count()}  # once is enough
