@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
@@ -191,7 +192,8 @@ def _demo_dispute(contest, now) -> None:
     claimant = Representative.objects.create(
         contest=contest, team=first, name=holder.name, id_number=holder.id_number, id_hash=holder.id_hash,
         mobile="13800138000", email=f"claimant@{DEMO_DOMAIN}", confirm_sent_at=now or timezone.now(), confirm_sends=1)
-    open_dispute(claimant, holder, now)
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        open_dispute(claimant, holder, now)  # the notices are the demo's, not mailed
 
 
 def demo_totp_codes() -> list[tuple[str, str, str]]:
