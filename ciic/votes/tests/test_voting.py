@@ -267,6 +267,20 @@ def test_a_double_submitted_form_counts_once(ballot, client, voter):
     assert Vote.objects.count() == 1
 
 
+def test_a_malformed_vote_on_the_page_is_a_4xx(ballot, client, voter):
+    found = voter()
+    session = client.session
+    session.update({"vote_voter": found.pk, "vote_verified_at": found.verified_at.isoformat(),
+                    "vote_contest": ballot.contest.pk})
+    session.save()
+    bad_key = client.post(f"/vote/p/{ballot.finalists[0].pk}/vote/", {"ballot_key": "<script>"})
+    assert bad_key.status_code == 400 and "投票编号" in bad_key.content.decode()
+    assert client.post(f"/vote/p/{ballot.outsider.pk}/vote/", {"ballot_key": "ballot-0001"}).status_code == 404
+    assert client.post("/vote/p/99999999/vote/", {"ballot_key": "ballot-0001"}).status_code == 404
+    assert client.get(f"/vote/p/{ballot.finalists[0].pk}/vote/").status_code == 405
+    assert not Vote.objects.exists()
+
+
 def test_every_vote_keeps_its_signals(ballot, voter):
     found = voter()
     cast(ballot, found, ballot.finalists[0], "ballot-0001", services.Client("203.0.113.7", "UA-1"))
