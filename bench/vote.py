@@ -13,11 +13,11 @@ numbers in runs of consecutive numbers voting in a scripted batch each day, and 
 numbers in the last hour.
 
 **Ingestion.** Every ballot goes through the real vote view (`POST /vote/p/<id>/vote/`: Django's
-WSGI handler, URL routing, every middleware with the CSRF check, the database session, the
-view, `services.cast_vote` with its count and insert), in time order, on the vote's clock
+WSGI handler, URL routing, every middleware with the CSRF check, the browser's signed vote
+cookie, the view, `services.cast_vote` with its count and insert), in time order, on the vote's clock
 (``services.now`` set to the ballot's simulated time, the window being the simulated week);
-``--workers`` processes share the voters. Each voter is verified up front (its Voter row and a
-session are written in bulk): what is measured is voting, not texting codes. The spec's rate
+``--workers`` processes share the voters. Each voter is verified up front (its Voter row written
+in bulk, its browser's cookie made): what is measured is voting, not texting codes. The spec's rate
 limits are lifted: their windows are wall-clock, and the replayed week fits in one of them.
 ``--verify-sample`` numbers then prove themselves through the real pages (code, then verify).
 
@@ -123,18 +123,16 @@ def _finalists(contest, count: int):
 
 
 def _prepare(args, vote):
-    """Voters and their sessions in bulk; the window set to the simulated week; limits lifted."""
+    """Voters in bulk and their browsers' cookies; the window set to the simulated week; limits
+    lifted."""
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
     from django.utils import timezone
 
     from ciic.contests.models import Contest, ScheduleItem
     from ciic.contests.services import load_contest_file
-    from ciic.votes import services
+    from ciic.votes import services, views
     from ciic.votes.models import Voter
 
     contest: Contest = load_contest_file(ROOT / "ciic" / "contests" / "specs" / "ciic-2023.yaml",
@@ -161,22 +159,13 @@ def _prepare(args, vote):
     Voter.objects.bulk_create(voters, batch_size=5000)
     ids = dict(zip(numbers, Voter.objects.filter(contest=contest).order_by("pk").values_list("pk", flat=True),
                    strict=True))
-    store = SessionStore()
-    expires = timezone.now() + dt.timedelta(days=1)
-    sessions, keys = [], {}
-    stamp = int(time.time()) + 3600  # no refresh write during the run
-    for number in numbers:
-        key = secrets.token_hex(16)
-        keys[number] = key
-        sessions.append(Session(session_key=key, expire_date=expires, session_data=store.encode(
-            {"vote_voter": ids[number], "vote_verified_at": end.isoformat(), "vote_contest": contest.pk,
-             "vote_seed": key[:16],
-             "_refreshed_at": stamp})))
-    Session.objects.bulk_create(sessions, batch_size=5000)
-    return contest, secretariat, projects, keys, start, settings.SESSION_COOKIE_NAME
+    # Each voter's browser as after proving its number on the page: its signed vote cookie.
+    cookies = {number: views.cookie_value({"seed": secrets.token_hex(8), "voter": ids[number], "at": end.isoformat(),
+                                           "contest": contest.pk}) for number in numbers}
+    return contest, secretariat, projects, cookies, ids, start
 
 
-def _ingest(worker: int, workers: int, rows, start, cookie: str, out) -> None:
+def _ingest(worker: int, workers: int, rows, start, out) -> None:
     """One worker: its voters' ballots through the real view, in time order. Requests go to
     Django's WSGI handler as a server would pass them (every middleware, CSRF checked: the form's
     token and cookie, as a browser sends them), without a test client's bookkeeping."""
@@ -187,7 +176,7 @@ def _ingest(worker: int, workers: int, rows, start, cookie: str, out) -> None:
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connections
 
-    from ciic.votes import services
+    from ciic.votes import services, views
 
     connections.close_all()
     handler = WSGIHandler()
@@ -201,8 +190,8 @@ def _ingest(worker: int, workers: int, rows, start, cookie: str, out) -> None:
 
     done = 0
     began = time.perf_counter()
-    for index, t, project, ip, ua, session_key in rows:
-        if int(session_key[:8], 16) % workers != worker:
+    for index, t, project, ip, ua, voter, vote_cookie in rows:
+        if voter % workers != worker:
             continue
         clock["at"] = start + dt.timedelta(seconds=t)
         body = f"csrfmiddlewaretoken={csrf}&ballot_key=b{index:09d}&next=%2Fvote%2F".encode()
@@ -212,7 +201,7 @@ def _ingest(worker: int, workers: int, rows, start, cookie: str, out) -> None:
             "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
             "wsgi.version": (1, 0), "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
             "CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": str(len(body)),
-            "HTTP_COOKIE": f"{cookie}={session_key}; {settings.CSRF_COOKIE_NAME}={csrf}",
+            "HTTP_COOKIE": f"{views.COOKIE}={vote_cookie}; {settings.CSRF_COOKIE_NAME}={csrf}",
             "REMOTE_ADDR": ip, "HTTP_USER_AGENT": ua,
         }
         response = handler(environ, start_response)
@@ -295,15 +284,15 @@ def _run(args, bench_url: str) -> None:
 
     call_command("migrate", verbosity=0)
     vote = simulate(Scenario(ballots=args.ballots, projects=args.projects, brushing=args.brushing, seed=args.seed))
-    contest, secretariat, projects, keys, start, cookie = _prepare(args, vote)
+    contest, secretariat, projects, cookies, voter_ids, start = _prepare(args, vote)
     rows = [(i, float(vote.time[i]), projects[vote.project[i]], ip_text(vote.ip[i]), f"Mozilla/5.0 UA-{vote.ua[i]}",
-             keys[int(vote.number[i])]) for i in range(len(vote))]
+             voter_ids[int(vote.number[i])], cookies[int(vote.number[i])]) for i in range(len(vote))]
     connections.close_all()
 
     context = multiprocessing.get_context("fork")
     out = context.Queue()
     began = time.perf_counter()
-    procs = [context.Process(target=_ingest, args=(w, args.workers, rows, start, cookie, out))
+    procs = [context.Process(target=_ingest, args=(w, args.workers, rows, start, out))
              for w in range(args.workers)]
     for proc in procs:
         proc.start()

@@ -9,8 +9,10 @@ import secrets
 from urllib.parse import quote
 
 from captcha.views import captcha_image
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -30,10 +32,12 @@ from .config import vote_config, window
 from .enums import Decision, Reason
 from .models import Vote, Voter
 
-SEED = "vote_seed"
-VOTER = "vote_voter"
-VERIFIED_AT = "vote_verified_at"
-CONTEST = "vote_contest"
+# What a browser keeps of the vote: its seed for the order of the ballot and, once it proved a
+# number, the voter's id, when it was proved and for which contest; in a signed cookie, so an
+# anonymous visitor costs no session row and a vote reads no session (none of it is the number).
+COOKIE = "ciic_vote"
+COOKIE_SALT = "ciic.votes.browser"
+COOKIE_SECONDS = 24 * 3600
 
 
 def _contest() -> Contest:
@@ -51,17 +55,49 @@ def _captcha(request: HttpRequest) -> services.Captcha:
     return services.Captcha(key=request.POST.get("captcha_key", ""), answer=request.POST.get("captcha_answer", ""))
 
 
+def browser_state(request: HttpRequest) -> dict:
+    """The browser's vote cookie (empty when missing, altered or older than COOKIE_SECONDS)."""
+    raw = request.COOKIES.get(COOKIE)
+    if not raw:
+        return {}
+    try:
+        state = signing.loads(raw, salt=COOKIE_SALT, max_age=COOKIE_SECONDS)
+    except signing.BadSignature:
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def cookie_value(state: dict) -> str:
+    return signing.dumps(state, salt=COOKIE_SALT, compress=True)
+
+
+def _keep(response: HttpResponse, state: dict) -> HttpResponse:
+    response.set_cookie(COOKIE, cookie_value(state), max_age=COOKIE_SECONDS, httponly=True, samesite="Lax",
+                        secure=settings.SESSION_COOKIE_SECURE)
+    return response
+
+
+def proved(voter: Voter, contest: Contest) -> dict:
+    """What the cookie keeps of a voter that proved its number."""
+    return {"voter": voter.pk, "at": voter.verified_at.isoformat(), "contest": contest.pk}
+
+
+def _forget(state: dict) -> dict:
+    return {k: v for k, v in state.items() if k not in ("voter", "at", "contest")}
+
+
 def _voter(request: HttpRequest, contest: Contest) -> Voter | None:
     """The voter this browser proved, while the proof is fresh (`verified_minutes`)."""
-    voter = _session_voter(request, contest)
+    voter = _cookie_voter(request, contest)
     return voter if services.is_verified(contest, voter) else None
 
 
-def _session_voter(request: HttpRequest, contest: Contest) -> Voter | None:
-    """The voter as this browser's session keeps it (id and when it was verified), unread from
-    the database: `services.cast_vote` checks the proof is fresh."""
-    voter_id, verified_at = request.session.get(VOTER), request.session.get(VERIFIED_AT)
-    if not isinstance(voter_id, int) or not isinstance(verified_at, str) or request.session.get(CONTEST) != contest.pk:
+def _cookie_voter(request: HttpRequest, contest: Contest) -> Voter | None:
+    """The voter as this browser's cookie keeps it (id and when it was proved), unread from the
+    database: `services.cast_vote` checks the proof is fresh."""
+    state = browser_state(request)
+    voter_id, verified_at = state.get("voter"), state.get("at")
+    if not isinstance(voter_id, int) or not isinstance(verified_at, str) or state.get("contest") != contest.pk:
         return None
     try:
         when = dt.datetime.fromisoformat(verified_at)
@@ -111,9 +147,10 @@ def _page_context(request: HttpRequest, contest: Contest) -> dict:
 def ballot(request: HttpRequest) -> HttpResponse:
     """The finalists, in an order of this visitor's own (R-A2)."""
     contest = _contest()
-    seed = request.session.get(SEED)
+    state = browser_state(request)
+    seed = state.get("seed")
     if not isinstance(seed, str):
-        seed = request.session[SEED] = secrets.token_hex(8)
+        seed = secrets.token_hex(8)
     context = _page_context(request, contest)
     rows = selectors.finalists(contest, seed=seed)
     live = context["live"]
@@ -122,7 +159,8 @@ def ballot(request: HttpRequest) -> HttpResponse:
         row.next_url = f"{reverse('votes:ballot')}#p-{row.project_id}"
         row.live = None if live is None else live.get(row.project_id, 0)
     needed = services.captcha_needed(contest, "vote", _client(request))
-    return render(request, "votes/ballot.html", {**context, "finalists": rows, "captcha_needed": needed})
+    response = render(request, "votes/ballot.html", {**context, "finalists": rows, "captcha_needed": needed})
+    return response if state.get("seed") == seed else _keep(response, {**state, "seed": seed})
 
 
 @require_GET
@@ -165,7 +203,7 @@ def vote(request: HttpRequest, project_id: int) -> HttpResponse:
         raise Http404
     back = _next(request, reverse("votes:ballot"))
     verify = f"{reverse('votes:verify')}?next={quote(back)}"
-    voter = _session_voter(request, contest)
+    voter = _cookie_voter(request, contest)
     if voter is None:
         messages.info(request, _("请先验证手机号，再投票。"))
         return redirect(verify)
@@ -180,11 +218,8 @@ def vote(request: HttpRequest, project_id: int) -> HttpResponse:
         if "ballot_key" in errors:  # not what the page's form sends: a malformed request
             return render(request, "400.html", {"message": errors["ballot_key"][0].message}, status=400)
         if "mobile" in errors:  # the proof expired: prove the number again
-            request.session.pop(VOTER, None)
-            request.session.pop(VERIFIED_AT, None)
-            request.session.pop(CONTEST, None)
             messages.info(request, errors["mobile"][0].message)
-            return redirect(verify)
+            return _keep(redirect(verify), _forget(browser_state(request)))
         if "captcha" in errors:
             messages.warning(request, errors["captcha"][0].message)
             return redirect(f"{reverse('votes:finalist', args=[project_id])}?captcha=1&next={quote(back)}")
@@ -202,7 +237,7 @@ def vote(request: HttpRequest, project_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """Prove a mobile number: send a code, then type it. The number is kept in the page only
-    (the form posts it back), never in the session."""
+    (the form posts it back), never in a cookie nor a session."""
     contest = _contest()
     back = _next(request, reverse("votes:ballot"))
     client = _client(request)
@@ -216,12 +251,8 @@ def verify(request: HttpRequest) -> HttpResponse:
             if action == "verify":
                 step = "verify"
                 voter = services.verify_code(contest=contest, mobile=mobile, code=request.POST.get("code", ""))
-                request.session.cycle_key()
-                request.session[VOTER] = voter.pk
-                request.session[VERIFIED_AT] = voter.verified_at.isoformat()
-                request.session[CONTEST] = contest.pk
                 messages.success(request, _("手机号已验证，现在可以投票了。"))
-                return redirect(back)
+                return _keep(redirect(back), {**browser_state(request), **proved(voter, contest)})
             sent = services.request_code(contest=contest, mobile=mobile, client=client, captcha=_captcha(request))
             step = "verify"
         except services.Throttled as exc:
@@ -238,10 +269,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 @require_POST
 def leave(request: HttpRequest) -> HttpResponse:
     """Forget this browser's proof of a number."""
-    request.session.pop(VOTER, None)
-    request.session.pop(VERIFIED_AT, None)
-    request.session.pop(CONTEST, None)
-    return redirect("votes:ballot")
+    return _keep(redirect("votes:ballot"), _forget(browser_state(request)))
 
 
 def captcha(request: HttpRequest, key: str) -> HttpResponse:

@@ -100,3 +100,10 @@ def clock(monkeypatch):
     def move(at: dt.datetime) -> None:
         monkeypatch.setattr(services, "now", lambda: at)
     return move
+
+
+def prove_browser(client, voter, contest) -> None:
+    """The test client's browser as after proving the voter's number on the page (its cookie)."""
+    from ciic.votes import views
+
+    client.cookies[views.COOKIE] = views.cookie_value(views.proved(voter, contest))

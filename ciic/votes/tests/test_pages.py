@@ -28,6 +28,9 @@ def test_the_ballot_is_public_and_lists_only_the_finalists(ballot, client):
     assert ballot.failed.name not in page and ballot.outsider.name not in page
     assert "第0号项目的概述" in page and "领军组" in page and "新锐组" in page
     assert "工业互联网+质量提升解决方案" in page and "投票进行中" in page
+    from django.contrib.sessions.models import Session
+
+    assert not Session.objects.exists()  # an anonymous visitor costs no session row
 
 
 def test_each_visitor_has_an_order_of_their_own_which_stays_while_they_browse(ballot):
@@ -66,7 +69,7 @@ def test_a_voter_verifies_on_the_page_and_votes(ballot, client, sms_outbox, djan
         sent = client.post("/vote/verify/", {"action": "send", "mobile": MOBILE, "next": "/vote/"})
     assert sent.status_code == 200 and 'name="code"' in sent.content.decode()
     assert MOBILE in sent.content.decode()  # kept in the form, not the session
-    assert MOBILE not in str(dict(client.session))
+    assert MOBILE not in str(dict(client.session)) and MOBILE not in str(client.cookies)
     wrong = client.post("/vote/verify/", {"action": "verify", "mobile": MOBILE, "code": "000000", "next": "/vote/"})
     if code_in(sms_outbox) != "000000":
         assert wrong.status_code == 400 and "验证码错误" in wrong.content.decode()
@@ -105,7 +108,7 @@ def test_the_ballot_page_runs_a_constant_number_of_queries(ballot, client, djang
 
     from .conftest import finalist_list
 
-    client.get("/vote/")  # the session's seed
+    client.get("/vote/")  # the browser's seed
     with django_assert_max_num_queries(20) as few:
         client.get("/vote/")
         count = len(few)

@@ -14,7 +14,7 @@ from ciic.audit.models import AuditEntry
 from ciic.votes import services
 from ciic.votes.models import Vote, VoteCode, Voter
 
-from .conftest import CLIENT, MOBILE, code_in, open_window
+from .conftest import CLIENT, MOBILE, code_in, open_window, prove_browser
 
 
 def cast(ballot, voter, project, key="ballot-0001", client=CLIENT):
@@ -30,7 +30,7 @@ def fields(exc: pytest.ExceptionInfo) -> dict[str, list[str]]:
 
 
 def test_an_unverified_number_cannot_vote(ballot, client):
-    """No proof in the session: the vote goes to the verification page and nothing is counted."""
+    """No proof in the browser: the vote goes to the verification page and nothing is counted."""
     response = client.post(f"/vote/p/{ballot.finalists[0].pk}/vote/", {"ballot_key": "ballot-0001"})
     assert response.status_code == 302 and response["Location"].startswith("/vote/verify/")
     assert not Vote.objects.exists()
@@ -255,11 +255,7 @@ def test_a_ballot_key_cannot_be_reused_for_another_vote(ballot, voter):
 
 def test_a_double_submitted_form_counts_once(ballot, client, voter):
     found = voter()
-    session = client.session
-    session["vote_voter"] = found.pk
-    session["vote_verified_at"] = found.verified_at.isoformat()
-    session["vote_contest"] = ballot.contest.pk
-    session.save()
+    prove_browser(client, found, ballot.contest)
     data = {"ballot_key": "form-key-0001", "next": "/vote/"}
     first = client.post(f"/vote/p/{ballot.finalists[0].pk}/vote/", data, follow=True)
     second = client.post(f"/vote/p/{ballot.finalists[0].pk}/vote/", data, follow=True)
@@ -267,12 +263,25 @@ def test_a_double_submitted_form_counts_once(ballot, client, voter):
     assert Vote.objects.count() == 1
 
 
+def test_a_forged_or_stale_proof_in_the_browser_does_not_vote(ballot, client, voter, clock):
+    from ciic.votes import views
+
+    found = voter()
+    client.cookies[views.COOKIE] = views.cookie_value(views.proved(found, ballot.contest))[:-2] + "xx"
+    forged = client.post(f"/vote/p/{ballot.finalists[0].pk}/vote/", {"ballot_key": "ballot-0001"})
+    assert forged.status_code == 302 and forged["Location"].startswith("/vote/verify/")
+    prove_browser(client, found, ballot.contest)
+    import datetime as dt
+
+    clock(timezone.now() + dt.timedelta(minutes=31))
+    stale = client.post(f"/vote/p/{ballot.finalists[0].pk}/vote/", {"ballot_key": "ballot-0001"})
+    assert stale.status_code == 302 and stale["Location"].startswith("/vote/verify/")
+    assert not Vote.objects.exists()
+
+
 def test_a_malformed_vote_on_the_page_is_a_4xx(ballot, client, voter):
     found = voter()
-    session = client.session
-    session.update({"vote_voter": found.pk, "vote_verified_at": found.verified_at.isoformat(),
-                    "vote_contest": ballot.contest.pk})
-    session.save()
+    prove_browser(client, found, ballot.contest)
     bad_key = client.post(f"/vote/p/{ballot.finalists[0].pk}/vote/", {"ballot_key": "<script>"})
     assert bad_key.status_code == 400 and "投票编号" in bad_key.content.decode()
     assert client.post(f"/vote/p/{ballot.outsider.pk}/vote/", {"ballot_key": "ballot-0001"}).status_code == 404
