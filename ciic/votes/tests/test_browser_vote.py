@@ -49,3 +49,11 @@ def test_a_voter_verifies_a_number_on_a_phone_and_votes(transactional_db, ballot
     page.goto(f"{live_server.url}/vote/p/{ballot.finalists[0].pk}/")
     expect(page.locator("video.vote-video")).to_be_visible()
     assert page.evaluate("document.querySelector('video.vote-video').getBoundingClientRect().width") <= 390
+
+    # In English, on the same phone.
+    page.click("button[value=en]")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.goto(f"{live_server.url}/vote/")
+    expect(page.locator(".vote-card")).to_have_count(3)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(ARTIFACTS / "vote-phone-english.png"), full_page=True)
