@@ -145,6 +145,7 @@ def describe(finding: Finding, contest: Contest) -> str:
             "region": d.get("region"), "first": d.get("first_block"), "last": d.get("last_block"),
             "numbers": d.get("numbers")}
     if finding.reason == Reason.DENSE:
-        return _("%(voters)s 个号码在相同的 %(columns)s 个时段为同一批项目投票，密度为背景的 %(ratio)s 倍") % {
-            "voters": d.get("voters"), "columns": d.get("columns"), "ratio": d.get("ratio")}
+        return _("%(voters)s 个号码在相同的 %(columns)s 个时段为同一批项目投票，同时投票 %(votes)s 次，随机情况下预期约 %(expected)s 次") % {
+            "voters": d.get("voters"), "columns": d.get("columns"), "votes": d.get("votes"),
+            "expected": d.get("expected")}
     return ""
