@@ -20,8 +20,6 @@ the prize ledger.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +39,7 @@ from ciic.engines.finals import rank_with_tiebreaks
 from ciic.engines.prizes import Allocation, Tier, Unfillable, allocate
 from ciic.projects.models import Project
 from ciic.review.enums import RoundStatus
+from ciic.review.finalists.services import snapshot_sha256
 from ciic.review.models import Review, ReviewRound
 
 from .enums import COMMITTED, PRIZE_TRANSITIONS, AwardKind, AwardListStatus, AwardScope, PrizeStatus
@@ -222,14 +221,6 @@ def decide_tie(*, contest: Contest, key: str, chosen: Sequence[int], reason: str
         record(actor=actor, action="awards.tie_decision", target=decision,
                after={"key": key, "tied": list(tie.projects), "chosen": chosen, "reason": text})
     return decision
-
-
-def canonical_json(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def snapshot_sha256(snapshot) -> str:
-    return hashlib.sha256(canonical_json(snapshot)).hexdigest()
 
 
 def verify_snapshot(award_list: AwardList) -> bool:
