@@ -42,6 +42,7 @@ from ciic.review.enums import RoundStatus
 from ciic.review.finalists.services import snapshot_sha256
 from ciic.review.models import Review, ReviewRound
 
+from . import notices
 from .enums import COMMITTED, PRIZE_TRANSITIONS, AwardKind, AwardListStatus, AwardScope, PrizeStatus
 from .finals import round_score
 from .models import Award, AwardList, AwardTieDecision, Prize
@@ -275,6 +276,7 @@ def confirm_awards(*, award_list: AwardList, actor) -> AwardList:
         locked.save(update_fields=["status", "confirmed_by", "confirmed_at", "snapshot", "snapshot_sha256"])
         record(actor=actor, action="awards.confirm", target=locked, after={
             "snapshot_sha256": digest, "awards": len(awards), "total": str(total)})
+        notices.awards_confirmed(contest, awards)
     return locked
 
 

@@ -41,6 +41,7 @@ from ciic.review.finalists.services import last_local_round
 from ciic.review.models import Review
 from ciic.votes.services import final_tally
 
+from . import notices
 from .enums import AwardKind, AwardListStatus, AwardScope
 from .models import Award, AwardList, AwardTieDecision, LocalAwardCategory
 from .prizes import finals_round, snapshot_sha256
@@ -290,6 +291,7 @@ def _freeze(award_list: AwardList, actor, *, rule: str) -> AwardList:
     award_list.save(update_fields=["status", "confirmed_by", "confirmed_at", "snapshot", "snapshot_sha256"])
     record(actor=actor, action=f"awards.{award_list.scope}.confirm", target=award_list,
            after={"snapshot_sha256": digest, "awards": len(awards), "rule": rule})
+    notices.awards_confirmed(award_list.contest, awards)
     return award_list
 
 

@@ -32,6 +32,8 @@ from ciic.awards.models import Award, AwardList
 from ciic.contests.models import Contest, PrizeTier, SpecialAward
 from ciic.core.text import hidden_characters_error
 from ciic.core.validation import Errors
+from ciic.notifications.services import notify
+from ciic.projects.services import team_accounts
 
 from .models import Certificate, RevokeCategory
 
@@ -120,6 +122,10 @@ def issue_certificates(*, contest: Contest, actor) -> list[Certificate]:
                 "number": certificate.number, "award_id": award.pk, "award_list_id": award_list.pk,
                 "scope": award_list.scope, "award": award.name, "recipient": certificate.recipient})
             created.append(certificate)
+            if award.project_id:
+                notify(team_accounts(award.project), "certificate_issued", {
+                    "project": award.project.name, "award": award.name, "number": certificate.number},
+                    url=reverse("certificates:mine"))
     return created
 
 

@@ -74,6 +74,19 @@ KINDS = {
         _("有人试图以本单位的统一社会信用代码注册：%(organization)s"),
         _("有账号试图以%(organization)s的统一社会信用代码再次注册参赛单位，已被拒绝，秘书处已收到通知。如有疑问请联系秘书处。"),
     ),
+    # R-A1, R-A2, R-A3: the winners hear of a confirmed award, then of its certificate.
+    "prize_confirmed": (
+        _("获奖通知：%(award)s"),
+        _("%(project)s获%(contest)s%(award)s。获奖名单将公示 %(days)s 天，公示期满无异议后奖金方可发放（R-T5、R-X3）。"),
+    ),
+    "award_confirmed": (
+        _("获奖通知：%(award)s"),
+        _("%(recipient)s获%(contest)s%(award)s（%(project)s）。获奖证书签发后另行通知。"),
+    ),
+    "certificate_issued": (
+        _("获奖证书已签发：%(award)s"),
+        _("%(project)s的获奖证书（编号 %(number)s）已签发，可在平台下载，任何人可扫码核验。"),
+    ),
     "originality_done": (
         _("原创性检查已完成"),
         _("共比对 %(documents)s 份申报书，发现 %(pairs)s 组相似项目。"),

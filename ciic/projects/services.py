@@ -334,13 +334,13 @@ def disqualify_project(*, project: Project, actor, reason: str, rule: str = "") 
     with transaction.atomic():
         _transition(project, to=ProjectStatus.DISQUALIFIED, actor=actor, reason=text,
                     action="project.disqualify")
-        notify(_team_accounts(project), "project_disqualified",
+        notify(team_accounts(project), "project_disqualified",
                {"project": project.name, "reason": project.status_reason},
                url=reverse("projects:detail", args=[project.pk]))
     return project
 
 
-def _team_accounts(project: Project) -> list:
+def team_accounts(project: Project) -> list:
     """The team lead, and the active accounts whose email is a representative's."""
     from django.contrib.auth import get_user_model
     from django.db.models.functions import Lower

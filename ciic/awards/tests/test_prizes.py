@@ -183,3 +183,20 @@ def test_the_awards_page_proposes_settles_and_confirms(finals, contest, secretar
     assert r.status_code == 302
     export = office.get("/finals/prizes/export.xlsx")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_confirming_tells_each_winning_team_and_nobody_else(scored, contest, secretariat):
+    from ciic.notifications.models import Notification
+
+    award_list, _ = svc.propose_awards(contest=contest, actor=secretariat)
+    assert not Notification.objects.filter(kind="prize_confirmed").exists()  # a proposal tells nobody
+    _close(scored)
+    svc.confirm_awards(award_list=award_list, actor=secretariat)
+    told = Notification.objects.filter(kind="prize_confirmed")
+    leads = {p.team.lead_id for p in scored.projects}
+    winners = {p.team.lead_id for p in scored.projects[:4]}
+    assert set(told.values_list("user_id", flat=True)) == winners
+    assert not told.filter(user_id__in=leads - winners).exists()
+    first = told.get(user=scored.projects[0].team.lead)
+    assert first.params["award"] == award_list.awards.get(project=scored.projects[0]).name
+    assert first.params["days"] == contest.publicity_days

@@ -13,6 +13,7 @@ from django.db import DatabaseError, transaction
 from ciic.awards import special as svc
 from ciic.awards.enums import AwardScope
 from ciic.awards.models import Award, AwardList, LocalAwardCategory
+from ciic.notifications.models import Notification
 from ciic.review.enums import RoundStatus
 from ciic.review.models import Assignment, ReviewRound, RoundResult
 from ciic.review.reviews.services import save_review
@@ -171,6 +172,9 @@ def test_local_awards_follow_the_local_results_and_ties_need_a_decision(local_re
     assert award_list.awards.get(code="first").amount == Decimal("5")
     award_list = svc.confirm_local_awards(station=station, actor=station_officer)
     assert award_list.status == "confirmed" and award_list.scope == AwardScope.LOCAL
+    told = Notification.objects.filter(kind="award_confirmed")
+    assert sorted(n.params["award"] for n in told.filter(user=local_results[0].team.lead)) == ["一等奖"]
+    assert told.count() == 4  # the four winners; nobody on a proposal
     with pytest.raises(ValidationError):
         svc.set_local_category(station=station, actor=station_officer, code="extra", name="加奖", count=1)
     assert AwardList.objects.filter(scope=AwardScope.LOCAL, station=station).count() == 1

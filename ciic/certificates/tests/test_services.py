@@ -157,3 +157,16 @@ def test_the_publicity_process_revokes_an_awards_certificate_once(awarded, issue
     assert revoked is not None and revoked.award == awarded.first and revoked.is_revoked
     assert revoke_award_certificate(award=awarded.first, reason="again", actor=secretariat) is None
     assert revoke_award_certificate(award=awarded.proposed.awards.get(), reason="x", actor=secretariat) is None
+
+
+def test_each_winning_team_is_told_its_certificate_number_once(awarded, issued, contest, secretariat):
+    from ciic.notifications.models import Notification
+
+    told = Notification.objects.filter(kind="certificate_issued")
+    first = Certificate.objects.get(award=awarded.first)
+    mine = told.filter(user=awarded.first.project.team.lead)
+    assert [n.params["number"] for n in mine] == [first.number]
+    assert told.count() == 5  # six certificates; the organizing unit's has no team to tell
+    assert not told.filter(user=awarded.proposed.awards.get().project.team.lead).exists()
+    issue_certificates(contest=contest, actor=secretariat)  # nothing new: nobody told twice
+    assert told.count() == 5
