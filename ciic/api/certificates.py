@@ -154,7 +154,8 @@ def _verification(certificate: Certificate) -> dict:
 
 
 @router.get("/certificates", response={200: list[CertificateOut], **REFUSALS},
-            summary="获奖证书 / Certificates: all for the secretariat, a team lead's own valid ones")
+            summary="获奖证书 / Certificates: all for the secretariat, a station officer's local awards, "
+                    "a team lead's own valid ones")
 @paginate(Pages, page_size=PAGE_SIZE)
 def list_certificates(request: HttpRequest, filters: Query[RegisterFilter]):
     qs = selectors.certificates_for_user(request.auth, get_contest())

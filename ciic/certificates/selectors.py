@@ -13,14 +13,17 @@ REVOKED = "revoked"
 
 
 def certificates_for_user(user, contest: Contest) -> QuerySet[Certificate]:
-    """Every certificate for the secretariat; an awarded team's lead sees their team's valid
-    ones; anyone else none (their pages answer 404)."""
+    """Every certificate for the secretariat; a station officer their station's local awards
+    (valid and revoked); an awarded team's lead their team's valid ones; anyone else none
+    (their pages answer 404)."""
     qs = (Certificate.objects.filter(contest=contest)
           .select_related("award__project__team", "award__award_list").order_by("series", "sequence"))
     if user.has_perm("certificates.manage_certificates"):
         return qs
     if not user.is_authenticated:
         return qs.none()
+    if user.has_perm("certificates.view_register"):
+        return qs.filter(award__award_list__station_id=user.station_id)
     return qs.filter(award__project__team__lead=user, revoked_at__isnull=True)
 
 

@@ -51,6 +51,14 @@ def _office(request: HttpRequest) -> Contest:
     return _contest()
 
 
+def _reader(request: HttpRequest) -> Contest:
+    """The contest, for whoever reads the register (the secretariat, a station's officer for
+    their station's local awards): a 404 for anyone else."""
+    if not request.user.has_perm("certificates.view_register"):
+        raise Http404
+    return _contest()
+
+
 # --- the public verification page ------------------------------------------------------------
 
 
@@ -111,8 +119,14 @@ def _register(request: HttpRequest, contest: Contest):
 @login_required
 @require_GET
 def certificate_list(request: HttpRequest) -> HttpResponse:
-    contest = _office(request)
+    contest = _reader(request)
     page = Paginator(_register(request, contest), PAGE_SIZE).get_page(request.GET.get("page"))
+    if not request.user.has_perm("certificates.manage_certificates"):
+        return render(request, "certificates/list_station.html", {
+            "contest": contest, "page": page, "station": request.user.station,
+            "total": selectors.certificates_for_user(request.user, contest).count(),
+            "statuses": [(selectors.VALID, _("有效")), (selectors.REVOKED, _("已撤销"))],
+            "filters": {k: request.GET.get(k, "") for k in ("status", "q")}})
     latest = selectors.latest_batch(contest)
     zip_batch = selectors.latest_zip(contest)
     return render(request, "certificates/list.html", {
@@ -191,7 +205,7 @@ def batch_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_GET
 def register_export(request: HttpRequest) -> HttpResponse:
-    contest = _office(request)
+    contest = _reader(request)
     return xlsx_response(exports.register_workbook(_register(request, contest)), stamped("certificates"))
 
 

@@ -149,6 +149,8 @@ def test_the_register_is_404_for_everyone_but_the_secretariat(first, team_lead, 
     for user in (team_lead, station_officer, expert):
         client = login(user)
         for name in PAGES:
+            if user == station_officer and name != "certificates:batch_start":
+                continue  # reads their station's part (below)
             assert client.get(reverse(name)).status_code == 404, (user, name)
         assert client.get(reverse("certificates:revoke", args=[first.pk])).status_code == 404
         assert client.post(reverse("certificates:revoke", args=[first.pk]),
@@ -157,6 +159,30 @@ def test_the_register_is_404_for_everyone_but_the_secretariat(first, team_lead, 
         assert client.post(reverse("certificates:batch_start")).status_code == 404
     first.refresh_from_db()
     assert first.revoked_at is None
+
+
+def test_a_station_officer_reads_and_downloads_only_their_stations_local_certificates(
+        awarded, issued, first, station_officer, contest):
+    from ciic.testing.personas import make_user
+
+    local = Certificate.objects.get(award__award_list=awarded.local)
+    client = login(station_officer)
+    html = client.get(reverse("certificates:list")).content.decode()
+    assert local.number in html and reverse("certificates:pdf", args=[local.pk]) in html
+    assert first.number not in html and ORGANIZING_UNIT not in html
+    assert "撤销" not in html.split("<table")[1]  # reading, not managing
+    assert client.get(reverse("certificates:pdf", args=[local.pk])).status_code == 200
+    assert client.get(reverse("certificates:pdf", args=[first.pk])).status_code == 404
+    rows = list(load_workbook(io.BytesIO(client.get(reverse("certificates:export")).content)).active.values)
+    assert [r for r in rows if local.number in r] and not [r for r in rows if first.number in r]
+    wuxi = make_user("wuxi@example.com", role="station_officer", station=contest.stations.get(code="wuxi"))
+    other = login(wuxi)
+    assert local.number not in other.get(reverse("certificates:list")).content.decode()
+    assert other.get(reverse("certificates:pdf", args=[local.pk])).status_code == 404
+    revoke_certificate(certificate=local, reason="奖项撤销", actor=awarded.finals.proposed_by)
+    html = client.get(reverse("certificates:list")).content.decode()
+    assert local.number in html and "已撤销" in html  # the officer sees the revocation
+    assert client.get(reverse("certificates:pdf", args=[local.pk])).status_code == 404
 
 
 def test_the_secretariat_issues_the_missing_certificates_from_the_register(awarded, office):
