@@ -750,7 +750,7 @@ VOTE_CAPTCHA = {"key": "8c1f0e6a2d4b7c9e1f3a5b7d9e0c2a4f6b8d0e1f", "image_url": 
 VOTE_CODE = {"expires_at": "2023-12-03T20:41:37+08:00", "resend_after_seconds": 60}
 VOTE_CAST = {"ballot_key": "b-3f9c2a7e51d84b06", "project_id": 56, "cast_at": "2023-12-03T20:33:05+08:00",
              "created": True, "votes_left_today": 4}
-VOTE_RUN = {"id": 4, "started_at": "2023-12-08T09:00:00+08:00", "finished_at": "2023-12-08T09:00:03+08:00",
+VOTE_RUN = {"id": 4, "status": "done", "error": "", "started_at": "2023-12-08T09:00:00+08:00", "finished_at": "2023-12-08T09:00:03+08:00",
             "votes_examined": 200000, "held": 10148,
             "summary": {"burst_findings": 1, "burst_votes": 2546, "prefix_findings": 3, "prefix_votes": 4000,
                         "blocks_findings": 6, "blocks_votes": 3500, "held": 10148, "newly_held": 10148, "released": 0}}

@@ -16,6 +16,7 @@ from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
@@ -23,8 +24,9 @@ from ninja.responses import Status
 
 from ciic.core.ratelimit import client_address
 from ciic.core.responses import api_error_body
-from ciic.votes import detection, selectors, services
+from ciic.votes import detection, detection_runs, selectors, services
 from ciic.votes.config import vote_config, window
+from ciic.votes.models import DetectionRun
 
 from .auth import ANY_AUTH
 from .errors import DetailOut, ErrorsOut, request_fields
@@ -114,6 +116,8 @@ class VoteCastOut(Schema):
 
 class VoteRunOut(Schema):
     id: int
+    status: str = Field(description="queued | running | done | failed")
+    error: str = Field(description="失败原因 / Why a failed run failed")
     started_at: dt.datetime
     finished_at: dt.datetime | None
     votes_examined: int
@@ -245,7 +249,7 @@ def _tally_out(tally) -> dict:
 
 def _run_out(run) -> dict:
     summary = {k: int(v) for k, v in (run.summary or {}).items()}
-    return {"id": run.pk, "started_at": run.started_at, "finished_at": run.finished_at,
+    return {"id": run.pk, "status": run.status, "error": run.error, "started_at": run.started_at, "finished_at": run.finished_at,
             "votes_examined": run.votes_examined, "held": summary.get("held", 0), "summary": summary}
 
 
@@ -267,11 +271,23 @@ def get_audit(request: HttpRequest):
 
 
 @router.post("/vote/audit/runs", auth=ANY_AUTH,
-             response={201: VoteRunOut, 401: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorsOut},
-             summary="运行刷票检测 / Run the brushing detectors")
+             response={202: VoteRunOut, 401: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorsOut},
+             summary="运行刷票检测 / Run the brushing detectors",
+             description="排队由后台任务运行；已有检测在进行时返回那一次。用 GET /vote/audit/runs/{id} 查看进度 / "
+                         "Queued for the task worker; while one is queued or running, that one is returned. "
+                         "Follow it with GET /vote/audit/runs/{id}.")
 def run_detection(request: HttpRequest):
     _require(request.auth, "votes.audit_votes")
-    return Status(201, _run_out(detection.run_detection(contest=_contest(), actor=request.auth)))
+    run, _created = detection_runs.start_detection(contest=_contest(), actor=request.auth)
+    return Status(202, _run_out(run))
+
+
+@router.get("/vote/audit/runs/{run_id}", auth=ANY_AUTH,
+            response={200: VoteRunOut, 401: DetailOut, 403: DetailOut, 404: DetailOut},
+            summary="刷票检测的进度与结果 / A detection run's state and summary")
+def get_run(request: HttpRequest, run_id: int):
+    _require(request.auth, "votes.audit_votes")
+    return _run_out(get_object_or_404(DetectionRun, contest=_contest(), pk=run_id))
 
 
 @router.post("/vote/audit/decisions", auth=ANY_AUTH,

@@ -97,9 +97,19 @@ class Vote(models.Model):
 
 
 class DetectionRun(models.Model):
-    """One pass of the detectors over every vote of the contest."""
+    """One pass of the detectors over every vote of the contest. The audit page queues it and
+    the task worker runs it (`detection_runs.start_detection`); the demo and the bench run it
+    in place (`detection.run_detection`)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("检测中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
 
     contest = models.ForeignKey("contests.Contest", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DONE)
+    error = models.TextField(_("错误"), blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     run_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

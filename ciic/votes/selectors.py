@@ -123,7 +123,13 @@ def decided_findings(contest: Contest) -> list[Finding]:
 
 
 def last_run(contest: Contest) -> DetectionRun | None:
-    return DetectionRun.objects.filter(contest=contest, finished_at__isnull=False).order_by("-finished_at", "-id").first()
+    return (DetectionRun.objects.filter(contest=contest, status=DetectionRun.Status.DONE)
+            .order_by("-finished_at", "-id").first())
+
+
+def latest_run(contest: Contest) -> DetectionRun | None:
+    """The newest run whatever its state: queued, running, done or failed."""
+    return DetectionRun.objects.filter(contest=contest).order_by("-pk").first()
 
 
 def describe(finding: Finding, contest: Contest) -> str:

@@ -15,6 +15,7 @@ urlpatterns = [
     # The secretariat.
     path("audit/", views.audit, name="audit"),
     path("audit/run/", views.audit_run, name="audit_run"),
+    path("audit/runs/<int:pk>/", views.audit_run_status, name="audit_run_status"),
     path("audit/decide/", views.audit_decide, name="audit_decide"),
     path("audit/publish/", views.audit_publish, name="audit_publish"),
 ]

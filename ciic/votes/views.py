@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -27,10 +27,10 @@ from ciic.core.ratelimit import client_address
 from ciic.entrants.forms import field_errors
 from ciic.projects.models import StoredFile
 
-from . import detection, selectors, services
+from . import detection, detection_runs, selectors, services
 from .config import vote_config, window
 from .enums import Decision, Reason
-from .models import Vote, Voter
+from .models import DetectionRun, Vote, Voter
 
 # What a browser keeps of the vote: its seed for the order of the ballot and, once it proved a
 # number, the voter's id, when it was proved and for which contest; in a signed cookie, so an
@@ -324,7 +324,8 @@ def _audit_context(contest: Contest, **extra) -> dict:
     return {
         "contest": contest, "window": window(contest, config), "counts": selectors.status_counts(contest),
         "groups": groups, "decided": [(f, selectors.describe(f, contest)) for f in selectors.decided_findings(contest)],
-        "run": selectors.last_run(contest), "tally": services.published_tally(contest),
+        "run": selectors.last_run(contest), "latest": selectors.latest_run(contest),
+        "tally": services.published_tally(contest),
         "blockers": services.publish_blockers(contest), "preview": preview,
         "leading": [(names.get(pid, f"#{pid}"), n) for pid, n in leading], "decisions": Decision.choices,
         "errors": {}, **extra,
@@ -334,17 +335,34 @@ def _audit_context(contest: Contest, **extra) -> dict:
 @login_required
 @require_POST
 def audit_run(request: HttpRequest) -> HttpResponse:
+    """Queue a detection run for the task worker (`detection_runs.start_detection`); the page
+    then shows its progress. A second click while one is under way finds that one."""
     contest = _audit_contest(request)
     try:
-        run = detection.run_detection(contest=contest, actor=request.user)
+        _run, created = detection_runs.start_detection(contest=contest, actor=request.user)
     except ValidationError as exc:
         for found in field_errors(exc).values():
             for error in found:
                 messages.error(request, error.message)
     else:
-        messages.success(request, _("检测完成：检查 %(n)s 票，待审核 %(held)s 票。") % {
-            "n": run.votes_examined, "held": run.summary.get("held", 0)})
+        if created:
+            messages.success(request, _("刷票检测已开始，完成后本页显示结果。"))
+        else:
+            messages.info(request, _("已有一次刷票检测在进行中，请等待它完成。"))
     return redirect("votes:audit")
+
+
+@login_required
+@require_GET
+def audit_run_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The run's state, polled every 2 s by HTMX while it is queued or running; once it has
+    finished, HTMX reloads the page (HX-Refresh) to show its findings."""
+    contest = _audit_contest(request)
+    run = get_object_or_404(DetectionRun, contest=contest, pk=pk)
+    response = render(request, "votes/_run_status.html", {"latest": run})
+    if run.status not in detection_runs.ACTIVE and request.htmx:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required

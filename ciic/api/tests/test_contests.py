@@ -226,6 +226,7 @@ EXPECTED_ENDPOINTS = {
     ("get", "/api/v1/vote/tally"),
     ("get", "/api/v1/vote/audit"),
     ("post", "/api/v1/vote/audit/runs"),
+    ("get", "/api/v1/vote/audit/runs/{run_id}"),
     ("post", "/api/v1/vote/audit/decisions"),
     ("post", "/api/v1/vote/tally"),
 }

@@ -17,7 +17,7 @@ from ciic.review.models import RoundProject
 from ciic.review.tests.test_rounds import make_project
 from ciic.votes import detection, services
 from ciic.votes.enums import Decision, FindingStatus, Reason, VoteStatus
-from ciic.votes.models import Finding, Tally, Vote
+from ciic.votes.models import DetectionRun, Finding, Tally, Vote
 from ciic.votes.replay import store_simulated_vote
 from ciic.votes.simulation import Scenario, simulate
 
@@ -158,6 +158,24 @@ def test_the_tally_waits_for_the_window_to_close(ballot, voter, secretariat):
     assert services.final_tally(ballot.contest) is None
 
 
+def test_a_failed_run_says_why_and_keeps_nothing(planted, secretariat, monkeypatch):
+    from ciic.votes import detection_runs
+
+    contest = Vote.objects.first().contest
+    run, created = detection_runs.start_detection(contest=contest, actor=secretariat)
+    assert created
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("detector crashed")
+
+    monkeypatch.setattr(detection, "detect", broken)
+    run = detection.execute_run(run.pk)
+    assert run.status == DetectionRun.Status.FAILED and "detector crashed" in run.error
+    assert not Finding.objects.exists() and not Vote.objects.filter(status=VoteStatus.HELD).exists()
+    again, created = detection_runs.start_detection(contest=contest, actor=secretariat)  # another may start
+    assert created and again.pk != run.pk
+
+
 # --- the pages ---------------------------------------------------------------------------------
 
 
@@ -172,11 +190,28 @@ def test_outsiders_cannot_audit(ballot, client, team_lead, verified):
     assert not AuditEntry.objects.filter(action__startswith="votes.").exists()
 
 
-def test_the_secretariat_voids_held_votes_by_reason_on_the_page(planted, secretariat, verified):
+def test_the_secretariat_voids_held_votes_by_reason_on_the_page(planted, secretariat, verified,
+                                                                  django_capture_on_commit_callbacks):
     office = verified(secretariat)
-    response = office.post("/vote/audit/run/", follow=True)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = office.post("/vote/audit/run/", follow=True)
+    run = DetectionRun.objects.get()
     page = response.content.decode()
-    assert "检测完成" in page and "同一网段大量号码" in page and "连号号段" in page and "突发激增" in page
+    assert run.status == DetectionRun.Status.QUEUED and "刷票检测已开始" in page
+    assert f"/vote/audit/runs/{run.pk}/" in page and "运行刷票检测</button>" not in page  # polling, no second button
+    again = office.post("/vote/audit/run/", follow=True)
+    assert "已有一次刷票检测在进行中" in again.content.decode() and DetectionRun.objects.count() == 1
+    polled = office.get(f"/vote/audit/runs/{run.pk}/", HTTP_HX_REQUEST="true")
+    assert polled.status_code == 200 and "HX-Refresh" not in polled and "every 2s" in polled.content.decode()
+    for callback in queued:  # the worker takes the task
+        callback()
+    run.refresh_from_db()
+    assert run.status == DetectionRun.Status.DONE and run.summary["held"] > 0
+    assert office.get(f"/vote/audit/runs/{run.pk}/", HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+    assert detection.execute_run(run.pk).summary == run.summary  # a retried task changes nothing
+    assert AuditEntry.objects.filter(action="votes.detection.run").count() == 1
+    page = office.get("/vote/audit/").content.decode()
+    assert "上次检测" in page and "同一网段大量号码" in page and "连号号段" in page and "突发激增" in page
     assert "网段 #" in page
     assert "203.0.113" not in page and "UA-" not in page
     ids = [str(pk) for pk in Finding.objects.filter(reason=Reason.PREFIX).values_list("pk", flat=True)]
