@@ -199,28 +199,39 @@ def decide_tie(*, contest: Contest, key: str, chosen: Sequence[int], reason: str
     Refused: no such open tie, the wrong number of projects or one outside the tie, no reason,
     a confirmed list. Audited."""
     errors = Errors()
-    text = (reason or "").strip()
-    if not text:
-        errors.add("reason", _("请填写理由"), "R-A1")
-    elif len(text) > REASON_LIMIT:
-        errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, "R-A1")
-    elif hidden := hidden_characters_error(text, label=_("理由")):
-        errors.add("reason", hidden, "R-A1")
     if AwardList.objects.filter(contest=contest, scope=AwardScope.FINALS, status=AwardListStatus.CONFIRMED).exists():
         errors.add("__all__", _("获奖名单已确认，不能再更改"), "R-A1")
     allocation = current_allocation(contest)
     tie = next((t for t in (allocation.ties if allocation else []) if t.key == key), None)
-    chosen = [int(c) for c in chosen]
     if tie is None:
         errors.add("key", _("没有需要处理的该项并列"), "R-A1")
-    elif len(chosen) != tie.seats or len(set(chosen)) != len(chosen) or not set(chosen) <= set(tie.projects):
-        errors.add("chosen", _("请在并列项目中选出 %(n)s 个") % {"n": tie.seats}, "R-A1")
+    return record_tie_decision(contest=contest, key=key, tied=list(tie.projects) if tie else [],
+                               seats=tie.seats if tie else 0, chosen=chosen, reason=reason, actor=actor,
+                               rule="R-A1", errors=errors)
+
+
+def record_tie_decision(*, contest: Contest, key: str, tied: Sequence[int], seats: int, chosen: Sequence[int],
+                        reason: str, actor, rule: str, errors: Errors | None = None) -> AwardTieDecision:
+    """The decision itself, for every kind of award boundary (tier prizes, special and local
+    awards): `seats` of the `tied` projects chosen, with a reason (`rule` names the award's
+    rule in refusals). Write-once and audited ("awards.tie_decision")."""
+    errors = errors or Errors()
+    text = (reason or "").strip()
+    if not text:
+        errors.add("reason", _("请填写理由"), rule)
+    elif len(text) > REASON_LIMIT:
+        errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, rule)
+    elif hidden := hidden_characters_error(text, label=_("理由")):
+        errors.add("reason", hidden, rule)
+    chosen = [int(c) for c in chosen]
+    if tied and (len(chosen) != seats or len(set(chosen)) != len(chosen) or not set(chosen) <= set(tied)):
+        errors.add("chosen", _("请在并列项目中选出 %(n)s 个") % {"n": seats}, rule)
     errors.raise_if_any()
     with transaction.atomic():
-        decision = AwardTieDecision.objects.create(contest=contest, key=key, tied=list(tie.projects), chosen=chosen,
+        decision = AwardTieDecision.objects.create(contest=contest, key=key, tied=list(tied), chosen=chosen,
                                                    reason=text, decided_by=actor)
         record(actor=actor, action="awards.tie_decision", target=decision,
-               after={"key": key, "tied": list(tie.projects), "chosen": chosen, "reason": text})
+               after={"key": key, "tied": list(tied), "chosen": chosen, "reason": text})
     return decision
 
 

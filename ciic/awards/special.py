@@ -36,6 +36,7 @@ from ciic.audit.services import record
 from ciic.contests.models import Contest, Station
 from ciic.core.text import hidden_characters_error
 from ciic.core.validation import Errors
+from ciic.engines.prizes import BoundaryTie, take_best
 from ciic.projects.models import Project
 from ciic.review.finalists.services import last_local_round
 from ciic.review.models import Review
@@ -44,9 +45,11 @@ from ciic.votes.services import final_tally
 from . import notices
 from .enums import AwardKind, AwardListStatus, AwardScope
 from .models import Award, AwardList, AwardTieDecision, LocalAwardCategory
-from .prizes import finals_round, snapshot_sha256
+from .prizes import finals_round, record_tie_decision, snapshot_sha256
 
 REASON_LIMIT = 2000
+# Values this close are equal (scores are means of floats; the prizes engine uses the same).
+TOLERANCE = 1e-9
 NAME_LIMIT = 100
 COMPUTED = ("criterion", "popularity")
 
@@ -120,22 +123,11 @@ class Outcome:
 
 def _take(ranked: list[tuple[int, float]], n: int, key: str, decided: dict, outcome: Outcome) -> list[int]:
     """The best `n` of (project, value) sorted best first; a tie across the line is settled
-    by `decided[key]` or reported (and left unfilled)."""
-    if n <= 0 or not ranked:
-        return []
-    if n >= len(ranked):
-        return [p for p, _v in ranked]
-    line = ranked[n - 1][1]
-    if abs(ranked[n][1] - line) > 1e-9:
-        return [p for p, _v in ranked[:n]]
-    block = [p for p, v in ranked if abs(v - line) <= 1e-9]
-    above = [p for p, v in ranked[:n] if p not in block]
-    seats = n - len(above)
-    chosen = list(decided.get(key, ()))
-    if len(chosen) == seats and set(chosen) <= set(block):
-        return above + chosen
-    outcome.ties.append({"key": key, "projects": block, "seats": seats})
-    return above
+    by `decided[key]` or reported (and left unfilled): the prizes engine's rule."""
+    ties: list[BoundaryTie] = []
+    chosen = take_best([p for p, _v in ranked], n, dict(ranked), TOLERANCE, key, decided, ties, fill_ties=False)
+    outcome.ties += [{"key": t.key, "projects": list(t.projects), "seats": t.seats} for t in ties]
+    return chosen
 
 
 def _criterion_means(contest: Contest, code: str) -> dict[int, float]:
@@ -465,19 +457,6 @@ def confirm_local_awards(*, station: Station, actor) -> AwardList:
 
 def decide(*, contest: Contest, key: str, chosen: Sequence[int], reason: str, actor,
            tie: dict) -> AwardTieDecision:
-    """Record a tie decision for a special or local award (the tier prizes use prizes.decide_tie)."""
-    errors = Errors()
-    text = (reason or "").strip()
-    chosen = [int(c) for c in chosen]
-    if not text:
-        errors.add("reason", _("请填写理由"), "R-A2")
-    if len(chosen) != tie["seats"] or len(set(chosen)) != len(chosen) or not set(chosen) <= set(tie["projects"]):
-        errors.add("chosen", _("请在并列项目中选出 %(n)s 个") % {"n": tie["seats"]}, "R-A2")
-    errors.raise_if_any()
-    with transaction.atomic():
-        decision = AwardTieDecision.objects.create(contest=contest, key=key, tied=list(tie["projects"]), chosen=chosen,
-                                                   reason=text, decided_by=actor)
-        record(actor=actor, action="awards.tie_decision", target=decision,
-               after={"key": key, "tied": list(tie["projects"]), "chosen": chosen, "reason": text})
-    return decision
-
+    """Record a tie decision for a special or local award (`prizes.record_tie_decision`)."""
+    return record_tie_decision(contest=contest, key=key, tied=list(tie["projects"]), seats=tie["seats"],
+                               chosen=chosen, reason=reason, actor=actor, rule="R-A2")

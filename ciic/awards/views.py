@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +18,7 @@ from ciic.accounts.models import User
 from ciic.contests.models import Contest, Direction, Group, PrizeTier
 from ciic.contests.selectors import current_contest
 from ciic.core.responses import xlsx_response
+from ciic.core.validation import parse_local_datetime
 from ciic.engines.prizes import Unfillable
 from ciic.entrants.forms import field_errors, fold_unknown
 from ciic.projects.models import Project
@@ -63,20 +62,6 @@ def _session(request: HttpRequest, pk: int, perm: str) -> FinalsSession:
     return session
 
 
-def _parse_local(value: str, contest: Contest) -> dt.datetime | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        naive = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError({"starts_at": ValidationError(_("时间格式应为 YYYY-MM-DD HH:MM（北京时间）"),
-                                                            code="R-V4")}) from exc
-    from zoneinfo import ZoneInfo
-
-    return naive.replace(tzinfo=ZoneInfo(contest.time_zone)) if naive.tzinfo is None else naive
-
-
 def _ids(values: list[str]) -> list[int]:
     return [int(v) for v in values if v.isdigit() and len(v) < 12]
 
@@ -104,7 +89,8 @@ def session_list(request: HttpRequest) -> HttpResponse:
             session = finals.create_session(
                 review_round=review_round, direction=direction, group=group, actor=request.user, experts=experts,
                 chair=chair, venue=request.POST.get("venue", ""),
-                starts_at=_parse_local(request.POST.get("starts_at", ""), contest))
+                starts_at=parse_local_datetime(request.POST.get("starts_at", ""), contest.time_zone,
+                                               field="starts_at", rule="R-V4"))
         except ValidationError as exc:
             errors = fold_unknown(field_errors(exc), SESSION_FIELDS)
         else:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class Errors:
@@ -20,3 +24,18 @@ class Errors:
     def raise_if_any(self) -> None:
         if self.by_field:
             raise ValidationError(self.by_field)
+
+
+def parse_local_datetime(value: str, time_zone: str, *, field: str, rule: str) -> dt.datetime | None:
+    """A `datetime-local` form value read in the contest's time zone (Beijing time); empty is
+    None; a malformed one is refused naming `field` and `rule`. A NUL byte or an absurd length
+    is malformed too (fromisoformat refuses it)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        naive = dt.datetime.fromisoformat(value[:40])
+    except ValueError as exc:
+        raise ValidationError({field: ValidationError(_("时间格式不正确（如 2023-11-20 14:00，北京时间）"),
+                                                      code=rule)}) from exc
+    return naive.replace(tzinfo=ZoneInfo(time_zone)) if naive.tzinfo is None else naive

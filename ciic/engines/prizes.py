@@ -126,10 +126,12 @@ def _ranked(projects: Sequence[Hashable], score: Mapping[Hashable, float]) -> li
     return sorted(projects, key=lambda p: -score[p])  # stable: ties keep the given order
 
 
-def _take(ranked: list[Hashable], n: int, score: Mapping[Hashable, float], tolerance: float, key: str,
-          decided: Mapping[str, Sequence[Hashable]], ties: list[BoundaryTie]) -> list[Hashable]:
-    """The best ``n`` of ``ranked``; a tie block across the line is settled by ``decided[key]``
-    (the projects chosen, best first) or reported and filled provisionally in given order."""
+def take_best(ranked: list[Hashable], n: int, score: Mapping[Hashable, float], tolerance: float, key: str,
+              decided: Mapping[str, Sequence[Hashable]], ties: list[BoundaryTie], *,
+              fill_ties: bool = True) -> list[Hashable]:
+    """The best ``n`` of ``ranked`` (best first); a tie block across the line is settled by
+    ``decided[key]`` (the projects chosen, best first) or reported in ``ties`` and, with
+    ``fill_ties``, filled provisionally in the given order (left unfilled without it)."""
     if n <= 0:
         return []
     if n >= len(ranked):
@@ -145,14 +147,14 @@ def _take(ranked: list[Hashable], n: int, score: Mapping[Hashable, float], toler
     if len(chosen) == left and set(chosen) <= set(block):
         return above + chosen
     ties.append(BoundaryTie(key, tuple(block), left))
-    return above + block[:left]
+    return above + block[:left] if fill_ties else above
 
 
 def _tiers_in_order(winners: list[Hashable], tiers: Sequence[Tier], score, tolerance, prefix, decided,
                     ties) -> dict[Hashable, str]:
     awards, rest = {}, list(winners)
     for tier in tiers:
-        got = _take(rest, tier.count, score, tolerance, f"{prefix}:{tier.code}", decided, ties)
+        got = take_best(rest, tier.count, score, tolerance, f"{prefix}:{tier.code}", decided, ties)
         for p in got:
             awards[p] = tier.code
         rest = [p for p in rest if p not in set(got)]
@@ -190,7 +192,7 @@ def allocate(score: Mapping[Hashable, float], cell: Mapping[Hashable, Hashable],
         result.seats = cell_seats({c: len(ps) for c, ps in cells.items()}, total, minimum=minimum)
         winners = []
         for c, ps in cells.items():
-            winners += _take(_ranked(ps, score), result.seats[c], score, tolerance, f"cell:{c}", decided, ties)
+            winners += take_best(_ranked(ps, score), result.seats[c], score, tolerance, f"cell:{c}", decided, ties)
         result.awards = _tiers_in_order(_ranked(winners, score), tiers, score, tolerance, "winners", decided, ties)
         return result
     # fixed
@@ -214,7 +216,7 @@ def allocate(score: Mapping[Hashable, float], cell: Mapping[Hashable, Hashable],
         result.seats[c] = sum(int(v) for v in row.values())
         rest = _ranked(ps, score)
         for tier in tiers:
-            got = _take(rest, int(row.get(tier.code, 0)), score, tolerance, f"cell:{c}:{tier.code}", decided, ties)
+            got = take_best(rest, int(row.get(tier.code, 0)), score, tolerance, f"cell:{c}:{tier.code}", decided, ties)
             for p in got:
                 result.awards[p] = tier.code
             rest = [p for p in rest if p not in set(got)]

@@ -3,9 +3,6 @@ both read the record. Thin views over `further.py`; a request the user may not s
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ciic.contests.selectors import current_contest
+from ciic.core.validation import parse_local_datetime
 
 from .further import (
     answer_request,
@@ -28,19 +26,6 @@ from .further import (
 from .models import MaterialRequest
 from .selectors import projects_for_user
 from .views import _errors, _project, _require
-
-
-def parse_due(value: str, contest) -> dt.datetime | None:
-    """A `datetime-local` value read in the contest's time zone (Beijing time)."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        naive = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError({"due_at": ValidationError(_("截止时间格式不正确（如 2023-11-20 18:00）"),
-                                                         code="R-J5")}) from exc
-    return naive.replace(tzinfo=ZoneInfo(contest.time_zone)) if naive.tzinfo is None else naive
 
 
 def _request(request: HttpRequest, rpk: int) -> MaterialRequest:
@@ -58,7 +43,8 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
     errors: dict = {}
     if request.method == "POST":
         try:
-            due_at = parse_due(request.POST.get("due_at", ""), project.contest)
+            due_at = parse_local_datetime(request.POST.get("due_at", ""), project.contest.time_zone,
+                                          field="due_at", rule="R-J5")
             item = request_material(project=project, actor=request.user, message=request.POST.get("message", ""),
                                     due_at=due_at)
         except ValidationError as exc:

@@ -9,9 +9,6 @@ not assigned to, or is conflicted with, is a 404 (its existence is not revealed)
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ciic.contests.models import ApplicationSection
 from ciic.contests.selectors import current_contest
 from ciic.core.responses import template_errors
+from ciic.core.validation import parse_local_datetime
 from ciic.projects.models import Project
 
 from ..conflicts import declare_conflict
@@ -196,19 +194,6 @@ def conflict(request: HttpRequest, round_pk: int, project_pk: int) -> HttpRespon
 # --- roadshow slots (staff) ----------------------------------------------------------------
 
 
-def parse_local(value: str, contest, field: str) -> dt.datetime | None:
-    """A `datetime-local` value read in the contest's time zone (Beijing time)."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        naive = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationError({field: ValidationError(_("时间格式不正确（如 2023-11-20 14:00）"),
-                                                      code="R-V1")}) from exc
-    return naive.replace(tzinfo=ZoneInfo(contest.time_zone)) if naive.tzinfo is None else naive
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def roadshow(request: HttpRequest, round_pk: int) -> HttpResponse:
@@ -229,9 +214,12 @@ def roadshow(request: HttpRequest, round_pk: int) -> HttpResponse:
                 clear_slot(review_round=review_round, project=project, actor=request.user)
                 messages.success(request, _("已取消“%(project)s”的路演时段。") % {"project": project.name})
             else:
+                zone = contest.time_zone
                 schedule_slot(review_round=review_round, project=project, actor=request.user,
-                              starts_at=parse_local(request.POST.get("starts_at", ""), contest, "starts_at"),
-                              ends_at=parse_local(request.POST.get("ends_at", ""), contest, "ends_at"),
+                              starts_at=parse_local_datetime(request.POST.get("starts_at", ""), zone, field="starts_at",
+                                                             rule="R-V1"),
+                              ends_at=parse_local_datetime(request.POST.get("ends_at", ""), zone, field="ends_at",
+                                                           rule="R-V1"),
                               link=request.POST.get("link", ""), venue=request.POST.get("venue", ""))
                 messages.success(request, _("已安排“%(project)s”的路演时段。") % {"project": project.name})
         except ValidationError as exc:
