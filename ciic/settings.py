@@ -125,6 +125,8 @@ INSTALLED_APPS = [
     "ciic.awards",
     "ciic.votes",
     "ciic.certificates",
+    "ciic.publicity",
+    "ciic.organizing",
     "ciic.api",
     "ciic.site",
     "ciic.demo",

@@ -14,6 +14,8 @@ urlpatterns = [
     path("vote/", include("ciic.votes.urls")),
     path("results/", include("ciic.awards.public_urls")),
     path("certificates/", include("ciic.certificates.urls")),
+    path("publicity/", include("ciic.publicity.urls")),
+    path("organizing/", include("ciic.organizing.urls")),
     path("", include("ciic.entrants.urls")),
     path("", include("ciic.site.urls")),
 ]
