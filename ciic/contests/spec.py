@@ -498,6 +498,36 @@ def _check_lists(data: dict[str, Any], errors: list[str]) -> None:
         )
 
 
+def _check_organizing(data: dict[str, Any], errors: list[str]) -> None:
+    """R-T2, R-O1, R-A2: the organizing block's schedule keys exist, its kinds are unique, and
+    the ranking's award is a special award for organizing units."""
+    block = data.get("organizing")
+    if not isinstance(block, dict):
+        return
+    keys = {_str(s, "key") for _, s in _entries(data, "schedule")}
+    for field in ("receipt_schedule_key", "report_schedule_key"):
+        key = _str(block, field)
+        if key is not None and key not in keys:
+            errors.append(f"organizing.{field}: unknown schedule key {key!r}")
+    _unique(errors, "organizing.unit_kinds",
+            [(i, _str(k, "code")) for i, k in _entries(block, "unit_kinds")], "unit kind code")
+    meetings = block.get("meetings")
+    if isinstance(meetings, dict):
+        _unique(errors, "organizing.meetings.kinds",
+                [(i, _str(k, "code")) for i, k in _entries(meetings, "kinds")], "meeting kind code")
+    _unique(errors, "organizing.benefits",
+            [(i, _str(k, "code")) for i, k in _entries(block, "benefits")], "benefit code")
+    ranking = block.get("ranking")
+    code = _str(ranking, "award_code") if isinstance(ranking, dict) else None
+    if code is not None:
+        awards = data.get("awards")
+        special = {_str(s, "code"): s for _, s in _entries(awards, "special")} if isinstance(awards, dict) else {}
+        if code not in special:
+            errors.append(f"organizing.ranking.award_code: no awards.special entry has code {code!r}")
+        elif special[code].get("recipient") != "organizing_unit":
+            errors.append(f"organizing.ranking.award_code: {code!r} is not an award for organizing units")
+
+
 _CHECKS = (
     _check_identity,
     _check_stations_and_directions,
@@ -510,6 +540,7 @@ _CHECKS = (
     _check_finals,
     _check_documents,
     _check_lists,
+    _check_organizing,
 )
 
 

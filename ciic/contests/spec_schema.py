@@ -427,6 +427,44 @@ POPULARITY_VOTE = _object(
     },
 )
 
+# R-O1, R-O2, R-T2, R-A2, R-S1, R-A4: organizing units and industry services (issue 14). The
+# deadlines are schedule items named by key; the ranking's weights are the published formula
+# (ciic/engines/organizing.py says how they combine).
+NAMED_KIND = _object(["code", "name", "name_en"], {"code": CODE, "name": NAME, "name_en": NAME_EN})
+WEIGHT = {"type": "number", "minimum": 0, "maximum": 1000}
+ORGANIZING = _object(
+    ["receipt_schedule_key", "report_schedule_key", "unit_kinds", "ranking", "meetings"],
+    {
+        "receipt_schedule_key": KEY,
+        "report_schedule_key": KEY,
+        "unit_kinds": _list(_object(["code", "name", "name_en"], {
+            "code": CODE, "name": NAME, "name_en": NAME_EN, "receipt": {"type": "boolean"},
+        }), min_items=1),
+        "report": _object([], {
+            "max_chars": {"type": "integer", "minimum": 100, "maximum": 100_000},
+            "max_files": {"type": "integer", "minimum": 0, "maximum": 50},
+            "formats": {"type": "array", "items": {"type": "string", "pattern": r"^[a-z0-9]{2,5}$"}, "minItems": 1},
+            "max_size_mb": {"type": "integer", "minimum": 1, "maximum": 2048},
+        }),
+        "ranking": _object(["entries", "weights"], {
+            "award_code": CODE,
+            "entries": _object(["weight", "transform"], {
+                "weight": WEIGHT, "transform": {"enum": ["linear", "sqrt", "log"]},
+            }),
+            "weights": _object(
+                ["stations", "directions", "finalists", "winners", "receipt_on_time", "report_on_time"],
+                {k: WEIGHT for k in ("stations", "directions", "finalists", "winners", "receipt_on_time",
+                                     "report_on_time")}),
+        }),
+        "meetings": _object(["kinds", "slot_minutes", "max_open_requests"], {
+            "kinds": _list(NAMED_KIND, min_items=1),
+            "slot_minutes": {"type": "integer", "minimum": 5, "maximum": 240},
+            "max_open_requests": {"type": "integer", "minimum": 1, "maximum": 1000},
+        }),
+        "benefits": _list(NAMED_KIND),
+    },
+)
+
 PAST_WINNER = _object(
     ["edition", "project_name", "prize"],
     {
@@ -478,6 +516,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             "participation": PARTICIPATION,
             "originality": ORIGINALITY,
             "popularity_vote": POPULARITY_VOTE,
+            "organizing": ORGANIZING,
             "review_form": REVIEW_FORM,
             "application_sections": _list(SECTION, min_items=1),
             "material_types": _list(MATERIAL_TYPE, min_items=1),
