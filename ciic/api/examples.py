@@ -661,6 +661,7 @@ AWARD_LIST = {
 PRIZE = {
     "id": 1, "award": "一等奖", "rank": 1, "project_id": 56, "payee": "测试科技有限公司", "amount": "100.00",
     "status": "pending_publicity", "updated_at": "2023-12-06T10:00:00+08:00",
+    "reclaim_amount": None, "reclaim_due_on": None, "reclaimed_on": None,
 }
 
 SPECIAL_AWARDS = {

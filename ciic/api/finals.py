@@ -156,11 +156,18 @@ class PrizeOut(Schema):
     amount: Decimal = Field(description="万元，税前 / 10k CNY, pre-tax")
     status: str = Field(description="pending_publicity / payable / paid / revoked / reclaim_due / reclaimed")
     updated_at: dt.datetime
+    reclaim_amount: Decimal | None = Field(description="追回金额（万元）/ Owed back (10k CNY), R-X3")
+    reclaim_due_on: dt.date | None = Field(description="追回期限 / Due back by")
+    reclaimed_on: dt.date | None = Field(description="追回日期 / Came back on")
 
 
 class TransitionIn(Schema):
     status: str
     reason: str = Field(max_length=2000)
+    amount: Decimal | None = Field(None, description="去往 reclaim_due 时必填：追回金额（万元）/ For reclaim_due: the "
+                                                     "amount owed back")
+    on: dt.date | None = Field(None, description="去往 reclaim_due 时为追回期限，去往 reclaimed 时为追回日期 / "
+                                                 "For reclaim_due the due date, for reclaimed the date it came back")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -336,7 +343,9 @@ def list_prizes(request: HttpRequest):
 
 def _prize_out(prize: Prize) -> dict:
     return {"id": prize.pk, "award": prize.award.name, "rank": prize.award.rank, "project_id": prize.award.project_id,
-            "payee": prize.payee.name, "amount": prize.amount, "status": prize.status, "updated_at": prize.updated_at}
+            "payee": prize.payee.name, "amount": prize.amount, "status": prize.status, "updated_at": prize.updated_at,
+            "reclaim_amount": prize.reclaim_amount, "reclaim_due_on": prize.reclaim_due_on,
+            "reclaimed_on": prize.reclaimed_on}
 
 
 @router.post("/finals/prizes/{prize_id}/transition", response={200: PrizeOut, **REFUSALS},
@@ -344,7 +353,8 @@ def _prize_out(prize: Prize) -> dict:
 def transition(request: HttpRequest, prize_id: int, payload: TransitionIn):
     _require(request.auth, "awards.manage_finals")
     prize = get_object_or_404(Prize.objects.select_related("award", "payee"), pk=prize_id, contest=get_contest())
-    prize = prizes.transition(prize=prize, to=payload.status, actor=request.auth, reason=payload.reason)
+    prize = prizes.transition(prize=prize, to=payload.status, actor=request.auth, reason=payload.reason,
+                              amount=payload.amount, on=payload.on)
     return _prize_out(Prize.objects.select_related("award", "payee").get(pk=prize.pk))
 
 

@@ -34,12 +34,14 @@ class PrizeStatus(models.TextChoices):
     RECLAIMED = "reclaimed", _("已追回")
 
 
-# The allowed moves of a prize's status; anything else is refused.
+# The allowed moves of a prize's status; anything else is refused. A prize is revoked (R-X3)
+# from any state before it is given back; money already paid, or owed back by the secretariat's
+# reckoning, is then due (an amount and a date) and at last reclaimed (the date and a note).
 PRIZE_TRANSITIONS = {
     PrizeStatus.PENDING_PUBLICITY: {PrizeStatus.PAYABLE, PrizeStatus.REVOKED},
     PrizeStatus.PAYABLE: {PrizeStatus.PAID, PrizeStatus.REVOKED},
-    PrizeStatus.PAID: {PrizeStatus.RECLAIM_DUE},
-    PrizeStatus.REVOKED: set(),
+    PrizeStatus.PAID: {PrizeStatus.REVOKED},
+    PrizeStatus.REVOKED: {PrizeStatus.RECLAIM_DUE},
     PrizeStatus.RECLAIM_DUE: {PrizeStatus.RECLAIMED},
     PrizeStatus.RECLAIMED: set(),
 }

@@ -181,6 +181,10 @@ class Prize(models.Model):
     status = models.CharField(_("状态"), max_length=20, choices=PrizeStatus.choices,
                               default=PrizeStatus.PENDING_PUBLICITY, db_index=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # R-X3: what is owed back after a revocation, by when, and when it came back.
+    reclaim_amount = models.DecimalField(_("追回金额（万元）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    reclaim_due_on = models.DateField(_("追回期限"), null=True, blank=True)
+    reclaimed_on = models.DateField(_("追回日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("奖金")

@@ -14,16 +14,18 @@ the prize ledger.
   any change), and each tier award gets its **prize** in the ledger, the payee being the
   team's organization. The sum of committed prizes never exceeds the spec's pool, checked
   under the contest row's lock.
-- **The ledger** (`transition`): pending_publicity → payable → paid, and revoked →
-  reclaim_due → reclaimed (`enums.PRIZE_TRANSITIONS`), one function, audited with a reason.
+- **The ledger** (`transition`): pending_publicity → payable → paid, and revoked (from any of
+  them) → reclaim_due (an amount and a date) → reclaimed (the date)
+  (`enums.PRIZE_TRANSITIONS`), one function, audited with a reason.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,7 +35,7 @@ from django.utils.translation import gettext as _
 from ciic.audit.services import record
 from ciic.contests.models import Contest, PrizeTier
 from ciic.core.text import hidden_characters_error
-from ciic.core.validation import Errors
+from ciic.core.validation import Errors, parse_local_date
 from ciic.engines import scoring
 from ciic.engines.finals import rank_with_tiebreaks
 from ciic.engines.prizes import Allocation, Tier, Unfillable, allocate
@@ -291,8 +293,12 @@ def confirm_awards(*, award_list: AwardList, actor) -> AwardList:
     return locked
 
 
-def transition(*, prize: Prize, to: str, actor, reason: str, now=None) -> Prize:
-    """Move a prize along the ledger (`enums.PRIZE_TRANSITIONS`), with a reason. Audited."""
+def transition(*, prize: Prize, to: str, actor, reason: str, now=None, amount=None,
+               on: dt.date | str | None = None) -> Prize:
+    """Move a prize along the ledger (`enums.PRIZE_TRANSITIONS`), with a reason. Going to
+    reclaim_due needs the `amount` owed back (more than 0, at most the prize) and the date `on`
+    which it is due; going to reclaimed needs the date `on` which it came back (R-X3); a form's
+    text date is read here, so every refusal shows at once. Audited."""
     now = now or timezone.now()
     text = (reason or "").strip()
     errors = Errors()
@@ -302,6 +308,24 @@ def transition(*, prize: Prize, to: str, actor, reason: str, now=None) -> Prize:
         errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, "R-A1")
     if to not in PrizeStatus.values:
         errors.add("status", _("请选择状态"), "R-A1")
+    reclaim = None
+    if to == PrizeStatus.RECLAIM_DUE:
+        try:
+            reclaim = Decimal(str(amount)) if amount not in (None, "") else None
+        except (InvalidOperation, ValueError):
+            reclaim = None
+        if reclaim is None or not reclaim.is_finite() or reclaim <= 0 or reclaim > prize.amount \
+                or reclaim != reclaim.quantize(Decimal("0.01")):
+            errors.add("amount", _("追回金额应大于 0、不超过奖金 %(amount)s 万元，最多两位小数") % {
+                "amount": prize.amount}, "R-X3")
+    if isinstance(on, str):  # a form's date field
+        try:
+            on = parse_local_date(on, field="on", rule="R-X3")
+        except ValidationError as exc:
+            errors.add("on", exc.error_dict["on"][0].message, "R-X3")
+            on = False
+    if to in (PrizeStatus.RECLAIM_DUE, PrizeStatus.RECLAIMED) and on is None:
+        errors.add("on", _("请填写日期"), "R-X3")
     errors.raise_if_any()
     with transaction.atomic():
         locked = Prize.objects.select_for_update(of=("self",)).get(pk=prize.pk)
@@ -311,7 +335,16 @@ def transition(*, prize: Prize, to: str, actor, reason: str, now=None) -> Prize:
                     "from": locked.get_status_display(), "to": PrizeStatus(to).label}, code="R-A1")})
         before = locked.status
         locked.status, locked.updated_at = to, now
-        locked.save(update_fields=["status", "updated_at"])
-        record(actor=actor, action="awards.prize.transition", target=locked,
-               before={"status": before}, after={"status": to, "reason": text})
+        fields = ["status", "updated_at"]
+        after = {"status": to, "reason": text}
+        if to == PrizeStatus.RECLAIM_DUE:
+            locked.reclaim_amount, locked.reclaim_due_on = reclaim, on
+            fields += ["reclaim_amount", "reclaim_due_on"]
+            after |= {"reclaim_amount": str(reclaim), "reclaim_due_on": on.isoformat()}
+        elif to == PrizeStatus.RECLAIMED:
+            locked.reclaimed_on = on
+            fields.append("reclaimed_on")
+            after["reclaimed_on"] = on.isoformat()
+        locked.save(update_fields=fields)
+        record(actor=actor, action="awards.prize.transition", target=locked, before={"status": before}, after=after)
     return locked

@@ -307,9 +307,10 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "prize", "").isdigit() else 0, contest=contest)
         try:
             prizes.transition(prize=prize, to=request.POST.get("status", ""), actor=request.user,
-                              reason=request.POST.get("reason", ""))
+                              reason=request.POST.get("reason", ""), amount=request.POST.get("amount", "")[:40],
+                              on=request.POST.get("on", ""))
         except ValidationError as exc:
-            errors, failed = fold_unknown(field_errors(exc), ["status", "reason"]), prize.pk
+            errors, failed = fold_unknown(field_errors(exc), ["status", "reason", "amount", "on"]), prize.pk
         else:
             messages.success(request, _("奖金状态已更新。"))
             return redirect("awards:ledger")

@@ -39,3 +39,15 @@ def parse_local_datetime(value: str, time_zone: str, *, field: str, rule: str) -
         raise ValidationError({field: ValidationError(_("时间格式不正确（如 2023-11-20 14:00，北京时间）"),
                                                       code=rule)}) from exc
     return naive.replace(tzinfo=ZoneInfo(time_zone)) if naive.tzinfo is None else naive
+
+
+def parse_local_date(value: str, *, field: str, rule: str) -> dt.date | None:
+    """A `date` form value (YYYY-MM-DD); empty is None; a malformed one is refused naming
+    `field` and `rule`."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:20])
+    except ValueError as exc:
+        raise ValidationError({field: ValidationError(_("日期格式不正确（如 2024-03-01）"), code=rule)}) from exc

@@ -3,6 +3,7 @@ need a decision, confirmation frozen by the database, and the ledger within the 
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -142,11 +143,30 @@ def test_the_ledger_moves_only_along_its_transitions(scored, contest, secretaria
     assert "reason" in exc.value.error_dict
     prize = svc.transition(prize=prize, to=PrizeStatus.PAYABLE, actor=secretariat, reason="公示期满无异议")
     prize = svc.transition(prize=prize, to=PrizeStatus.PAID, actor=secretariat, reason="银行回单 2024-01-10")
-    prize = svc.transition(prize=prize, to=PrizeStatus.RECLAIM_DUE, actor=secretariat, reason="投诉查实")
-    assert svc.committed_total(contest) == Decimal("150")  # reclaim_due still counts until reclaimed
-    svc.transition(prize=prize, to=PrizeStatus.RECLAIMED, actor=secretariat, reason="已退回")
+    with pytest.raises(ValidationError):  # revoked first (R-X3)
+        svc.transition(prize=prize, to=PrizeStatus.RECLAIM_DUE, actor=secretariat, reason="投诉查实",
+                       amount="100", on=dt.date(2024, 3, 1))
+    prize = svc.transition(prize=prize, to=PrizeStatus.REVOKED, actor=secretariat, reason="投诉查实")
     assert svc.committed_total(contest) == Decimal("50")
-    assert AuditEntry.objects.filter(action="awards.prize.transition").count() == 4
+    for amount in ("0", "100.001", "101", "NaN", "1e400", "abc", None):
+        with pytest.raises(ValidationError) as exc:
+            svc.transition(prize=prize, to=PrizeStatus.RECLAIM_DUE, actor=secretariat, reason="追回",
+                           amount=amount, on=dt.date(2024, 3, 1))
+        assert "amount" in exc.value.error_dict, amount
+    with pytest.raises(ValidationError) as exc:
+        svc.transition(prize=prize, to=PrizeStatus.RECLAIM_DUE, actor=secretariat, reason="追回", amount="100")
+    assert "on" in exc.value.error_dict
+    prize = svc.transition(prize=prize, to=PrizeStatus.RECLAIM_DUE, actor=secretariat, reason="追回",
+                           amount="100", on=dt.date(2024, 3, 1))
+    assert (prize.reclaim_amount, prize.reclaim_due_on) == (Decimal("100"), dt.date(2024, 3, 1))
+    assert svc.committed_total(contest) == Decimal("150")  # owed back: still out until reclaimed
+    prize = svc.transition(prize=prize, to=PrizeStatus.RECLAIMED, actor=secretariat, reason="已退回",
+                           on=dt.date(2024, 2, 20))
+    assert prize.reclaimed_on == dt.date(2024, 2, 20)
+    assert svc.committed_total(contest) == Decimal("50")
+    assert AuditEntry.objects.filter(action="awards.prize.transition").count() == 5
+    assert AuditEntry.objects.filter(action="awards.prize.transition").order_by("-pk").first().after[
+        "reclaimed_on"] == "2024-02-20"
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -181,6 +201,15 @@ def test_the_awards_page_proposes_settles_and_confirms(finals, contest, secretar
     assert r.status_code == 400 and "不能从" in r.content.decode()
     r = office.post("/finals/prizes/", {"prize": str(prize.pk), "status": "payable", "reason": "公示期满"})
     assert r.status_code == 302
+    assert office.post("/finals/prizes/", {"prize": str(prize.pk), "status": "revoked", "reason": "投诉查实"}).status_code == 302
+    r = office.post("/finals/prizes/", {"prize": str(prize.pk), "status": "reclaim_due", "reason": "追回",
+                                        "amount": "999", "on": "2024-13-01"})
+    html = r.content.decode()
+    assert r.status_code == 400 and "追回金额应大于 0" in html and "日期格式不正确" in html
+    assert Prize.objects.get(pk=prize.pk).status == "revoked"
+    r = office.post("/finals/prizes/", {"prize": str(prize.pk), "status": "reclaim_due", "reason": "追回",
+                                        "amount": "100", "on": "2024-03-01"})
+    assert r.status_code == 302 and "追回 100.00 万元，期限 2024-03-01" in office.get("/finals/prizes/").content.decode()
     export = office.get("/finals/prizes/export.xlsx")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
 
