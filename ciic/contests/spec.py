@@ -46,6 +46,13 @@ def _is_aware_datetime(value: object) -> bool:
     return True
 
 
+@_formats.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    if isinstance(value, str):
+        dt.date.fromisoformat(value)
+    return True
+
+
 @_formats.checks("uri")
 def _is_web_address(value: object) -> bool:
     if not isinstance(value, str):
@@ -528,6 +535,23 @@ def _check_organizing(data: dict[str, Any], errors: list[str]) -> None:
             errors.append(f"organizing.ranking.award_code: {code!r} is not an award for organizing units")
 
 
+def _check_publicity(data: dict[str, Any], errors: list[str]) -> None:
+    """R-X2: grounds and refusal reasons are told apart by their codes, and at least one ground
+    is a complaint (a list of grounds that all refuse would make complaining impossible)."""
+    block = data.get("publicity")
+    if not isinstance(block, dict):
+        return
+    grounds = list(_entries(block, "grounds"))
+    _unique(errors, "publicity.grounds", [(i, _str(g, "code")) for i, g in grounds], "ground code")
+    _unique(errors, "publicity.not_accepted_reasons",
+            [(i, _str(r, "code")) for i, r in _entries(block, "not_accepted_reasons")], "reason code")
+    if grounds and not any(g.get("complaint", True) for _i, g in grounds):
+        errors.append("publicity.grounds: every ground has complaint: false; at least one must be a complaint")
+    overlap = set(block.get("holidays") or []) & set(block.get("extra_working_days") or [])
+    for day in sorted(d for d in overlap if isinstance(d, str)):
+        errors.append(f"publicity.extra_working_days: {day!r} is also a holiday")
+
+
 _CHECKS = (
     _check_identity,
     _check_stations_and_directions,
@@ -541,6 +565,7 @@ _CHECKS = (
     _check_documents,
     _check_lists,
     _check_organizing,
+    _check_publicity,
 )
 
 

@@ -427,6 +427,40 @@ POPULARITY_VOTE = _object(
     },
 )
 
+# R-X1, R-X2, R-X3, R-T5: the award publicity and its complaints (issue 13). The period is
+# `publicity_days`; the time limits of each step are working days; the grounds name the rule a
+# complaint invokes, and a ground with `complaint: false` (disagreement with the evaluation)
+# is explained and refused, as the notice does not treat it as a complaint.
+GROUND = _object(["code", "name", "name_en", "rule"], {
+    "code": CODE, "name": NAME, "name_en": NAME_EN, "rule": RULE_ID,
+    "complaint": {"type": "boolean"},
+    "help": NAME, "help_en": NAME_EN,
+})
+WORKING_DAYS = {"type": "integer", "minimum": 1, "maximum": 365}
+PUBLICITY = _object(
+    ["contact", "time_limits", "grounds", "not_accepted_reasons", "promote_next"],
+    {
+        "contact": _object(["name", "name_en"], {
+            "name": NAME, "name_en": NAME_EN, "email": {"type": "string", "format": "email", "maxLength": 254},
+            "phone": {"type": "string", "pattern": r"^[0-9+() -]{5,30}$"},
+            "address": NAME, "address_en": NAME_EN,
+        }),
+        "time_limits": _object(["accept", "respond", "verify", "rule"], {
+            "accept": WORKING_DAYS, "respond": WORKING_DAYS, "verify": WORKING_DAYS, "rule": WORKING_DAYS,
+        }),
+        "holidays": {"type": "array", "items": {"type": "string", "format": "date"}},
+        "extra_working_days": {"type": "array", "items": {"type": "string", "format": "date"}},
+        "grounds": _list(GROUND, min_items=1),
+        "not_accepted_reasons": _list(_object(["code", "name", "name_en"], {
+            "code": CODE, "name": NAME, "name_en": NAME_EN}), min_items=1),
+        "promote_next": {"type": "boolean"},
+        "evidence": _object([], {
+            "max_files": {"type": "integer", "minimum": 1, "maximum": 50},
+            "max_links": {"type": "integer", "minimum": 0, "maximum": 50},
+        }),
+    },
+)
+
 # R-O1, R-O2, R-T2, R-A2, R-S1, R-A4: organizing units and industry services (issue 14). The
 # deadlines are schedule items named by key; the ranking's weights are the published formula
 # (ciic/engines/organizing.py says how they combine).
@@ -517,6 +551,7 @@ SPEC_SCHEMA: dict[str, Any] = {
             "originality": ORIGINALITY,
             "popularity_vote": POPULARITY_VOTE,
             "organizing": ORGANIZING,
+            "publicity": PUBLICITY,
             "review_form": REVIEW_FORM,
             "application_sections": _list(SECTION, min_items=1),
             "material_types": _list(MATERIAL_TYPE, min_items=1),

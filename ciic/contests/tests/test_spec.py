@@ -290,3 +290,21 @@ def test_yaml_times_stay_text():
     """The loader keeps ISO times as the strings the schema checks."""
     data = read_spec_file(SPEC_PATH)
     assert data["schedule"][0]["ends_at"] == "2023-10-22T23:59:59+08:00"
+
+
+def test_publicity_grounds_need_one_complaint_and_distinct_codes():
+    """R-X2: the grounds are told apart by code and at least one is a complaint; a holiday is
+    not also a working day; dates are real dates."""
+    spec = spec_2023()
+    block = spec["publicity"]
+    block["grounds"][1]["code"] = block["grounds"][0]["code"]
+    block["extra_working_days"].append(block["holidays"][0])
+    block["holidays"].append("2024-02-30")
+    errors = validate_spec(spec)
+    assert any(e.startswith("publicity.grounds[1]: duplicate ground code") for e in errors)
+    assert f"publicity.extra_working_days: {block['holidays'][0]!r} is also a holiday" in errors
+    assert any("2024-02-30" in e and e.startswith("publicity.holidays") for e in errors)
+    spec = spec_2023()
+    for ground in spec["publicity"]["grounds"]:
+        ground["complaint"] = False
+    assert "publicity.grounds: every ground has complaint: false; at least one must be a complaint" in validate_spec(spec)
