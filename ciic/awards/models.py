@@ -195,6 +195,29 @@ class Prize(models.Model):
         return f"{self.award} {self.amount}万元 {self.get_status_display()}"
 
 
+class AwardRevocation(WriteOnceModel):
+    """An award taken back (R-X3): a team that failed publicity loses its award. The award row
+    itself stays frozen as confirmed; this record says it no longer stands, why, and on whose
+    ruling. The public results mark it; the prize and the certificate follow
+    (`awards.prizes.revoke_award`)."""
+
+    immutable_reason = "a revocation is a record and is never changed"
+
+    award = models.OneToOneField(Award, on_delete=models.PROTECT, related_name="revocation")
+    reason = models.TextField(_("理由"))
+    # Where the decision was taken: a complaint case's number, for example (never a person).
+    basis = models.CharField(_("依据"), max_length=100, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("奖项撤销")
+        verbose_name_plural = _("奖项撤销")
+
+    def __str__(self) -> str:
+        return f"{self.award} ({self.revoked_at:%Y-%m-%d})"
+
+
 class LocalAwardCategory(models.Model):
     """A station's own award (R-A3): its name, how many, and the amount if any (万元)."""
 

@@ -25,3 +25,9 @@ def awards_confirmed(contest, awards: list[Award]) -> None:
             notify(team_accounts(award.project), "award_confirmed", {
                 "project": award.project.name, "contest": contest.name, "award": award.name,
                 "recipient": award.recipient}, url=reverse("certificates:mine"))
+
+
+def award_revoked(award: Award, *, basis: str) -> None:
+    if award.project_id:
+        notify(team_accounts(award.project), "award_revoked", {
+            "project": award.project.name, "award": award.name, "basis": basis or "—"})

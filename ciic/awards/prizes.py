@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,7 +47,7 @@ from ciic.review.models import Review, ReviewRound
 from . import notices
 from .enums import COMMITTED, PRIZE_TRANSITIONS, AwardKind, AwardListStatus, AwardScope, PrizeStatus
 from .finals import round_score
-from .models import Award, AwardList, AwardTieDecision, Prize
+from .models import Award, AwardList, AwardRevocation, AwardTieDecision, Prize
 
 REASON_LIMIT = 2000
 
@@ -348,3 +348,37 @@ def transition(*, prize: Prize, to: str, actor, reason: str, now=None, amount=No
         locked.save(update_fields=fields)
         record(actor=actor, action="awards.prize.transition", target=locked, before={"status": before}, after=after)
     return locked
+
+
+def revoke_award(*, award: Award, reason: str, basis: str, actor) -> AwardRevocation:
+    """Take back an award on a confirmed list (R-X3): recorded once, with the reason and its
+    basis (a complaint case's number); its prize, if any and not yet revoked, moves to revoked
+    through `transition`. The team is told. Refused: a proposed list, an award already revoked,
+    no reason. The certificate is the certificates app's to revoke
+    (`certificates.services.revoke_award_certificate`). Audited."""
+    text = (reason or "").strip()
+    errors = Errors()
+    if not text:
+        errors.add("reason", _("请填写理由"), "R-X3")
+    elif len(text) > REASON_LIMIT:
+        errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, "R-X3")
+    if not AwardList.objects.filter(pk=award.award_list_id, status=AwardListStatus.CONFIRMED).exists():
+        errors.add("__all__", _("获奖名单尚未确认，无需撤销"), "R-X3")
+    if AwardRevocation.objects.filter(award=award).exists():
+        errors.add("__all__", _("该奖项已撤销"), "R-X3")
+    errors.raise_if_any()
+    with transaction.atomic():
+        Award.objects.select_for_update(of=("self",)).filter(pk=award.pk).order_by("pk").first()
+        try:
+            with transaction.atomic():
+                revocation = AwardRevocation.objects.create(award=award, reason=text, basis=(basis or "")[:100],
+                                                            revoked_by=actor)
+        except IntegrityError as exc:  # a second revocation at the same moment
+            raise ValidationError({"__all__": ValidationError(_("该奖项已撤销"), code="R-X3")}) from exc
+        prize = Prize.objects.filter(award=award).first()
+        if prize is not None and PrizeStatus.REVOKED in PRIZE_TRANSITIONS[PrizeStatus(prize.status)]:
+            transition(prize=prize, to=PrizeStatus.REVOKED, actor=actor, reason=text)
+        record(actor=actor, action="awards.revoke", target=award, after={
+            "reason": text, "basis": revocation.basis, "prize": prize.pk if prize else None})
+        notices.award_revoked(award, basis=revocation.basis)
+    return revocation

@@ -86,7 +86,7 @@ def running_orders(contest: Contest) -> list[FinalsSession]:
                     .select_related("direction", "group"))
     for session in sessions:
         session.order = list(session.entries.filter(position__isnull=False)
-                             .select_related("project__team__organization").order_by("position"))
+                             .select_related("project__team__organization", "revocation").order_by("position"))
     return sessions
 
 
@@ -104,14 +104,14 @@ def award_sections(contest: Contest) -> list[AwardSection]:
         contest=contest, status=AwardListStatus.CONFIRMED).select_related("station")}
     finals = lists.get((AwardScope.FINALS, None))
     if finals is not None:
-        awards = list(finals.awards.select_related("project__team__organization"))
+        awards = list(finals.awards.select_related("project__team__organization", "revocation"))
         for tier in PrizeTier.objects.filter(contest=contest).order_by("rank"):
             given = sorted((a for a in awards if a.code == tier.code), key=lambda a: (a.rank or 0, a.pk))
             if given:
                 sections.append(AwardSection(tier.display_name, given))
     special = lists.get((AwardScope.SPECIAL, None))
     if special is not None:
-        awards = list(special.awards.select_related("project__team__organization"))
+        awards = list(special.awards.select_related("project__team__organization", "revocation"))
         for spec in special_specs(contest):
             given = [a for a in awards if a.code == spec.code]
             if given:
@@ -120,6 +120,6 @@ def award_sections(contest: Contest) -> list[AwardSection]:
             item[1].station.order if item[1].station_id else 0)):
         if scope != AwardScope.LOCAL:
             continue
-        awards = list(award_list.awards.select_related("project__team__organization").order_by("id"))
+        awards = list(award_list.awards.select_related("project__team__organization", "revocation").order_by("id"))
         sections.append(AwardSection(_("%(station)s地方赛奖项") % {"station": award_list.station.display_name}, awards))
     return sections

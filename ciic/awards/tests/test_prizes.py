@@ -229,3 +229,35 @@ def test_confirming_tells_each_winning_team_and_nobody_else(scored, contest, sec
     first = told.get(user=scored.projects[0].team.lead)
     assert first.params["award"] == award_list.awards.get(project=scored.projects[0]).name
     assert first.params["days"] == contest.publicity_days
+
+
+def test_revoking_an_award_revokes_its_prize_tells_the_team_and_marks_the_public_list(scored, contest, secretariat,
+                                                                                       client):
+    from ciic.awards import publication
+    from ciic.awards.enums import PublicationKind
+    from ciic.awards.models import AwardRevocation
+    from ciic.notifications.models import Notification
+
+    _close(scored)
+    award_list, _allocation = svc.propose_awards(contest=contest, actor=secretariat)
+    proposed = award_list.awards.get(code="first")
+    with pytest.raises(ValidationError):  # nothing to take back before confirmation
+        svc.revoke_award(award=proposed, reason="投诉查实", basis="TS-1", actor=secretariat)
+    svc.confirm_awards(award_list=award_list, actor=secretariat)
+    first = award_list.awards.get(code="first")
+    with pytest.raises(ValidationError) as exc:
+        svc.revoke_award(award=first, reason=" ", basis="TS-1", actor=secretariat)
+    assert "reason" in exc.value.error_dict and not AwardRevocation.objects.exists()
+    svc.revoke_award(award=first, reason="举报查实：提供虚假材料", basis="JB2023-001", actor=secretariat)
+    assert Prize.objects.get(award=first).status == PrizeStatus.REVOKED
+    assert svc.committed_total(contest) == Decimal("50")
+    with pytest.raises(ValidationError):
+        svc.revoke_award(award=first, reason="再次", basis="JB2023-001", actor=secretariat)
+    told = Notification.objects.get(kind="award_revoked", user=first.project.team.lead)
+    assert told.params["basis"] == "JB2023-001"
+    assert AuditEntry.objects.filter(action="awards.revoke").count() == 1
+    first.refresh_from_db()
+    assert first.code == "first"  # the frozen row is unchanged; the revocation is its own record
+    publication.release(contest=contest, kind=PublicationKind.AWARDS, actor=secretariat, publish=True)
+    page = client.get(f"/results/{contest.slug}/awards/").content.decode()
+    assert "已撤销" in page and "JB2023-001" in page
