@@ -167,6 +167,8 @@ class OneTimeCode(models.Model):
     class Purpose(models.TextChoices):
         VERIFY_MOBILE = "verify_mobile", _("验证手机号")
         RESET_PASSWORD = "reset_password", _("重置密码")
+        # A number other than the account's, proved for one purpose (a complainant's, R-X2).
+        PROVE_NUMBER = "prove_number", _("验证其他手机号")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     purpose = models.CharField(max_length=20, choices=Purpose.choices)

@@ -152,6 +152,44 @@ def verify_mobile(*, user: User, code: str, now: dt.datetime | None = None) -> U
     return user
 
 
+def send_number_code(*, user: User, mobile: str, now: dt.datetime | None = None) -> str:
+    """Text a code to `mobile`, a number the account holder says is theirs without it being the
+    account's own (a complainant's, R-X2): the code is bound to the account and the number, so
+    it proves only that pair. Same limits as the account's own code. Returns the number,
+    normalized. Refused, naming `mobile`: not a mainland mobile number, too many codes."""
+    now = now or timezone.now()
+    number = normalize_mobile(mobile)
+    if number is None:
+        raise ValidationError({"mobile": ValidationError(_("请填写 11 位中国大陆手机号"), code="invalid")})
+    purpose = OneTimeCode.Purpose.PROVE_NUMBER
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        problem = _throttled(user, purpose, now)
+        if problem:
+            raise ValidationError({"mobile": ValidationError(problem, code="throttled")})
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        OneTimeCode.objects.create(user=user, purpose=purpose, code_hash=_hash(user, purpose, f"{number}:{code}"),
+                                   created_at=now, expires_at=now + dt.timedelta(minutes=CODE_MINUTES))
+        text = _("【中国工业互联网大赛】验证码 %(code)s，%(minutes)s 分钟内有效。请勿告诉他人。") % {
+            "code": code, "minutes": CODE_MINUTES}
+        transaction.on_commit(lambda: send_sms(number, text))
+    return number
+
+
+def prove_number(*, user: User, mobile: str, code: str, now: dt.datetime | None = None) -> str:
+    """Check the code texted by `send_number_code` for this account and number; returns the
+    number, normalized. A wrong guess counts (after the commit) and is refused naming `code`."""
+    now = now or timezone.now()
+    number = normalize_mobile(mobile)
+    if number is None:
+        raise ValidationError({"mobile": ValidationError(_("请填写 11 位中国大陆手机号"), code="invalid")})
+    with transaction.atomic():
+        matched = _use_code(user, OneTimeCode.Purpose.PROVE_NUMBER, f"{number}:{(code or '').strip()}", now)
+    if not matched:
+        raise _wrong_code()
+    return number
+
+
 def _wrong_code() -> ValidationError:
     return ValidationError({"code": ValidationError(_("验证码错误或已过期"), code="invalid")})
 
