@@ -91,6 +91,31 @@ KINDS = {
         _("获奖证书已签发：%(award)s"),
         _("%(project)s的获奖证书（编号 %(number)s）已签发，可在平台下载，任何人可扫码核验。"),
     ),
+    # R-X2: the complainant hears of each step of their case, by its number only.
+    "complaint_received": (
+        _("举报已收到：%(number)s"),
+        _("您的举报已收到，编号 %(number)s。组委会将在规定时限内决定是否受理，并告知您每一步进展。"),
+    ),
+    "complaint_accepted": (
+        _("举报已受理：%(number)s"),
+        _("组委会已受理您的举报 %(number)s，将进行核查。"),
+    ),
+    "complaint_not_accepted": (
+        _("举报不予受理：%(number)s"),
+        _("组委会决定对您的举报 %(number)s 不予受理，理由见案件页面。"),
+    ),
+    "complaint_under_verification": (
+        _("举报核查中：%(number)s"),
+        _("组委会正在核查您的举报 %(number)s。"),
+    ),
+    "complaint_ruled": (
+        _("举报已裁定：%(number)s"),
+        _("组委会已对您的举报 %(number)s 作出裁定，裁定意见见案件页面。"),
+    ),
+    "complaint_closed": (
+        _("举报已结案：%(number)s"),
+        _("您的举报 %(number)s 已结案。"),
+    ),
     "originality_done": (
         _("原创性检查已完成"),
         _("共比对 %(documents)s 份申报书，发现 %(pairs)s 组相似项目。"),

@@ -317,6 +317,10 @@ DISQUALIFY_RULES = {
     "R-P6": gettext_lazy("提供虚假信息"),
     "R-J2": gettext_lazy("非本单位原创或侵犯他人知识产权"),
     "R-J3": gettext_lazy("往届一、二、三等奖项目"),
+    # Found by a complaint (issue 13): results obtained at one's own station are void, and
+    # entries that never met the conditions.
+    "R-P8": gettext_lazy("在本单位或关联单位承办的赛站参赛"),
+    "R-G2": gettext_lazy("不符合参赛条件"),
 }
 
 
