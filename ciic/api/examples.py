@@ -30,6 +30,7 @@ from . import (
     entrants,
     finals,
     materials,
+    organizing,
     originality,
     projects,
     review_experts,
@@ -836,6 +837,7 @@ EXAMPLES: dict[type, Any] = {
     finals.SpecialAwardsOut: SPECIAL_AWARDS,
     finals.LocalAwardsOut: LOCAL_AWARDS,
     finals.PublicationOut: PUBLICATION,
+    **organizing.EXAMPLES,
 }
 
 

@@ -15,6 +15,7 @@ from . import (
     entrants,
     finals,
     materials,
+    organizing,
     originality,
     projects,
     review_experts,
@@ -63,6 +64,7 @@ api.add_router("", reviews.router)
 api.add_router("", review_results.router)
 api.add_router("", review_rounds.router)
 api.add_router("", finals.router)
+api.add_router("", organizing.router)
 api.add_router("", votes.router)
 api.add_router("", certificates.router)
 

@@ -10,6 +10,7 @@ from ciic.accounts.enums import Role
 from ciic.contests.models import Contest
 from ciic.demo.entrants import DEMO_PASSWORD, demo_totp_codes, seed_entrants
 from ciic.demo.finals import seed_finals
+from ciic.demo.organizing import seed_organizing
 from ciic.demo.projects import seed_projects
 from ciic.demo.review import seed_review
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         project_count = seed_projects(contest, projects=min(10, result.teams))
         review = seed_review(contest)
         finals = seed_finals(contest)
+        organizing = seed_organizing(contest)
         project_count = contest.projects.count()  # the review demo gives one station's every team a project
         codes = {login: (secret, code) for login, secret, code in demo_totp_codes()}
         self.stdout.write("")
@@ -47,6 +49,10 @@ class Command(BaseCommand):
         if finals.get("sessions"):
             self.stdout.write(f"全国总决赛 Finals: {finals['sessions']} 个场次 / sessions 已抽签 / drawn; "
                               f"/finals/ (秘书处 secretariat), /finals/mine/ (专家 expert), /results/")
+        if organizing.get("units"):
+            self.stdout.write(f"组织单位 Organizing units: {organizing['units']} 个, {organizing['recommended']} 支团队已登记推荐单位; "
+                              f"资本相亲会 {organizing['scheduled']} 场洽谈已排期; /organizing/ (unit@demo.ciic.cn, "
+                              f"investor1@demo.ciic.cn)")
         self.stdout.write(f"演示账号 Demo accounts (密码 password: {DEMO_PASSWORD})")
         for account in result.accounts:
             line = f"  {Role(account.role).label:<12} {account.login:<28} {account.note}"
