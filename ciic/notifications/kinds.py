@@ -116,6 +116,12 @@ KINDS = {
         _("举报已结案：%(number)s"),
         _("您的举报 %(number)s 已结案。"),
     ),
+    # R-X2: the daily digest (publicity_daily) tells the committee and the officers which cases
+    # passed their step's time limit; by case number only, never who complained.
+    "complaints_overdue": (
+        _("%(n)s 件举报案件已超过办理时限"),
+        _("以下举报案件已超过本环节的办理时限，请尽快处理：%(numbers)s。"),
+    ),
     "originality_done": (
         _("原创性检查已完成"),
         _("共比对 %(documents)s 份申报书，发现 %(pairs)s 组相似项目。"),
