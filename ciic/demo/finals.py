@@ -8,7 +8,9 @@ submit their finals versions (dated inside the finals' submission window, which 
 shifted schedule lies ahead), the finals round opens with the trimmed mean, and one session
 per direction × group is drawn and judged by five experts, the demo expert among them: every
 ballot is in but the demo expert's on the first session's last team, which is on stage, so
-logging in as the expert shows a team to score and the big screen shows the released scores.
+logging in as the expert shows a team to score and the big screen shows the released scores
+(the publicity demo, `publicity.py`, which runs next in `make run`, then gives that ballot and
+closes the round so the prizes can be confirmed and published for publicity).
 The tier prizes are proposed (confirming needs the round closed), and one station's local
 awards are confirmed, with their certificates issued, so there is a confirmed list to look at
 and a certificate to verify.

@@ -16,7 +16,9 @@ from ciic.demo.review import seed_review
 from ciic.review.models import Assignment
 from ciic.review.reviews.services import ballot_is_open
 
-pytestmark = pytest.mark.django_db
+# Transactional: the demo runs as `make run` does, in autocommit, where a texted code is sent
+# (on commit) before the next step reads it.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_demo_reaches_the_finals(contest):
@@ -45,3 +47,25 @@ def test_the_demo_reaches_the_finals(contest):
     assert Vote.objects.filter(status=VoteStatus.HELD).exists()  # planted brushing, held for the audit
     assert Vote.objects.exclude(status=VoteStatus.HELD).exists()
     assert seed_finals(contest) == {"sessions": sessions.count()}  # once is enough
+    # Issue 13: the finals close, the prizes are confirmed and published for publicity, and the
+    # three complaints stand in their states (fewer prizes: a small demo has few finalists).
+    from ciic.awards.enums import PrizeStatus
+    from ciic.awards.models import AwardRevocation, Prize
+    from ciic.contests.models import PrizeTier
+    from ciic.demo.publicity import seed_publicity
+    from ciic.publicity.enums import CaseState
+    from ciic.publicity.models import Case, Notice
+
+    PrizeTier.objects.filter(contest=contest).update(count=1)
+    assert seed_publicity(contest)["cases"] == 3
+    notice = Notice.objects.get(contest=contest)
+    assert [e["tier"] for e in notice.entries] == ["first", "second", "third"]
+    states = dict(Case.objects.values_list("project_id", "state"))
+    assert sorted(states.values()) == sorted([CaseState.NOT_ACCEPTED, CaseState.UNDER_VERIFICATION, CaseState.CLOSED])
+    upheld = Case.objects.get(state=CaseState.CLOSED)
+    assert AwardRevocation.objects.get(award=upheld.award).basis == upheld.number
+    prize = Prize.objects.get(award=upheld.award)
+    assert prize.status == PrizeStatus.RECLAIMED and prize.reclaimed_on and prize.reclaim_amount == prize.amount
+    assert Certificate.objects.get(award=upheld.award).revoked_at is not None
+    assert Case.objects.get(state=CaseState.UNDER_VERIFICATION).material_request is not None
+    assert seed_publicity(contest) == {"cases": 3}  # once is enough

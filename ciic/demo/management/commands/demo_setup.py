@@ -12,6 +12,7 @@ from ciic.demo.entrants import DEMO_PASSWORD, demo_totp_codes, seed_entrants
 from ciic.demo.finals import seed_finals
 from ciic.demo.organizing import seed_organizing
 from ciic.demo.projects import seed_projects
+from ciic.demo.publicity import seed_publicity
 from ciic.demo.review import seed_review
 
 SPEC = Path(settings.BASE_DIR) / "ciic" / "contests" / "specs" / "ciic-2023.yaml"
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         project_count = seed_projects(contest, projects=min(10, result.teams))
         review = seed_review(contest)
         finals = seed_finals(contest)
+        publicity = seed_publicity(contest)
         organizing = seed_organizing(contest)
         project_count = contest.projects.count()  # the review demo gives one station's every team a project
         codes = {login: (secret, code) for login, secret, code in demo_totp_codes()}
@@ -49,6 +51,10 @@ class Command(BaseCommand):
         if finals.get("sessions"):
             self.stdout.write(f"全国总决赛 Finals: {finals['sessions']} 个场次 / sessions 已抽签 / drawn; "
                               f"/finals/ (秘书处 secretariat), /finals/mine/ (专家 expert), /results/")
+        if publicity.get("cases"):
+            self.stdout.write(f"获奖公示 Publicity: /publicity/ 公示中 / published, {publicity['cases']} 件举报 / complaints "
+                              f"(不予受理、核查中、属实撤奖 / not accepted, under verification, upheld); "
+                              f"/publicity/cases/ (秘书处 secretariat), complainant1@demo.ciic.cn (举报人 complainant)")
         if organizing.get("units"):
             self.stdout.write(f"组织单位 Organizing units: {organizing['units']} 个, {organizing['recommended']} 支团队已登记推荐单位; "
                               f"资本相亲会 {organizing['scheduled']} 场洽谈已排期; /organizing/ (unit@demo.ciic.cn, "
