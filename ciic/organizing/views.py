@@ -430,7 +430,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["all_requests"] = list(requests_qs)
         for r in context["all_requests"]:
             r.when = meeting.slot_start(r.slot) if r.slot is not None else None
-        context["stats"] = meetings.meeting_statistics(meeting)
+        stats = meetings.meeting_statistics(meeting)
+        stats["requests"] = {RequestStatus(k).label: v for k, v in stats["requests"].items()}
+        stats["outcomes"] = {Outcome(k).label: v for k, v in stats["outcomes"].items()}
+        context["stats"] = stats
     return render(request, "organizing/meeting_detail.html", context)
 
 

@@ -214,3 +214,42 @@ def test_team_lead_sees_and_answers_their_benefits_only(finals, secretariat, oth
     verified_client(team.lead).post("/organizing/benefits/", {"benefit": benefit.pk, "status": "accepted"})
     benefit.refresh_from_db()
     assert benefit.status == "accepted"
+
+
+# --- query counts (style.md habit 5) ---------------------------------------------------------
+
+
+def _count(client, path) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return len(ctx)
+
+
+def test_unit_list_queries_do_not_grow_with_units(contest, secretariat, unit, unit_contact):
+    client = verified_client(secretariat)
+    services.submit_receipt(unit=unit, contact_name="王", title="处长", contact_info="13800138000", actor=unit_contact)
+    few = _count(client, "/organizing/units/")
+    for i in range(5):
+        other = services.create_unit(contest=contest, kind="industry_association", name=f"协会{i}", actor=secretariat)
+        services.submit_receipt(unit=other, contact_name="赵", title="主任", contact_info="13800138001",
+                                actor=secretariat)
+        services.submit_report(unit=other, text="组织情况", actor=secretariat)
+    assert _count(client, "/organizing/units/") == few
+
+
+def test_meeting_page_queries_do_not_grow_with_requests(meeting, finals, secretariat):  # noqa: F811
+    client = verified_client(secretariat)
+    investors = [meetings.register_participant(meeting=meeting, user=make_user(f"vc{i}@example.com"),
+                                               kind="investor", organization=f"基金{i}", capacity=2) for i in range(4)]
+    profiles = [meetings.opt_in_team(meeting=meeting, team=p.team, summary="简介", capacity=2, actor=p.team.lead)
+                for p in finals.projects[:3]]
+    meetings.request_meeting(participant=investors[0], profile=profiles[0], initiated_by=Side.PARTICIPANT,
+                             actor=investors[0].user)
+    few = _count(client, f"/organizing/meetings/{meeting.pk}/")
+    for inv in investors[1:]:
+        for prof in profiles:
+            meetings.request_meeting(participant=inv, profile=prof, initiated_by=Side.PARTICIPANT, actor=inv.user)
+    assert _count(client, f"/organizing/meetings/{meeting.pk}/") == few
