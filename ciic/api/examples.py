@@ -33,6 +33,7 @@ from . import (
     organizing,
     originality,
     projects,
+    publicity,
     review_experts,
     review_results,
     review_rounds,
@@ -838,6 +839,7 @@ EXAMPLES: dict[type, Any] = {
     finals.LocalAwardsOut: LOCAL_AWARDS,
     finals.PublicationOut: PUBLICATION,
     **organizing.EXAMPLES,
+    **publicity.EXAMPLES,
 }
 
 

@@ -18,6 +18,7 @@ from . import (
     organizing,
     originality,
     projects,
+    publicity,
     review_experts,
     review_results,
     review_rounds,
@@ -67,5 +68,6 @@ api.add_router("", finals.router)
 api.add_router("", organizing.router)
 api.add_router("", votes.router)
 api.add_router("", certificates.router)
+api.add_router("", publicity.router)
 
 urlpatterns = [path("", api.urls)]

@@ -259,13 +259,32 @@ EXPECTED_ENDPOINTS = {
     ("get", "/api/v1/vote/audit/runs/{run_id}"),
     ("post", "/api/v1/vote/audit/decisions"),
     ("post", "/api/v1/vote/tally"),
+    ("get", "/api/v1/publicity/notice"),
+    ("post", "/api/v1/publicity/notice"),
+    ("post", "/api/v1/publicity/notice/amendments"),
+    ("post", "/api/v1/publicity/identity/code"),
+    ("post", "/api/v1/publicity/identity/individual"),
+    ("post", "/api/v1/publicity/identity/unit"),
+    ("get", "/api/v1/publicity/identity"),
+    ("post", "/api/v1/publicity/complaints"),
+    ("get", "/api/v1/publicity/complaints/mine"),
+    ("get", "/api/v1/publicity/complaints/mine/{number}"),
+    ("get", "/api/v1/publicity/cases"),
+    ("get", "/api/v1/publicity/cases/{number}"),
+    ("get", "/api/v1/publicity/cases/{number}/evidence/{evidence_id}"),
+    ("post", "/api/v1/publicity/cases/{number}/transition"),
+    ("post", "/api/v1/publicity/cases/{number}/officer"),
+    ("post", "/api/v1/publicity/cases/{number}/response-request"),
+    ("post", "/api/v1/publicity/cases/{number}/findings"),
 }
 # The form template is a fact of the contest but, as on the web, for logged-in users only.
 PUBLIC = {("post", "/api/v1/accounts/signup"), ("post", "/api/v1/auth/token"),
           ("get", "/api/v1/certificates/verify/{token}"),
           # The popularity vote: anyone with a mobile number (issue 12 §4).
           ("get", "/api/v1/vote"), ("get", "/api/v1/vote/captcha"), ("post", "/api/v1/vote/codes"),
-          ("post", "/api/v1/vote/ballots"), ("get", "/api/v1/vote/tally")} | {
+          ("post", "/api/v1/vote/ballots"), ("get", "/api/v1/vote/tally"),
+          # The award publicity notice (issue 13 §1).
+          ("get", "/api/v1/publicity/notice")} | {
     e for e in EXPECTED_ENDPOINTS if "/contest" in e[1] and e[1] != "/api/v1/contest/form-template.docx"}
 
 
