@@ -17,6 +17,9 @@ from ciic.entrants.enums import GroupStatus
 from ciic.entrants.selectors import organizations_for_user, teams_for_user
 from ciic.projects.models import MaterialRequest, OriginalityPair, OriginalityRun
 from ciic.projects.selectors import projects_for_user
+from ciic.publicity.enums import CaseState
+from ciic.publicity.models import Case
+from ciic.publicity.selectors import dashboard_counts as publicity_counts
 from ciic.review.enums import FinalistStatus, RoundStatus
 from ciic.review.models import Assignment
 from ciic.review.selectors import finalist_lists_for_user, rounds_for_staff
@@ -42,6 +45,8 @@ class StaffOverview:
     projects: int = 0
     submitted: int = 0
     tasks: list[Task] = field(default_factory=list)
+    # For the complaint committee: open, overdue and upheld cases (publicity.selectors).
+    complaints: dict[str, int] | None = None
 
 
 def staff_overview(user, contest: Contest, *, now: dt.datetime | None = None) -> StaffOverview:
@@ -104,4 +109,15 @@ def staff_overview(user, contest: Contest, *, now: dt.datetime | None = None) ->
             n = len(proposed)
             tasks.append(Task(ngettext("%(count)s 份晋级名单等待秘书处确认", "%(count)s 份晋级名单等待秘书处确认", n)
                               % {"count": n}, n, reverse("review:finalist_index")))
+
+    if user.has_perm("publicity.handle_cases"):
+        # R-X2: complaints, with the cases past their step's time limit first.
+        counts = publicity_counts(contest, now)
+        overview.complaints = counts
+        if (n := counts["overdue"]):
+            tasks.append(Task(ngettext("%(count)s 件举报已超过处理时限", "%(count)s 件举报已超过处理时限", n) % {"count": n},
+                              n, reverse("publicity:case_list") + "?overdue=1", urgent=True))
+        if (n := Case.objects.filter(contest=contest, state=CaseState.RECEIVED).count()):
+            tasks.append(Task(ngettext("%(count)s 件举报等待决定是否受理", "%(count)s 件举报等待决定是否受理", n)
+                              % {"count": n}, n, reverse("publicity:case_list") + f"?state={CaseState.RECEIVED}"))
     return overview

@@ -152,3 +152,12 @@ def test_bad_input_gets_a_4xx(notice, proved, client):
     assert not Case.objects.exists()
     assert visitor.get("/publicity/mine/JB2023-999/").status_code == 404
     assert visitor.get("/publicity/mine/" + "9" * 300 + "/").status_code == 404
+
+
+def test_the_committee_dashboard_counts_open_overdue_and_upheld_cases(case, secretariat):
+    from ciic.publicity.models import Case as CaseModel
+
+    CaseModel.objects.filter(pk=case.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    html = verified_client(secretariat, Client()).get("/dashboard/").content.decode()
+    assert 'id="complaints"' in html and "处理中 1 件，逾期 1 件，属实 0 件" in html
+    assert "1 件举报已超过处理时限" in html and "/publicity/cases/?overdue=1" in html
