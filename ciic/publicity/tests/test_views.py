@@ -39,7 +39,7 @@ def test_the_notice_page_lists_the_prizes_and_the_period_in_both_languages(notic
         assert entry["project"] in html and entry["organization"] in html
     assert "公示中" in html and "实名举报" in html and "ciic@cii-contest.cn" in html
     english = client.get("/publicity/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Under publicity" in english and "How to complain" in english
+    assert "In publicity" in english and "How to complain" in english
 
 
 def test_after_the_period_the_page_says_so_and_prizes_become_payable(notice, client):
