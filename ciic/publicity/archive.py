@@ -26,6 +26,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -51,6 +52,9 @@ CASE_JSON = "case.json"
 MANIFEST = "manifest.json"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed entry times: the bytes depend on the content only
 ARCHIVE_DIR = "publicity/archives"
+# What reading a damaged entry may raise: a bad CRC (BadZipFile), a broken deflate stream
+# (zlib.error), one that ends early (EOFError).
+UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)
 
 
 def sha256(data: bytes) -> str:
@@ -244,7 +248,7 @@ def verify_archive(data: bytes) -> list[str]:
         zf = zipfile.ZipFile(io.BytesIO(data))
         manifest = json.loads(zf.read(MANIFEST))
         listed = {f["name"]: f for f in manifest["files"]}
-    except (zipfile.BadZipFile, KeyError, TypeError, ValueError):
+    except (*UNREADABLE, KeyError, TypeError):
         return [_("归档文件无法读取或缺少清单")]
     problems: list[str] = []
     names = set(zf.namelist()) - {MANIFEST}
@@ -257,7 +261,7 @@ def verify_archive(data: bytes) -> list[str]:
             continue
         try:
             content = zf.read(name)
-        except (zipfile.BadZipFile, OSError, ValueError):  # a damaged entry fails its CRC
+        except UNREADABLE:
             problems.append(_("文件 %(name)s 已损坏") % {"name": name})
             continue
         actual[name] = sha256(content)
@@ -266,11 +270,11 @@ def verify_archive(data: bytes) -> list[str]:
     if CASE_JSON in actual:
         try:
             document = json.loads(zf.read(CASE_JSON))
-        except ValueError:
+            recorded = [*document.get("evidence", []), *((document.get("response") or {}).get("items", []))]
+        except (*UNREADABLE, AttributeError, TypeError):
             return [*problems, _("case.json 无法读取")]
-        recorded = [*document.get("evidence", []), *((document.get("response") or {}).get("items", []))]
         for item in recorded:
-            path = item.get("path")
+            path = item.get("path") if isinstance(item, dict) else None
             if path and path in actual and item.get("sha256") and actual[path] != item["sha256"]:
                 problems.append(_("文件 %(name)s 与上传时记录的 SHA-256 不符") % {"name": path})
             elif path and path not in listed:
@@ -296,6 +300,6 @@ def verify_stored_archive(case: Case) -> list[str]:
         manifest = zipfile.ZipFile(io.BytesIO(data)).read(MANIFEST)
         if sha256(manifest) != entry.after["manifest_sha256"]:
             problems.append(_("归档内的清单与审计记录不符"))
-    except (zipfile.BadZipFile, KeyError):
+    except (*UNREADABLE, KeyError):
         pass  # verify_archive reports it
     return problems + verify_archive(data)
