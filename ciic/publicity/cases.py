@@ -54,6 +54,7 @@ from ciic.projects.materials import store_checked_file
 from ciic.projects.models import Project
 from ciic.projects.services import DISQUALIFY_RULES, disqualify_project
 
+from .archive import archive_case
 from .config import PublicityConfig, publicity_config
 from .enums import CASE_TRANSITIONS, CaseScope, CaseState, EvidenceParty, Outcome
 from .identity import require_identity
@@ -287,6 +288,8 @@ def transition(*, case: Case, to: str, actor, note: str = "", reason: str = "", 
                       "revokes_award": locked.revokes_award})
         if to == CaseState.RULED and locked.revokes_award:
             _consequences(locked, actor)
+        if to == CaseState.CLOSED:  # the case file, archived with its hashes (R-V3)
+            archive_case(case=locked, actor=actor)
         _tell_complainant(locked, to)
     return locked
 

@@ -23,10 +23,12 @@ from ciic.contests.selectors import current_contest
 from ciic.core.responses import stamped, template_errors, xlsx_response
 from ciic.projects.documents import attachment
 
-from . import cases, identity, notices, selectors
+from . import archive, cases, identity, notices, selectors
 from .config import publicity_config
 from .enums import CASE_TRANSITIONS, CaseScope, CaseState, IdentityKind, Outcome
+from .exports import cases_workbook
 from .models import Case, Evidence, Step
+from .pdf import notice_pdf as notice_pdf_bytes
 
 PAGE_SIZE = 50
 
@@ -79,14 +81,12 @@ def notice(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def notice_pdf(request: HttpRequest) -> HttpResponse:
-    from .pdf import notice_pdf as build
-
     contest = _contest()
     found = notices.notice_of(contest)
     if found is None:
         raise Http404
     name = f"publicity-{contest.slug}.pdf"
-    return attachment(build(found), content_type="application/pdf", ascii_name=name, name=name)
+    return attachment(notice_pdf_bytes(found), content_type="application/pdf", ascii_name=name, name=name)
 
 
 @login_required
@@ -265,8 +265,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def case_export(request: HttpRequest) -> HttpResponse:
-    from .exports import cases_workbook
-
     if not request.user.has_perm("publicity.handle_cases"):
         raise Http404
     return xlsx_response(cases_workbook(_staff_cases(request, _contest())), stamped("complaints"))
@@ -366,11 +364,9 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_safe
 def case_archive(request: HttpRequest, number: str) -> HttpResponse:
-    from .archive import case_archive as build
-
     case = _handled_case(request, number)
     name = f"{case.number}.zip"
-    return attachment(build(case), content_type="application/zip", ascii_name=name, name=name)
+    return attachment(archive.case_archive(case), content_type="application/zip", ascii_name=name, name=name)
 
 
 @login_required
