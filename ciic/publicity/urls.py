@@ -18,4 +18,5 @@ urlpatterns = [
     path("cases/<str:number>/", views.case_detail, name="case_detail"),
     path("cases/<str:number>/archive.zip", views.case_archive, name="case_archive"),
     path("cases/<str:number>/evidence/<int:pk>/", views.evidence_download, name="evidence"),
+    path("cases/<str:number>/seal-letter/", views.seal_letter, name="seal_letter"),
 ]

@@ -369,6 +369,28 @@ def case_archive(request: HttpRequest, number: str) -> HttpResponse:
     return attachment(archive.case_archive(case), content_type="application/zip", ascii_name=name, name=name)
 
 
+def _file_response(field_file, name: str, content_type: str) -> FileResponse:
+    response = FileResponse(field_file.open("rb"), as_attachment=True, filename=name,
+                            content_type=content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_safe
+def seal_letter(request: HttpRequest, number: str) -> FileResponse:
+    """The unit complainant's sealed letter, for the case's handlers to check the identity."""
+    case = _handled_case(request, number)
+    if not case.identity.seal_letter:
+        raise Http404
+    name = case.identity.seal_letter_name or "seal-letter"
+    kind = "application/pdf" if name.lower().endswith(".pdf") else "image/jpeg" if name.lower().endswith(
+        (".jpg", ".jpeg")) else "image/png" if name.lower().endswith(".png") else ""
+    return _file_response(case.identity.seal_letter, name, kind)
+
+
 @login_required
 @require_safe
 def evidence_download(request: HttpRequest, number: str, pk: int) -> FileResponse:
@@ -381,9 +403,4 @@ def evidence_download(request: HttpRequest, number: str, pk: int) -> FileRespons
     own = case.complainant_id == request.user.pk and item.party == "complainant"
     if not (handler or own):
         raise Http404
-    response = FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name,
-                            content_type=item.content_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return _file_response(item.file, item.name, item.content_type)

@@ -161,3 +161,23 @@ def test_the_committee_dashboard_counts_open_overdue_and_upheld_cases(case, secr
     html = verified_client(secretariat, Client()).get("/dashboard/").content.decode()
     assert 'id="complaints"' in html and "处理中 1 件，逾期 1 件，属实 0 件" in html
     assert "1 件举报已超过处理时限" in html and "/publicity/cases/?overdue=1" in html
+
+
+def test_a_units_sealed_letter_is_for_the_handlers_only(notice, contest, secretariat, team_lead):
+    from ciic.demo.identifiers import make_credit_code
+    from ciic.publicity.identity import prove_unit
+
+    unit = make_user("unit-complainant@example.com")
+    prove_unit(user=unit, name="某科技有限公司", credit_code=make_credit_code(4343), legal_representative="李四",
+               stream=pdf("seal.pdf").stream, filename="盖章函.pdf")
+    filed = cases.file_complaint(contest=contest, actor=unit, filing=cases.Filing(
+        ground="other", facts="事实", project_id=notice.entries[1]["project_id"], links=["https://example.com/x"]))
+    url = f"/publicity/cases/{filed.number}/seal-letter/"
+    handler = verified_client(secretariat, Client())
+    response = handler.get(url)
+    assert response.status_code == 200 and b"".join(response).startswith(b"%PDF")
+    assert url in handler.get(f"/publicity/cases/{filed.number}/").content.decode()
+    for outsider in (team_lead, unit):
+        assert verified_client(outsider, Client()).get(url).status_code == 404
+    export = handler.get("/publicity/cases/export.xlsx")
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
