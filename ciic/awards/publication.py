@@ -86,7 +86,7 @@ def running_orders(contest: Contest) -> list[FinalsSession]:
                     .select_related("direction", "group"))
     for session in sessions:
         session.order = list(session.entries.filter(position__isnull=False)
-                             .select_related("project__team__organization", "revocation").order_by("position"))
+                             .select_related("project__team__organization").order_by("position"))
     return sessions
 
 
