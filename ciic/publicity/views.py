@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ciic.accounts.enums import Role
 from ciic.accounts.models import User
 from ciic.accounts.verification import send_number_code
+from ciic.awards.models import AwardRevocation
 from ciic.contests.models import Contest
 from ciic.contests.selectors import current_contest
 from ciic.core.responses import stamped, template_errors, xlsx_response
@@ -68,9 +69,11 @@ def notice(request: HttpRequest) -> HttpResponse:
         notices.conclude(found)  # the period ends by itself: the first read after it acts
     config = publicity_config(contest)
     now = timezone.now()
+    revoked = dict(AwardRevocation.objects.filter(award_id__in=[e["award_id"] for e in found.entries]).values_list(
+        "award_id", "basis")) if found else {}
     tiers: dict[str, list[dict]] = {}
     for entry in (found.entries if found else []):
-        tiers.setdefault(entry["tier"], []).append(entry)
+        tiers.setdefault(entry["tier"], []).append(entry | {"revoked_by": revoked.get(entry["award_id"])})
     return render(request, "publicity/notice.html", {
         "contest": contest, "notice": found, "config": config, "now": now,
         "open": found is not None and found.is_open(now), "tiers": list(tiers.values()),

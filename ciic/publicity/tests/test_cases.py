@@ -205,6 +205,9 @@ def test_an_upheld_ruling_revokes_the_award_prize_and_certificate(notice, proved
     assert certificate.revoked_at is not None
     assert "已撤销" in client.get(f"/certificates/verify/{certificate.token}/").content.decode()
     cases.transition(case=case, to=CaseState.CLOSED, actor=secretariat)
+    page = client.get("/publicity/").content.decode()
+    assert f"已撤销（{case.number}）" in page and case.ruling in page  # marked on the notice, the ruling public
+    assert proved.identity.name not in page
     # The other prizes are untouched.
     assert Prize.objects.exclude(award=award).filter(status=PrizeStatus.PENDING_PUBLICITY).count() == 2
 
