@@ -253,3 +253,45 @@ def test_meeting_page_queries_do_not_grow_with_requests(meeting, finals, secreta
         for prof in profiles:
             meetings.request_meeting(participant=inv, profile=prof, initiated_by=Side.PARTICIPANT, actor=inv.user)
     assert _count(client, f"/organizing/meetings/{meeting.pk}/") == few
+
+
+ODD = ["", "abc", "-1", "0", "1e999", "99999999999999999999999", "1.5", "Ｘ", "١٢", "NaN", "inf"]
+
+
+@pytest.mark.parametrize("value", ODD)
+def test_odd_numbers_in_meeting_forms_are_refused_never_500(value, meeting, finals, secretariat):  # noqa: F811
+    investor = make_user("vc@example.com")
+    inv = verified_client(investor)
+    r = inv.post(f"/organizing/meetings/{meeting.pk}/register/", {
+        "kind": "investor", "organization": "基金", "capacity": value, "available": [value], "directions": [value]})
+    assert r.status_code == 302
+    team = finals.projects[0].team
+    r = verified_client(team.lead).post(f"/organizing/meetings/{meeting.pk}/opt-in/", {
+        "team": team.pk, "summary": "简介", "capacity": value, "financing": value, "available": [value]})
+    assert r.status_code == 302
+    staff = verified_client(secretariat)
+    r = staff.post("/organizing/meetings/", {"kind": "investment", "title": "t", "starts_at": value, "venue": "v",
+                                             "slots": value, "tables": value, "slot_minutes": value})
+    assert r.status_code == 302
+    r = staff.post("/organizing/benefits/", {"action": "offer", "team": value, "code": "training"})
+    assert r.status_code in (302, 404)
+    assert Meeting.objects.count() == 1
+
+
+def test_lock_with_odd_places_is_refused_and_changes_nothing(meeting, finals, secretariat):  # noqa: F811
+    investor = make_user("vc@example.com")
+    participant = meetings.register_participant(meeting=meeting, user=investor, kind="investor", organization="基金",
+                                                capacity=1)
+    team = finals.projects[0].team
+    profile = meetings.opt_in_team(meeting=meeting, team=team, summary="x", capacity=1, actor=team.lead)
+    req = meetings.request_meeting(participant=participant, profile=profile, initiated_by=Side.PARTICIPANT,
+                                   actor=investor)
+    meetings.answer_request(request=req, accept=True, actor=team.lead)
+    staff = verified_client(secretariat)
+    for slot, table in (("99999999999999999999", ""), ("1", "0"), ("", "2"), ("x", "y")):
+        r = staff.post(f"/organizing/requests/{req.pk}/lock/", {"locked": "1", "slot": slot, "table": table},
+                       follow=True)
+        assert any("R-S1" in m for m in messages_of(r)), (slot, table)
+    req.refresh_from_db()
+    assert not req.locked
+    assert verified_client(investor).post(f"/organizing/requests/{req.pk}/lock/", {"locked": "1"}).status_code == 404
