@@ -86,3 +86,20 @@ def test_investor_and_team_see_the_same_slot_and_table(capital_meeting, live_ser
     page.screenshot(path=str(ARTIFACTS / "matchmaking-agenda-phone.png"), full_page=True)
     assert seen[0] == seen[1]
     assert "第" in seen[0][1] and "桌" in seen[0][1]
+
+
+def test_unit_workbench_fits_a_phone(transactional_db, unit, unit_contact, team, team_lead, live_server, page):
+    from playwright.sync_api import expect
+
+    from ciic.organizing.models import Recommendation
+
+    Recommendation.objects.create(team=team, unit=unit, created_by=team_lead)
+    login(page, live_server.url, unit_contact.email, "/organizing/unit/")
+    page.fill("#r-name", "王联络")
+    page.fill("#r-title", "处长")
+    page.fill("#r-info", "0571-87051234")
+    page.click("button:has-text('在线报送')")
+    expect(page.locator(".messages")).to_contain_text("联系人回执已报送")
+    expect(page.locator("#teams")).to_contain_text(team.name)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(ARTIFACTS / "organizing-unit-phone.png"), full_page=True)
