@@ -108,3 +108,21 @@ def test_excellent_organizer_needs_a_reason(contest, unit, secretariat):
         services.decide_excellent_organizer(contest=contest, unit=unit, reason="  ", actor=secretariat)
     assert set(exc.value.error_dict) == {"reason"}
     assert not Award.objects.exists()
+
+
+def test_the_excellent_organizer_gets_its_certificate_once_the_list_is_confirmed(contest, unit, secretariat,
+                                                                                  finals):  # noqa: F811
+    from ciic.awards.special import confirm_special_awards
+    from ciic.certificates.models import Certificate
+    from ciic.certificates.services import issue_certificates
+
+    # Only the 优秀组织奖 is on this edition's special list, so the list can be confirmed.
+    spec = dict(contest.spec)
+    spec["awards"] = {**spec["awards"], "special": [s for s in spec["awards"]["special"] if s["code"] == "organization"]}
+    contest.spec = spec
+    contest.save(update_fields=["spec"])
+    award = services.decide_excellent_organizer(contest=contest, unit=unit, reason="组织成效突出", actor=secretariat)
+    confirm_special_awards(contest=contest, actor=secretariat)
+    issue_certificates(contest=contest, actor=secretariat)
+    certificate = Certificate.objects.get(award=award)
+    assert certificate.award.recipient == unit.name
