@@ -295,3 +295,9 @@ def test_lock_with_odd_places_is_refused_and_changes_nothing(meeting, finals, se
     req.refresh_from_db()
     assert not req.locked
     assert verified_client(investor).post(f"/organizing/requests/{req.pk}/lock/", {"locked": "1"}).status_code == 404
+
+
+def test_dashboard_leads_each_role_to_its_organizing_pages(unit_contact, team_lead):
+    assert "/organizing/unit/" in verified_client(unit_contact).get("/dashboard/").content.decode()
+    body = verified_client(team_lead).get("/dashboard/").content.decode()
+    assert "/organizing/recommend/" in body and "/organizing/unit/" not in body
