@@ -301,3 +301,12 @@ def test_dashboard_leads_each_role_to_its_organizing_pages(unit_contact, team_le
     assert "/organizing/unit/" in verified_client(unit_contact).get("/dashboard/").content.decode()
     body = verified_client(team_lead).get("/dashboard/").content.decode()
     assert "/organizing/recommend/" in body and "/organizing/unit/" not in body
+
+
+def test_the_unit_page_shows_no_representative_data(unit, unit_contact, team, team_lead):
+    Recommendation.objects.create(team=team, unit=unit, created_by=team_lead)
+    body = verified_client(unit_contact).get("/organizing/unit/").content.decode()
+    rep = team.representatives.get()
+    assert team.name in body
+    for secret in (rep.name, rep.mobile, rep.id_number, rep.email, rep.masked_mobile, rep.masked_id_number):
+        assert secret not in body
