@@ -157,10 +157,10 @@ def _target(contest: Contest, config: PublicityConfig, filing: Filing, notice: N
 
 
 def _next_number(contest: Contest) -> str:
+    """The next public number, JB<year>-001 on: cases are never deleted, so the count under the
+    contest row's lock (the caller's) numbers them without gaps, past 999 too."""
     prefix = f"JB{contest.year}-"
-    last = (Case.objects.filter(contest=contest, number__startswith=prefix).order_by("-number")
-            .values_list("number", flat=True).first())
-    return f"{prefix}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:03d}"
+    return f"{prefix}{Case.objects.filter(contest=contest, number__startswith=prefix).count() + 1:03d}"
 
 
 def file_complaint(*, contest: Contest, actor, filing: Filing, now: dt.datetime | None = None) -> Case:

@@ -78,7 +78,11 @@ def prove_individual(*, user, name: str, id_number: str, mobile: str, code: str,
         errors.add("id_number", _("居民身份证号无效：请核对 18 位号码及校验位"), RULE)
     _check_unused(user, errors)
     errors.raise_if_any()
-    proved = prove_number(user=user, mobile=mobile, code=code, now=now)  # raises naming `code` or `mobile`
+    try:
+        proved = prove_number(user=user, mobile=mobile, code=code, now=now)
+    except ValidationError as exc:  # the same refusal, naming the rule it serves
+        raise ValidationError({field: [ValidationError(e.message, code=RULE) for e in errs]
+                               for field, errs in exc.error_dict.items()}) from exc
     with transaction.atomic():
         identity, _created = Identity.objects.update_or_create(user=user, defaults={
             "kind": IdentityKind.INDIVIDUAL, "name": name, "id_number": number,

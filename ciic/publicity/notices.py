@@ -119,6 +119,13 @@ def amend_notice(*, notice: Notice, text: str, text_en: str = "", actor) -> Amen
     return amendment
 
 
+def _anything_to_conclude(notice: Notice) -> bool:
+    award_ids = [e["award_id"] for e in notice.entries]
+    waiting = set(Case.objects.filter(notice=notice, state__in=OPEN_STATES).values_list("project_id", flat=True))
+    pending = Prize.objects.filter(award_id__in=award_ids, status=PrizeStatus.PENDING_PUBLICITY)
+    return not waiting or pending.exclude(award__project_id__in=waiting).exists()
+
+
 def conclude(notice: Notice, *, now: dt.datetime | None = None) -> list[Prize]:
     """After the period: every prize of the notice still pending publicity, with no open case
     against its project, becomes payable (R-X3); returns those moved. Safe to call on every read
@@ -126,6 +133,8 @@ def conclude(notice: Notice, *, now: dt.datetime | None = None) -> list[Prize]:
     marks the notice concluded once nothing is left waiting."""
     now = now or timezone.now()
     if now < notice.ends_at or notice.concluded_at is not None:
+        return []
+    if not _anything_to_conclude(notice):  # a public read takes no lock while cases are still open
         return []
     moved = []
     with transaction.atomic():

@@ -39,3 +39,12 @@ def dashboard_counts(contest: Contest, now) -> dict[str, int]:
         "overdue": base.filter(due_at__lt=now).exclude(state=CaseState.CLOSED).count(),
         "upheld": base.filter(revokes_award=True).count(),
     }
+
+
+def published_rulings(notice) -> list[Case]:
+    """The rulings shown on the notice once their case closed: number, project, outcome and the
+    ruling's text (the pages and the API print nothing of the complainant)."""
+    if notice is None:
+        return []
+    return list(Case.objects.filter(notice=notice, state=CaseState.CLOSED).exclude(ruling="")
+                .select_related("project").order_by("closed_at", "id"))

@@ -46,15 +46,6 @@ def _summary(errors: dict) -> list[dict]:
     return [e for errs in errors.values() for e in errs]
 
 
-def _closed_rulings(notice):
-    """Rulings published on the notice once their case closed: number, project, outcome and the
-    ruling's text, never who complained."""
-    if notice is None:
-        return []
-    return list(Case.objects.filter(notice=notice, state=CaseState.CLOSED).exclude(ruling="")
-                .select_related("project").order_by("closed_at", "id"))
-
-
 # --- public ------------------------------------------------------------------------------------
 
 
@@ -77,7 +68,7 @@ def notice(request: HttpRequest) -> HttpResponse:
     return render(request, "publicity/notice.html", {
         "contest": contest, "notice": found, "config": config, "now": now,
         "open": found is not None and found.is_open(now), "tiers": list(tiers.values()),
-        "amendments": list(found.amendments.all()) if found else [], "rulings": _closed_rulings(found),
+        "amendments": list(found.amendments.all()) if found else [], "rulings": selectors.published_rulings(found),
         "grounds": [g for g in config.grounds if g.complaint] if config else [],
         "not_grounds": [g for g in config.grounds if not g.complaint] if config else []})
 

@@ -165,7 +165,7 @@ def test_a_person_proves_an_identity_with_a_texted_code_and_sees_it_masked(compl
     assert BAD_ID_NUMBER not in _text(refused)
     wrong = "000000" if code != "000000" else "111111"
     _refusal(api.post("/publicity/identity/individual", {**body, "id_number": ID_NUMBER, "code": wrong}),
-             "code", "invalid")
+             "code", "R-X2")
     _refusal(api.post("/publicity/identity/individual", {**body, "id_number": ID_NUMBER, "name": ""}), "name", "R-X2")
     assert not Identity.objects.exists()
 

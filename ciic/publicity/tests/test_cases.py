@@ -254,3 +254,26 @@ def test_the_period_ends_by_itself_and_unchallenged_prizes_become_payable(notice
     notice.refresh_from_db()
     assert notice.concluded_at is not None
     assert notices.conclude(notice, now=timezone.now() + dt.timedelta(days=60)) == []
+
+
+def test_case_numbers_keep_counting_past_999(notice, proved, contest):
+    first = cases.file_complaint(contest=contest, actor=proved.user, filing=filing(notice))
+    template = Case.objects.get(pk=first.pk)
+    copies = []
+    for n in range(2, 1001):
+        template.pk, template.id, template.number = None, None, f"JB{contest.year}-{n:03d}"
+        copies.append(Case(**{f.attname: getattr(template, f.attname) for f in Case._meta.concrete_fields}))
+    Case.objects.bulk_create(copies)
+    assert cases.file_complaint(contest=contest, actor=proved.user, filing=filing(notice)).number == \
+        f"JB{contest.year}-1001"
+
+
+def test_a_nul_byte_or_odd_number_in_a_case_address_is_a_404(db):
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    client = Client()
+    for path in ("/publicity/cases/JB2023-001%00/", "/publicity/mine/%00/", "/publicity/cases/" + "9" * 41 + "/"):
+        assert client.get(path).status_code == 404, path
+    with pytest.raises(NoReverseMatch):
+        reverse("publicity:case_detail", args=["JB 2023"])
