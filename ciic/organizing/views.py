@@ -47,6 +47,7 @@ from .ranking import FIGURE_LABELS, ranking
 from .receipts import ReceiptRow, receipt_workbook
 
 ID_MAX = 2**31 - 1
+INVITATION_KEY = "organizing_invitation"
 
 
 def _contest() -> Contest:
@@ -210,6 +211,8 @@ def invite(request: HttpRequest, code: str) -> HttpResponse:
     unit = services.unit_by_code(contest, code)
     if unit is None:
         raise Http404
+    # Kept for the visit: a newcomer registers the team first, then comes back pre-filled.
+    request.session[INVITATION_KEY] = unit.invitation_code
     return redirect(f"{reverse('organizing:recommend')}?code={unit.invitation_code}")
 
 
@@ -238,11 +241,12 @@ def recommend(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _flash(request, exc)
         else:
+            request.session.pop(INVITATION_KEY, None)
             messages.success(request, _("推荐单位已保存") if unit else _("已取消推荐单位"))
         return redirect("organizing:recommend")
     if request.method not in ("GET", "HEAD"):
         return HttpResponse(status=405)
-    invited = services.unit_by_code(contest, request.GET.get("code", ""))
+    invited = services.unit_by_code(contest, request.GET.get("code", "") or request.session.get(INVITATION_KEY, ""))
     return render(request, "organizing/recommend.html", {
         "teams": teams, "units": OrganizingUnit.objects.filter(contest=contest).order_by("name"),
         "invited": invited, "open": registration_open(contest)})

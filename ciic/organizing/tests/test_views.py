@@ -310,3 +310,20 @@ def test_the_unit_page_shows_no_representative_data(unit, unit_contact, team, te
     assert team.name in body
     for secret in (rep.name, rep.mobile, rep.id_number, rep.email, rep.masked_mobile, rep.masked_id_number):
         assert secret not in body
+
+
+def test_an_invitation_waits_while_the_newcomer_registers_a_team(unit, team_lead):
+    client = verified_client(team_lead)
+    client.get(f"/organizing/invite/{unit.invitation_code}/")
+    assert "您还没有作为负责人报名的团队" in client.get("/organizing/recommend/").content.decode()
+    # ... the lead registers a team (the `team` fixture's way), then comes back without the link.
+    from ciic.review.tests.test_rounds import make_project
+
+    project = make_project(unit.contest, 5)
+    project.team.lead = team_lead
+    project.team.save(update_fields=["lead"])
+    body = client.get("/organizing/recommend/").content.decode()
+    assert f'value="{unit.invitation_code}"' in body
+    client.post("/organizing/recommend/", {"team": project.team.pk, "code": unit.invitation_code})
+    assert Recommendation.objects.get(team=project.team).via_invitation
+    assert f'value="{unit.invitation_code}"' not in client.get("/organizing/recommend/").content.decode()
