@@ -356,8 +356,7 @@ def _notice_out(notice: Notice) -> dict:
     now = timezone.now()
     revoked = set(AwardRevocation.objects.filter(award_id__in=[e["award_id"] for e in notice.entries])
                   .values_list("award_id", flat=True))
-    rulings = (Case.objects.filter(notice=notice, state=CaseState.CLOSED).exclude(ruling="")
-               .select_related("project").order_by("closed_at", "id"))
+    rulings = selectors.published_rulings(notice)
     grounds = config.grounds if config else ()
     return {
         "contest": contest.slug, "published_at": _beijing(contest, notice.published_at),
