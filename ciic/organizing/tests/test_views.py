@@ -327,3 +327,19 @@ def test_an_invitation_waits_while_the_newcomer_registers_a_team(unit, team_lead
     client.post("/organizing/recommend/", {"team": project.team.pk, "code": unit.invitation_code})
     assert Recommendation.objects.get(team=project.team).via_invitation
     assert f'value="{unit.invitation_code}"' not in client.get("/organizing/recommend/").content.decode()
+
+
+def test_the_secretariat_sees_late_receipts_and_reports_marked(unit, other_unit, unit_contact, secretariat,
+                                                                deadline_of):
+    late = deadline_of("contact_receipt") + dt.timedelta(hours=2)
+    services.submit_receipt(unit=unit, contact_name="王", title="处长", contact_info="13800138000", actor=unit_contact,
+                            now=late)
+    services.submit_report(unit=unit, text="组织情况", actor=unit_contact,
+                           now=deadline_of("organizing_report") + dt.timedelta(hours=2))
+    services.submit_receipt(unit=other_unit, contact_name="赵", title="主任", contact_info="13800138001",
+                            actor=secretariat, now=deadline_of("contact_receipt") - dt.timedelta(days=1))
+    body = verified_client(secretariat).get("/organizing/units/").content.decode()
+    row = body.split(unit.name, 1)[1].split("</tr>", 1)[0]
+    other = body.split(other_unit.name, 1)[1].split("</tr>", 1)[0]
+    assert row.count("逾期") == 2
+    assert "逾期" not in other
