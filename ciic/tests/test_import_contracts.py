@@ -93,8 +93,8 @@ def test_a_wrong_import_breaks_the_contract_it_goes_against(copy, case):
 
 
 def test_a_new_app_must_be_given_a_layer(copy):
-    """The layers are exhaustive: an app nobody placed (here, the publicity app to come) fails."""
-    app = copy / "ciic" / "publicity"
+    """The layers are exhaustive: an app nobody placed (here, a newsroom app) fails."""
+    app = copy / "ciic" / "newsroom"
     app.mkdir()
     (app / "__init__.py").write_text("", encoding="utf-8")
     try:
@@ -102,4 +102,4 @@ def test_a_new_app_must_be_given_a_layer(copy):
     finally:
         shutil.rmtree(app)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert LAYERS in result.stdout and "ciic.publicity" in result.stdout, result.stdout
+    assert LAYERS in result.stdout and "ciic.newsroom" in result.stdout, result.stdout
