@@ -574,7 +574,8 @@ def get_identity(request: HttpRequest):
                          "project_id (a prize in the notice) or project_name (a project in the local stage), links "
                          "and files (each repeatable). Refused with the rule named and nothing written: no identity, "
                          "no evidence, outside the period, a project not in the notice, disagreement with the "
-                         "evaluation.")
+                         "evaluation. Send an `Idempotency-Key` header: a retry with the same key gets the case "
+                         "the first request filed.")
 @request_fields({"project": "project_id"})
 def file_complaint(request: HttpRequest, ground: Form[str] = "", facts: Form[str] = "",
                    scope: Form[str] = CaseScope.AWARD.value, project_id: Form[int | None] = None,
@@ -586,7 +587,8 @@ def file_complaint(request: HttpRequest, ground: Form[str] = "", facts: Form[str
         ground=ground[:100], facts=facts[:TEXT_MAX], scope=scope[:40], project_id=project_id,
         project_name=project_name[:1000], links=[link[:2000] for link in (links or [])][:1000],
         files=[cases.EvidenceFile(f, f.name) for f in (files or [])])
-    case = cases.file_complaint(contest=_contest(), actor=request.auth, filing=filing)
+    case = cases.file_complaint(contest=_contest(), actor=request.auth, filing=filing,
+                                idempotency_key=request.headers.get("Idempotency-Key", ""))
     return Status(201, _my_case_out(Case.objects.select_related("contest", "project").get(pk=case.pk)))
 
 

@@ -163,10 +163,15 @@ def _next_number(contest: Contest) -> str:
     return f"{prefix}{Case.objects.filter(contest=contest, number__startswith=prefix).count() + 1:03d}"
 
 
-def file_complaint(*, contest: Contest, actor, filing: Filing, now: dt.datetime | None = None) -> Case:
+def file_complaint(*, contest: Contest, actor, filing: Filing, now: dt.datetime | None = None,
+                   idempotency_key: str = "") -> Case:
     """File a complaint (module docstring); every refusal names its field and rule and writes
-    nothing. The complainant is told the case number."""
+    nothing. The complainant is told the case number. A request retried with the same
+    `idempotency_key` gets the case the first one made, and nothing is filed twice."""
     now = now or timezone.now()
+    key = (idempotency_key or "").strip()[:100]
+    if key and (done := Case.objects.filter(complainant=actor, idempotency_key=key).first()) is not None:
+        return done
     config = config_or_refuse(contest)
     errors = Errors()
     try:
@@ -196,7 +201,11 @@ def file_complaint(*, contest: Contest, actor, filing: Filing, now: dt.datetime 
                                              now=now))
         with transaction.atomic():
             Contest.objects.select_for_update(of=("self",)).filter(pk=contest.pk).order_by("pk").first()
-            case = Case.objects.create(
+            if key and (done := Case.objects.filter(complainant=actor, idempotency_key=key).first()) is not None:
+                for s in stored:  # the twin request filed it while this one checked its files
+                    default_storage.delete(s.file.name)
+                return done
+            case = Case.objects.create(idempotency_key=key,
                 contest=contest, number=_next_number(contest), scope=filing.scope,
                 notice=notice if filing.scope == CaseScope.AWARD else None, project=project, award=award,
                 ground=ground.code, rule=ground.rule, facts=facts, complainant=actor, identity=identity,

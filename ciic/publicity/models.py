@@ -131,11 +131,16 @@ class Case(models.Model):
     ruling = models.TextField(_("裁定意见（公开）"), blank=True)
     revokes_award = models.BooleanField(_("撤销奖项"), default=False)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    # The key a client sent with the complaint (API header Idempotency-Key, the web form's hidden
+    # field): a retried request gets the case the first one made.
+    idempotency_key = models.CharField(max_length=100, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("举报案件")
         verbose_name_plural = _("举报案件")
         ordering = ["-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["complainant", "idempotency_key"],
+                                               condition=~models.Q(idempotency_key=""), name="case_idempotency_once")]
 
     def __str__(self) -> str:
         return self.number

@@ -4,6 +4,8 @@ any case the user may not see is a 404, whether it exists or not."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -148,7 +150,8 @@ def complain(request: HttpRequest) -> HttpResponse:
             files=[cases.EvidenceFile(f, f.name) for f in request.FILES.getlist("files")],
             links=form["links"].splitlines())
         try:
-            case = cases.file_complaint(contest=contest, actor=request.user, filing=filing)
+            case = cases.file_complaint(contest=contest, actor=request.user, filing=filing,
+                                        idempotency_key=request.POST.get("idempotency_key", ""))
         except ValidationError as exc:
             errors = template_errors(exc)
         else:
@@ -158,6 +161,7 @@ def complain(request: HttpRequest) -> HttpResponse:
         "contest": contest, "notice": found, "open": found is not None and found.is_open(now),
         "local_open": found is None, "config": config, "identity": own, "errors": errors,
         "summary": _summary(errors), "form": form, "entries": found.entries if found else [],
+        "idempotency_key": request.POST.get("idempotency_key", "")[:100] or uuid.uuid4().hex,
         "scopes": CaseScope.choices}, status=400 if errors else 200)
 
 

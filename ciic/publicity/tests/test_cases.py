@@ -277,3 +277,11 @@ def test_a_nul_byte_or_odd_number_in_a_case_address_is_a_404(db):
         assert client.get(path).status_code == 404, path
     with pytest.raises(NoReverseMatch):
         reverse("publicity:case_detail", args=["JB 2023"])
+
+
+def test_a_retried_complaint_is_filed_once(notice, proved, contest):
+    first = cases.file_complaint(contest=contest, actor=proved.user, filing=filing(notice), idempotency_key="k-1")
+    again = cases.file_complaint(contest=contest, actor=proved.user, filing=filing(notice), idempotency_key="k-1")
+    assert again.pk == first.pk and Case.objects.count() == 1 and Evidence.objects.count() == 1
+    other = cases.file_complaint(contest=contest, actor=proved.user, filing=filing(notice), idempotency_key="k-2")
+    assert other.pk != first.pk

@@ -181,3 +181,16 @@ def test_a_units_sealed_letter_is_for_the_handlers_only(notice, contest, secreta
         assert verified_client(outsider, Client()).get(url).status_code == 404
     export = handler.get("/publicity/cases/export.xlsx")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_complaint_form_carries_a_key_so_a_double_submit_files_once(notice, proved):
+    import re
+
+    visitor = verified_client(proved.user, Client())
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', visitor.get("/publicity/complain/")
+                    .content.decode()).group(1)
+    data = {"scope": "award", "project_id": str(notice.entries[0]["project_id"]), "ground": "false_information",
+            "facts": "销售数据虚报。", "links": "https://example.com/evidence", "idempotency_key": key}
+    first, second = visitor.post("/publicity/complain/", data), visitor.post("/publicity/complain/", data)
+    assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
+    assert Case.objects.count() == 1
