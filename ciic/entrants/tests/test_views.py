@@ -209,6 +209,7 @@ def test_register_team_with_representatives_and_policy_acceptances(client, conte
     done = client.get(response.url).content.decode()  # the wizard's last step, with what comes next
     assert '<li class="is-current" aria-current="step">完成</li>' in done
     assert reverse("projects:team_project", args=[team.pk]) in done
+    assert reverse("organizing:recommend") in done  # R-O1: name the recommending unit while registering
     assert team.lead == team_lead and team.station.code == "beijing"
     assert team.representatives.count() == 2
     assert PolicyAcceptance.objects.filter(team=team).count() == 2
