@@ -4,6 +4,7 @@ from . import views
 
 app_name = "organizing"
 urlpatterns = [
+    path("", views.index, name="index"),
     # The unit's contact (R-O1, R-T2)
     path("unit/", views.unit_home, name="unit_home"),
     path("unit/receipt/", views.receipt_submit, name="receipt_submit"),

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from ciic.accounts.enums import Role
 from ciic.contests.models import Contest, Direction
 from ciic.contests.selectors import current_contest, registration_open
 from ciic.core.responses import stamped, xlsx_response
@@ -87,6 +88,17 @@ def _pk(value) -> int | None:
 
 
 # --- the unit's contact ----------------------------------------------------------------------
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """/organizing/ takes each role to its page: the unit's contact to the unit's workbench, the
+    secretariat to the units, everyone else to the matchmaking meetings."""
+    if request.user.role == Role.ORGANIZING_CONTACT:
+        return redirect("organizing:unit_home")
+    if request.user.role == Role.SECRETARIAT:
+        return redirect("organizing:unit_list")
+    return redirect("organizing:meeting_list")
 
 
 @login_required

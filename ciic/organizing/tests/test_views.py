@@ -343,3 +343,16 @@ def test_the_secretariat_sees_late_receipts_and_reports_marked(unit, other_unit,
     other = body.split(other_unit.name, 1)[1].split("</tr>", 1)[0]
     assert row.count("逾期") == 2
     assert "逾期" not in other
+
+
+def test_the_organizing_address_takes_each_role_to_its_page(secretariat, team_lead):
+    from django.test import Client
+
+    from ciic.testing.personas import make_user, verified_client
+
+    contact = make_user("unit-contact-index@example.com", role="organizing_contact")
+    for user, target in ((secretariat, "/organizing/units/"), (team_lead, "/organizing/meetings/"),
+                         (contact, "/organizing/unit/")):
+        response = verified_client(user, Client()).get("/organizing/")
+        assert response.status_code == 302 and response["Location"] == target, user
+    assert Client().get("/organizing/").status_code == 302  # anonymous: log in first
