@@ -109,6 +109,8 @@ def prove_unit(*, user, name: str, credit_code: str, legal_representative: str, 
         errors.add("credit_code", _("统一社会信用代码无效：请核对 18 位代码及校验位"), RULE)
     if stream is None:
         errors.add("seal_letter", _("请上传加盖单位公章的函件扫描件"), RULE)
+    if not user.has_verified_contact:  # the committee must be able to reach the unit's account
+        errors.add("__all__", _("请先验证账号的电子邮箱或手机号，组委会将通过它联系举报单位"), RULE)
     _check_unused(user, errors)
     errors.raise_if_any()
     stored = store_checked_file(project=None, stream=stream, filename=filename, formats=SEAL_FORMATS,

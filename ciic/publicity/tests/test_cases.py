@@ -285,3 +285,15 @@ def test_a_retried_complaint_is_filed_once(notice, proved, contest):
     assert again.pk == first.pk and Case.objects.count() == 1 and Evidence.objects.count() == 1
     other = cases.file_complaint(contest=contest, actor=proved.user, filing=filing(notice), idempotency_key="k-2")
     assert other.pk != first.pk
+
+
+def test_a_unit_complains_from_an_account_whose_contact_is_proved(db):
+    from ciic.demo.identifiers import make_credit_code
+    from ciic.publicity.identity import prove_unit
+    from ciic.testing.personas import make_user
+
+    unproved = make_user("unproved@example.com", email_verified_at=None)
+    with pytest.raises(ValidationError) as exc:
+        prove_unit(user=unproved, name="某科技有限公司", credit_code=make_credit_code(4444), legal_representative="李四",
+                   stream=pdf("seal.pdf").stream, filename="seal.pdf")
+    assert "请先验证账号" in exc.value.error_dict["__all__"][0].message and not Identity.objects.exists()
