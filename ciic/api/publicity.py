@@ -51,8 +51,8 @@ router = Router(tags=["publicity"], auth=ANY_AUTH)
 REFUSALS = {401: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorsOut}
 # A case number as the service makes them (JB2023-001); anything else is no case.
 NUMBER = re.compile(r"^[A-Za-z0-9-]{1,40}$")
-# Moves only the complaint committee makes; the case's officer verifies and rules.
-COMMITTEE_MOVES = {CaseState.ACCEPTED, CaseState.NOT_ACCEPTED, CaseState.CLOSED}
+# Moves only the complaint committee makes (it receives, rules and closes); the officer verifies.
+COMMITTEE_MOVES = {CaseState.ACCEPTED, CaseState.NOT_ACCEPTED, CaseState.RULED, CaseState.CLOSED}
 TEXT_MAX = 20_000  # a bound on the request; the services' own limits are the rules
 
 

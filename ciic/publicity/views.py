@@ -287,7 +287,9 @@ def _act(request: HttpRequest, case: Case) -> str:
     note = request.POST.get("note", "")
     if action not in ACTIONS:
         raise ValidationError({"__all__": ValidationError(_("请选择要进行的操作"), code="R-X2")})
-    if action in ("accept", "not_accept", "officer", "close") and not request.user.has_perm("publicity.handle_cases"):
+    # The committee receives, rules and closes (R-X2); the case's officer verifies.
+    if action in ("accept", "not_accept", "officer", "rule", "close") and not request.user.has_perm(
+            "publicity.handle_cases"):
         raise ValidationError({"__all__": ValidationError(_("只有举报受理组可以进行此操作"), code="R-X2")})
     if action == "accept":
         cases.transition(case=case, to=CaseState.ACCEPTED, actor=request.user, note=note)

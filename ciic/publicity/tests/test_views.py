@@ -194,3 +194,25 @@ def test_the_complaint_form_carries_a_key_so_a_double_submit_files_once(notice, 
     first, second = visitor.post("/publicity/complain/", data), visitor.post("/publicity/complain/", data)
     assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
     assert Case.objects.count() == 1
+
+
+def test_the_cases_officer_verifies_and_the_committee_rules(case, secretariat):
+    officer_user = make_user("officer2@example.com", role="secretariat", full_name="核查员")
+    cases.transition(case=case, to=CaseState.ACCEPTED, actor=secretariat)
+    cases.assign_officer(case=case, officer=officer_user, actor=secretariat)
+    officer = verified_client(officer_user, Client())
+    assert officer.post(f"/publicity/cases/{case.number}/", {"action": "verify"}).status_code == 302
+    assert officer.post(f"/publicity/cases/{case.number}/", {"action": "findings",
+                                                             "findings": "核实情况"}).status_code == 302
+    page = officer.get(f"/publicity/cases/{case.number}/").content.decode()
+    assert "由举报受理组裁定" in page and 'value="rule"' not in page
+    refused = officer.post(f"/publicity/cases/{case.number}/", {"action": "rule", "outcome": "upheld",
+                                                                "ruling": "属实", "confirm": "yes"})
+    assert refused.status_code == 400 and "只有举报受理组" in refused.content.decode()
+    case.refresh_from_db()
+    assert case.state == CaseState.UNDER_VERIFICATION and case.findings == "核实情况"
+    committee = verified_client(secretariat, Client())
+    assert committee.post(f"/publicity/cases/{case.number}/", {"action": "rule", "outcome": "dismissed",
+                                                               "ruling": "不属实", "confirm": "yes"}).status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.RULED
