@@ -223,7 +223,7 @@ def record_tie_decision(*, contest: Contest, key: str, tied: Sequence[int], seat
         errors.add("reason", _("请填写理由"), rule)
     elif len(text) > REASON_LIMIT:
         errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, rule)
-    elif hidden := hidden_characters_error(text, label=_("理由")):
+    elif hidden := hidden_characters_error(text, label=_("理由"), multiline=True):
         errors.add("reason", hidden, rule)
     chosen = [int(c) for c in chosen]
     if tied and (len(chosen) != seats or len(set(chosen)) != len(chosen) or not set(chosen) <= set(tied)):

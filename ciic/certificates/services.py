@@ -142,7 +142,7 @@ def revoke_certificate(*, certificate: Certificate, reason: str, actor,
         errors.add("reason", _("请填写撤销理由"), "R-X3")
     elif len(text) > REASON_LIMIT:
         errors.add("reason", _("理由不能超过 %(limit)s 字") % {"limit": REASON_LIMIT}, "R-X3")
-    elif hidden := hidden_characters_error(text, label=_("撤销理由")):
+    elif hidden := hidden_characters_error(text, label=_("撤销理由"), multiline=True):
         errors.add("reason", hidden, "R-X3")
     if category not in RevokeCategory.values:
         errors.add("category", _("请选择撤销类别"), "R-X3")

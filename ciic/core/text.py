@@ -44,12 +44,16 @@ def strip_hidden(text: str) -> str:
     return "".join(ch for ch in text or "" if not _is_hidden(ch))
 
 
-def hidden_characters_error(text: str, *, label: str) -> str | None:
-    """The refusal for a name field labelled `label` that holds hidden characters, or None.
+_LINE_BREAKS = str.maketrans("", "", "\n\r\t")
+
+
+def hidden_characters_error(text: str, *, label: str, multiline: bool = False) -> str | None:
+    """The refusal for a field labelled `label` that holds hidden characters, or None. A
+    `multiline` field (a reason, a statement typed in a text area) may hold line breaks and tabs.
 
     The message names the field and the code points, so the person can find what their input
     method or a copied text slipped in."""
-    found = hidden_characters(text)
+    found = hidden_characters((text or "").translate(_LINE_BREAKS) if multiline else text)
     if not found:
         return None
     return _("%(field)s不能包含不可见字符或文字方向控制字符（%(chars)s）") % {

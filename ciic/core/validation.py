@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from .text import hidden_characters_error
+
 
 class Errors:
     """Collects errors per field so a form can show all of them at once."""
@@ -51,3 +53,20 @@ def parse_local_date(value: str, *, field: str, rule: str) -> dt.date | None:
         return dt.date.fromisoformat(value[:20])
     except ValueError as exc:
         raise ValidationError({field: ValidationError(_("日期格式不正确（如 2024-03-01）"), code=rule)}) from exc
+
+
+def clean_text(errors: Errors, field: str, value, *, label: str, limit: int, rule: str, required: bool = True,
+               multiline: bool = False) -> str:
+    """A text field, stripped: refused (into `errors`, naming `field` and `rule`) when required
+    and empty, longer than `limit`, or holding control, invisible or direction-control
+    characters; a `multiline` text may hold line breaks and tabs. Returns the stripped text."""
+    text = str(value or "").strip()
+    if not text:
+        if required:
+            errors.add(field, _("请填写%(label)s") % {"label": label}, rule)
+        return ""
+    if len(text) > limit:
+        errors.add(field, _("%(label)s不能超过 %(limit)s 个字符") % {"label": label, "limit": limit}, rule)
+    elif hidden := hidden_characters_error(text, label=label, multiline=multiline):
+        errors.add(field, hidden, rule)
+    return text

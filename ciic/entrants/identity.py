@@ -240,7 +240,7 @@ def add_statement(*, token: str, text: str, now: dt.datetime | None = None) -> I
         errors.add("statement", _("请填写说明"), "R-P3")
     elif len(text) > STATEMENT_MAX:
         errors.add("statement", _("说明不能超过 %(n)s 个字符") % {"n": STATEMENT_MAX}, "R-P3")
-    elif hidden := hidden_characters_error(text, label=_("说明")):
+    elif hidden := hidden_characters_error(text, label=_("说明"), multiline=True):
         errors.add("statement", hidden, "R-P3")
     errors.raise_if_any()
     with transaction.atomic():
@@ -286,7 +286,7 @@ def resolve_dispute(*, dispute: IdentityDispute, actor, uphold: bool, reason: st
         errors.add("reason", _("请填写处理意见：双方团队会看到"), "R-P3")
     elif len(text) > STATEMENT_MAX:
         errors.add("reason", _("处理意见不能超过 %(n)s 个字符") % {"n": STATEMENT_MAX}, "R-P3")
-    elif hidden := hidden_characters_error(text, label=_("处理意见")):
+    elif hidden := hidden_characters_error(text, label=_("处理意见"), multiline=True):
         errors.add("reason", hidden, "R-P3")
     errors.raise_if_any()
     with transaction.atomic():

@@ -355,7 +355,7 @@ def verify_central_soe(*, organization: Organization, actor, confirm: bool, reas
     text = (reason or "").strip()
     if not text:
         errors.add("reason", _("请填写核实意见：团队会看到"), "R-G2")
-    elif hidden := hidden_characters_error(text, label=_("核实意见")):
+    elif hidden := hidden_characters_error(text, label=_("核实意见"), multiline=True):
         errors.add("reason", hidden, "R-G2")
     claimed = organization.kind == OrganizationKind.CENTRAL_SOE
     if not claimed or organization.group_status not in (GroupStatus.PENDING, *VERDICTS):

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from ciic.audit.services import record
 from ciic.contests.models import Contest, Direction
-from ciic.core.validation import Errors
+from ciic.core.validation import Errors, clean_text
 from ciic.engines.matchmaking import Infeasible, Pair, Problem, check_schedule, schedule_meetings
 from ciic.engines.matchmaking import Participant as EngineParticipant
 from ciic.entrants.enums import TeamStatus
@@ -37,7 +37,7 @@ from .config import organizing_config
 from .enums import BenefitStatus, Outcome, ParticipantKind, RequestStatus, Side
 from .models import Benefit, Meeting, MeetingOutcome, MeetingRequest, Participant, TeamProfile
 from .selectors import finalist_project_ids, winner_project_ids
-from .services import clean_line, clean_text, config_or_error
+from .services import config_or_error
 
 MAX_SLOTS = 96
 MAX_TABLES = 500
@@ -90,9 +90,9 @@ def create_meeting(*, contest: Contest, kind: str, title: str, starts_at: dt.dat
     errors = Errors()
     if config.meeting_kind(str(kind or "")) is None:
         errors.add("kind", _("请选择对接会类型"), "R-S1")
-    title = clean_line(errors, "title", title, label=_("名称"), limit=200, rule="R-S1")
-    venue = clean_line(errors, "venue", venue, label=_("地点"), limit=200, rule="R-S1", required=False)
-    link = clean_line(errors, "link", link, label=_("线上链接"), limit=500, rule="R-S1", required=False)
+    title = clean_text(errors, "title", title, label=_("名称"), limit=200, rule="R-S1")
+    venue = clean_text(errors, "venue", venue, label=_("地点"), limit=200, rule="R-S1", required=False)
+    link = clean_text(errors, "link", link, label=_("线上链接"), limit=500, rule="R-S1", required=False)
     if link and not link.startswith(("https://", "http://")):
         errors.add("link", _("线上链接须以 https:// 开头"), "R-S1")
     if not venue and not link:
@@ -130,10 +130,10 @@ def register_participant(*, meeting: Meeting, user, kind: str, organization: str
     _not_started(meeting, errors, now)
     if kind not in ParticipantKind.values:
         errors.add("kind", _("请选择对接方类型"), "R-S1")
-    organization = clean_line(errors, "organization", organization, label=_("机构名称"), limit=200, rule="R-S1")
-    keywords = clean_line(errors, "keywords", keywords, label=_("关键词"), limit=300, rule="R-S1", required=False)
-    stage = clean_line(errors, "stage", stage, label=_("关注阶段"), limit=100, rule="R-S1", required=False)
-    ticket = clean_line(errors, "ticket", ticket, label=_("投资规模或需求"), limit=300, rule="R-S1", required=False)
+    organization = clean_text(errors, "organization", organization, label=_("机构名称"), limit=200, rule="R-S1")
+    keywords = clean_text(errors, "keywords", keywords, label=_("关键词"), limit=300, rule="R-S1", required=False)
+    stage = clean_text(errors, "stage", stage, label=_("关注阶段"), limit=100, rule="R-S1", required=False)
+    ticket = clean_text(errors, "ticket", ticket, label=_("投资规模或需求"), limit=300, rule="R-S1", required=False)
     cap = _int(errors, "capacity", capacity, label=_("最多洽谈场次"), low=1, high=min(MAX_CAPACITY, meeting.slots),
                rule="R-S1")
     codes = sorted({str(d)[:40] for d in directions or []})
@@ -174,7 +174,7 @@ def opt_in_team(*, meeting: Meeting, team: Team, summary: str, capacity, actor, 
         errors.add("team", _("没有该团队"), "R-S1")
     elif meeting.finalists_only and not eligible_team(team):
         errors.add("team", _("仅晋级全国总决赛或获奖的团队可参加"), "R-A4")
-    summary = clean_text(errors, "summary", summary, label=_("项目简介"), limit=SUMMARY_LIMIT, rule="R-S1")
+    summary = clean_text(errors, "summary", summary, label=_("项目简介"), limit=SUMMARY_LIMIT, rule="R-S1", multiline=True)
     cap = _int(errors, "capacity", capacity, label=_("最多洽谈场次"), low=1, high=min(MAX_CAPACITY, meeting.slots),
                rule="R-S1")
     amount = None
@@ -219,7 +219,7 @@ def request_meeting(*, participant: Participant, profile: TeamProfile, initiated
     if initiated_by not in Side.values:
         errors.add("initiated_by", _("发起方无效"), "R-S1")
     _not_started(meeting, errors, now)
-    message = clean_line(errors, "message", message, label=_("留言"), limit=MESSAGE_LIMIT, rule="R-S1", required=False)
+    message = clean_text(errors, "message", message, label=_("留言"), limit=MESSAGE_LIMIT, rule="R-S1", required=False)
     errors.raise_if_any()
     with transaction.atomic():
         Meeting.objects.select_for_update().get(pk=meeting.pk)
@@ -391,7 +391,7 @@ def record_outcome(*, request: MeetingRequest, side: str, outcome: str, actor, n
         errors.add("side", _("记录方无效"), "R-S1")
     if outcome not in Outcome.values:
         errors.add("outcome", _("请选择洽谈结果"), "R-S1")
-    note = clean_line(errors, "note", note, label=_("说明"), limit=NOTE_LIMIT, rule="R-S1", required=False)
+    note = clean_text(errors, "note", note, label=_("说明"), limit=NOTE_LIMIT, rule="R-S1", required=False)
     errors.raise_if_any()
     with transaction.atomic():
         row, _created = MeetingOutcome.objects.update_or_create(request=request, side=side, defaults=dict(
@@ -425,7 +425,7 @@ def offer_benefit(*, team: Team, code: str, actor, note: str = "") -> Benefit:
         errors.add("code", _("请选择赛事权益"), "R-A4")
     elif not eligible_team(team):
         errors.add("team", _("赛事权益仅提供给晋级全国总决赛或获奖的团队"), "R-A4")
-    note = clean_line(errors, "note", note, label=_("说明"), limit=NOTE_LIMIT, rule="R-A4", required=False)
+    note = clean_text(errors, "note", note, label=_("说明"), limit=NOTE_LIMIT, rule="R-A4", required=False)
     errors.raise_if_any()
     with transaction.atomic():
         try:
@@ -446,7 +446,7 @@ def update_benefit(*, benefit: Benefit, status: str, actor, by_team: bool, note:
     allowed = TEAM_STATUSES if by_team else tuple(BenefitStatus.values)
     if status not in allowed:
         errors.add("status", _("状态无效"), "R-A4")
-    text = None if note is None else clean_line(errors, "note", note, label=_("说明"), limit=NOTE_LIMIT,
+    text = None if note is None else clean_text(errors, "note", note, label=_("说明"), limit=NOTE_LIMIT,
                                                   rule="R-A4", required=False)
     errors.raise_if_any()
     with transaction.atomic():

@@ -25,8 +25,7 @@ from ciic.awards import special
 from ciic.contests.models import Contest
 from ciic.contests.selectors import registration_open
 from ciic.core.masking import mask_mobile
-from ciic.core.text import hidden_characters_error
-from ciic.core.validation import Errors
+from ciic.core.validation import Errors, clean_text
 from ciic.entrants.models import Team
 from ciic.projects.materials import store_checked_file
 
@@ -47,8 +46,6 @@ CONTACT_LIMIT = 100
 REASON_LIMIT = 2000
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed
 CODE_LENGTH = 8
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def config_or_error(contest: Contest) -> OrganizingConfig:
@@ -56,38 +53,6 @@ def config_or_error(contest: Contest) -> OrganizingConfig:
     if config is None:
         raise ValidationError({"__all__": ValidationError(_("本届大赛未设置组织单位相关规则"), code="R-O1")})
     return config
-
-
-def clean_line(errors: Errors, field: str, value, *, label: str, limit: int, rule: str,
-               required: bool = True) -> str:
-    """A one-line text: stripped, no control or hidden characters, within `limit`."""
-    text = str(value or "").strip()
-    if not text:
-        if required:
-            errors.add(field, _("请填写%(label)s") % {"label": label}, rule)
-        return ""
-    if LINE_CONTROL.search(text):
-        errors.add(field, _("%(label)s不能包含控制字符") % {"label": label}, rule)
-    elif len(text) > limit:
-        errors.add(field, _("%(label)s不能超过 %(limit)s 个字符") % {"label": label, "limit": limit}, rule)
-    elif hidden := hidden_characters_error(text, label=label):
-        errors.add(field, hidden, rule)
-    return text
-
-
-def clean_text(errors: Errors, field: str, value, *, label: str, limit: int, rule: str,
-               required: bool = True) -> str:
-    """A multi-line text: stripped, no control characters but tabs and line breaks."""
-    text = str(value or "").strip()
-    if not text:
-        if required:
-            errors.add(field, _("请填写%(label)s") % {"label": label}, rule)
-        return ""
-    if CONTROL.search(text):
-        errors.add(field, _("%(label)s不能包含控制字符") % {"label": label}, rule)
-    elif len(text) > limit:
-        errors.add(field, _("%(label)s不能超过 %(limit)s 个字符") % {"label": label, "limit": limit}, rule)
-    return text
 
 
 def _new_code() -> str:
@@ -105,7 +70,7 @@ def create_unit(*, contest: Contest, kind: str, name: str, actor, credit_code: s
     errors = Errors()
     if config.kind(str(kind or "")) is None:
         errors.add("kind", _("请选择组织单位类型"), "R-O1")
-    name = clean_line(errors, "name", name, label=_("单位名称"), limit=NAME_LIMIT, rule="R-O1")
+    name = clean_text(errors, "name", name, label=_("单位名称"), limit=NAME_LIMIT, rule="R-O1")
     code = ""
     raw = str(credit_code or "").strip()
     if raw:
@@ -141,7 +106,7 @@ def add_unit_account(*, unit: OrganizingUnit, email: str, full_name: str, actor,
     refused (an entrant's account cannot become a unit's). Audited."""
     errors = Errors()
     address = str(email or "").strip().lower()
-    name = clean_line(errors, "full_name", full_name, label=_("姓名"), limit=PERSON_LIMIT, rule="R-O1")
+    name = clean_text(errors, "full_name", full_name, label=_("姓名"), limit=PERSON_LIMIT, rule="R-O1")
     if not re.fullmatch(r"[^@\s\x00]{1,64}@[^@\s\x00]{1,180}\.[A-Za-z]{2,24}", address):
         errors.add("email", _("请填写有效的电子邮箱"), "R-O1")
     elif User.objects.filter(email__iexact=address).exists():
@@ -187,9 +152,9 @@ def submit_receipt(*, unit: OrganizingUnit, contact_name: str, title: str, conta
     config = config_or_error(unit.contest)
     now = now or timezone.now()
     errors = Errors()
-    name = clean_line(errors, "contact_name", contact_name, label=_("联系人"), limit=PERSON_LIMIT, rule="R-O1")
-    title = clean_line(errors, "title", title, label=_("职务"), limit=PERSON_LIMIT, rule="R-O1")
-    info = clean_line(errors, "contact_info", contact_info, label=_("联系方式"), limit=CONTACT_LIMIT, rule="R-O1")
+    name = clean_text(errors, "contact_name", contact_name, label=_("联系人"), limit=PERSON_LIMIT, rule="R-O1")
+    title = clean_text(errors, "title", title, label=_("职务"), limit=PERSON_LIMIT, rule="R-O1")
+    info = clean_text(errors, "contact_info", contact_info, label=_("联系方式"), limit=CONTACT_LIMIT, rule="R-O1")
     if info and not re.search(r"\d{7,}|@", info.replace("-", "").replace(" ", "")):
         errors.add("contact_info", _("联系方式须含电话号码或电子邮箱"), "R-O1")
     errors.raise_if_any()
@@ -236,7 +201,7 @@ def submit_report(*, unit: OrganizingUnit, text: str, actor, now: dt.datetime | 
     config = config_or_error(unit.contest)
     now = now or timezone.now()
     errors = Errors()
-    body = clean_text(errors, "text", text, label=_("组织情况"), limit=config.report.max_chars, rule="R-O1")
+    body = clean_text(errors, "text", text, label=_("组织情况"), limit=config.report.max_chars, rule="R-O1", multiline=True)
     errors.raise_if_any()
     with transaction.atomic():
         OrganizingUnit.objects.select_for_update().get(pk=unit.pk)
@@ -344,7 +309,7 @@ def decide_excellent_organizer(*, contest: Contest, unit: OrganizingUnit, reason
 
     config = config_or_error(contest)
     errors = Errors()
-    text = clean_text(errors, "reason", reason, label=_("评定理由"), limit=REASON_LIMIT, rule="R-A2")
+    text = clean_text(errors, "reason", reason, label=_("评定理由"), limit=REASON_LIMIT, rule="R-A2", multiline=True)
     if unit.contest_id != contest.pk:
         errors.add("unit", _("没有该组织单位"), "R-A2")
     if not config.award_code:

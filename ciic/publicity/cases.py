@@ -44,8 +44,7 @@ from ciic.awards.models import Award
 from ciic.certificates.models import RevokeCategory
 from ciic.certificates.services import revoke_award_certificate
 from ciic.contests.models import Contest
-from ciic.core.text import hidden_characters_error
-from ciic.core.validation import Errors
+from ciic.core.validation import Errors, clean_text
 from ciic.notifications.services import notify
 from ciic.notifications.sms import send_sms
 from ciic.projects.enums import ProjectStatus
@@ -99,14 +98,7 @@ def config_or_refuse(contest: Contest) -> PublicityConfig:
 
 def _text(value: str, fld: str, label: str, limit: int, errors: Errors, rule: str = RULE, *,
           required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        errors.add(fld, _("请填写%(label)s") % {"label": label}, rule)
-    elif len(value) > limit:
-        errors.add(fld, _("%(label)s不能超过 %(n)s 个字符") % {"label": label, "n": limit}, rule)
-    elif value and (hidden := hidden_characters_error(value, label=label)):
-        errors.add(fld, hidden, rule)
-    return value
+    return clean_text(errors, fld, value, label=label, limit=limit, rule=rule, required=required, multiline=True)
 
 
 def _links(links: list[str], errors: Errors, limit: int) -> list[str]:

@@ -28,8 +28,7 @@ from stdnum.exceptions import ValidationError as NumberError
 from ciic.accounts.verification import prove_number
 from ciic.audit.services import record
 from ciic.core.crypto import blind_index
-from ciic.core.text import hidden_characters_error
-from ciic.core.validation import Errors
+from ciic.core.validation import Errors, clean_text
 from ciic.projects.materials import store_checked_file
 
 from .enums import IdentityKind
@@ -47,14 +46,7 @@ def identity_of(user) -> Identity | None:
 
 
 def _name(value: str, field: str, label: str, errors: Errors, limit: int = 60) -> str:
-    value = (value or "").strip()
-    if not value:
-        errors.add(field, _("请填写%(label)s") % {"label": label}, RULE)
-    elif len(value) > limit:
-        errors.add(field, _("%(label)s不能超过 %(n)s 个字符") % {"label": label, "n": limit}, RULE)
-    elif hidden := hidden_characters_error(value, label=label):
-        errors.add(field, hidden, RULE)
-    return value
+    return clean_text(errors, field, value, label=label, limit=limit, rule=RULE)
 
 
 def _check_unused(user, errors: Errors) -> None:

@@ -25,8 +25,7 @@ from ciic.awards import prizes
 from ciic.awards.enums import AwardKind, AwardListStatus, AwardScope, PrizeStatus
 from ciic.awards.models import AwardList, Prize
 from ciic.contests.models import Contest, PrizeTier
-from ciic.core.text import hidden_characters_error
-from ciic.core.validation import Errors
+from ciic.core.validation import Errors, clean_text
 from ciic.review.finalists.services import snapshot_sha256
 
 from .enums import OPEN_STATES
@@ -103,15 +102,10 @@ def verify_notice(notice: Notice) -> bool:
 
 def amend_notice(*, notice: Notice, text: str, text_en: str = "", actor) -> Amendment:
     """Add a correction to the published notice, shown with its time. Audited."""
-    text, text_en = (text or "").strip(), (text_en or "").strip()
     errors = Errors()
-    for field, value, required in (("text", text, True), ("text_en", text_en, False)):
-        if required and not value:
-            errors.add(field, _("请填写更正内容"), "R-X1")
-        elif len(value) > AMENDMENT_LIMIT:
-            errors.add(field, _("更正内容不能超过 %(n)s 个字符") % {"n": AMENDMENT_LIMIT}, "R-X1")
-        elif value and (hidden := hidden_characters_error(value, label=_("更正内容"))):
-            errors.add(field, hidden, "R-X1")
+    text = clean_text(errors, "text", text, label=_("更正内容"), limit=AMENDMENT_LIMIT, rule="R-X1", multiline=True)
+    text_en = clean_text(errors, "text_en", text_en, label=_("更正内容（英文）"), limit=AMENDMENT_LIMIT, rule="R-X1",
+                         required=False, multiline=True)
     errors.raise_if_any()
     with transaction.atomic():
         amendment = Amendment.objects.create(notice=notice, text=text, text_en=text_en, made_by=actor)

@@ -175,7 +175,7 @@ def decide_findings(*, contest: Contest, finding_ids: list[int], decision: str, 
     elif len(reason) > REASON_LIMIT:
         errors.setdefault("reason", []).append(ValidationError(
             _("处理理由不能超过 %(n)s 个字符") % {"n": REASON_LIMIT}, code=RULE))
-    elif hidden := hidden_characters_error(reason, label=_("处理理由")):
+    elif hidden := hidden_characters_error(reason, label=_("处理理由"), multiline=True):
         errors.setdefault("reason", []).append(ValidationError(hidden, code=RULE))
     wanted = sorted({int(i) for i in finding_ids})
     if not wanted:

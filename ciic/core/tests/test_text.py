@@ -31,3 +31,11 @@ def test_ordinary_names_have_nothing_hidden():
 def test_refusal_names_the_field_and_each_code_point_once():
     message = hidden_characters_error("正常\u202egnp\u202e\u200b.exe", label="单位名称")
     assert message == "单位名称不能包含不可见字符或文字方向控制字符（U+202E、U+200B）"
+
+
+def test_a_text_area_may_break_lines_but_a_name_may_not():
+    from ciic.core.text import hidden_characters_error
+
+    assert hidden_characters_error("第一行\r\n第二行\t附注", label="理由", multiline=True) is None
+    assert hidden_characters_error("第一行\n第二行", label="名称") is not None
+    assert "U+202E" in hidden_characters_error("理由\n\u202e反转", label="理由", multiline=True)

@@ -297,3 +297,13 @@ def test_a_unit_complains_from_an_account_whose_contact_is_proved(db):
         prove_unit(user=unproved, name="某科技有限公司", credit_code=make_credit_code(4444), legal_representative="李四",
                    stream=pdf("seal.pdf").stream, filename="seal.pdf")
     assert "请先验证账号" in exc.value.error_dict["__all__"][0].message and not Identity.objects.exists()
+
+
+def test_facts_and_rulings_may_run_over_several_lines_but_hide_nothing(notice, proved, contest, secretariat):
+    facts = "一、申报数据与年报不符。\r\n二、用户证明系伪造。\n\t附：对比表"
+    case = cases.file_complaint(contest=contest, actor=proved.user, filing=filing(notice, facts=facts))
+    assert case.facts == facts.strip()
+    with pytest.raises(ValidationError) as exc:
+        cases.file_complaint(contest=contest, actor=proved.user, filing=filing(notice, facts="事实\u202e反转"))
+    assert "facts" in exc.value.error_dict
+    notices.amend_notice(notice=notice, text="第一行\n第二行", actor=secretariat)
