@@ -122,7 +122,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     contest = _reader(request)
     page = Paginator(_register(request, contest), PAGE_SIZE).get_page(request.GET.get("page"))
     if not request.user.has_perm("certificates.manage_certificates"):
-        return render(request, "certificates/list_station.html", {
+        return render(request, "certificates/list.html", {
             "contest": contest, "page": page, "station": request.user.station,
             "total": selectors.certificates_for_user(request.user, contest).count(),
             "statuses": [(selectors.VALID, _("有效")), (selectors.REVOKED, _("已撤销"))],
