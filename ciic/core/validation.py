@@ -59,7 +59,8 @@ def clean_text(errors: Errors, field: str, value, *, label: str, limit: int, rul
                multiline: bool = False) -> str:
     """A text field, stripped: refused (into `errors`, naming `field` and `rule`) when required
     and empty, longer than `limit`, or holding control, invisible or direction-control
-    characters; a `multiline` text may hold line breaks and tabs. Returns the stripped text."""
+    characters; a `multiline` text may hold line breaks and tabs. Returns the stripped text, or
+    "" when it was refused (so no query ever sees a NUL byte or a hidden character)."""
     text = str(value or "").strip()
     if not text:
         if required:
@@ -67,6 +68,8 @@ def clean_text(errors: Errors, field: str, value, *, label: str, limit: int, rul
         return ""
     if len(text) > limit:
         errors.add(field, _("%(label)s不能超过 %(limit)s 个字符") % {"label": label, "limit": limit}, rule)
-    elif hidden := hidden_characters_error(text, label=label, multiline=multiline):
+        return ""
+    if hidden := hidden_characters_error(text, label=label, multiline=multiline):
         errors.add(field, hidden, rule)
+        return ""
     return text

@@ -137,7 +137,9 @@ def _target(contest: Contest, config: PublicityConfig, filing: Filing, notice: N
         if notice is not None:
             errors.add("scope", _("获奖公示已发布：地方赛阶段的举报已截止，请对公示项目提出举报"), "R-P8")
             return None, None
-        name = (filing.project_name or "").strip()[:200]
+        name = clean_text(errors, "project_name", filing.project_name, label=_("项目名称"), limit=200, rule="R-P8")
+        if not name:
+            return None, None
         matches = list(Project.objects.filter(contest=contest, name=name).exclude(
             status__in=[ProjectStatus.WITHDRAWN, ProjectStatus.DISQUALIFIED])[:2])
         if len(matches) != 1:

@@ -307,3 +307,11 @@ def test_facts_and_rulings_may_run_over_several_lines_but_hide_nothing(notice, p
         cases.file_complaint(contest=contest, actor=proved.user, filing=filing(notice, facts="事实\u202e反转"))
     assert "facts" in exc.value.error_dict
     notices.amend_notice(notice=notice, text="第一行\n第二行", actor=secretariat)
+
+
+def test_a_local_stage_project_name_with_a_nul_byte_is_refused_before_any_query(proved, contest):
+    with pytest.raises(ValidationError) as exc:
+        cases.file_complaint(contest=contest, actor=proved.user, filing=cases.Filing(
+            ground="organizer_affiliate", facts="事实", scope=CaseScope.LOCAL_STAGE, project_name="项目\x00名",
+            files=[pdf()]))
+    assert "project_name" in exc.value.error_dict and not Case.objects.exists()
