@@ -70,10 +70,13 @@ test-postgres: install browser
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest
 
 # The whole suite on SQLite, then on PostgreSQL when it answers.
-test: lint test-sqlite
+# Both databases at once when PostgreSQL answers (two cores: the passes take about as long
+# together as the PostgreSQL one alone); each pass's output is printed whole when it ends.
+test: lint
 	@if $(PY) scripts/pg_ready.py "$(PG_URL)"; then \
-	  $(MAKE) --no-print-directory test-postgres; \
-	else echo "PostgreSQL not reachable at $(PG_URL): suite ran on SQLite only"; fi
+	  $(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres; \
+	else echo "PostgreSQL not reachable at $(PG_URL): suite runs on SQLite only"; \
+	  $(MAKE) --no-print-directory test-sqlite; fi
 
 messages: install
 	$(PY) manage.py makemessages -l en --ignore='.venv/*' --ignore='test-artifacts/*' --no-obsolete
