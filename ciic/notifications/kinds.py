@@ -87,6 +87,10 @@ KINDS = {
         _("奖项已撤销：%(award)s"),
         _("经组委会裁定（%(basis)s），%(project)s的%(award)s已撤销，获奖证书同时作废；已发放的奖励将予追回（R-X3）。"),
     ),
+    "unit_award_confirmed": (
+        _("获奖通知：%(award)s"),
+        _("%(recipient)s获%(contest)s%(award)s。获奖证书签发后可向组委会秘书处领取。"),
+    ),
     "certificate_issued": (
         _("获奖证书已签发：%(award)s"),
         _("%(project)s的获奖证书（编号 %(number)s）已签发，可在平台下载，任何人可扫码核验。"),

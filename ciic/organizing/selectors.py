@@ -20,7 +20,7 @@ from ciic.review.enums import FinalistStatus
 from ciic.review.finalists.services import current_entries
 from ciic.review.models import FinalistList
 
-from .models import OrganizingUnit, Recommendation
+from .models import OrganizingUnit, Recommendation, UnitAccount
 
 
 def unit_for_user(user, contest: Contest | None = None) -> OrganizingUnit | None:
@@ -106,3 +106,12 @@ def recommended_teams(unit: OrganizingUnit) -> list[TeamProgress]:
             group=team.organization.group_label, stage=stage_reached(team, finalists=finalists, winners=winners, submitted=submitted),
             via_invitation=rec.via_invitation))
     return rows
+
+
+def unit_accounts_for_award(award) -> list:
+    """The active contact accounts of the organizing unit an award names (R-A2, 优秀组织奖)."""
+    if award.project_id or not award.recipient_name:
+        return []
+    contest_id = award.award_list.contest_id
+    return [a.user for a in UnitAccount.objects.filter(unit__contest_id=contest_id, unit__name=award.recipient_name,
+                                                        user__is_active=True).select_related("user")]

@@ -122,7 +122,13 @@ def test_the_excellent_organizer_gets_its_certificate_once_the_list_is_confirmed
     contest.spec = spec
     contest.save(update_fields=["spec"])
     award = services.decide_excellent_organizer(contest=contest, unit=unit, reason="组织成效突出", actor=secretariat)
+    contact = services.add_unit_account(unit=unit, email="contact@zj.gov.cn", full_name="钱联络", actor=secretariat)
     confirm_special_awards(contest=contest, actor=secretariat)
     issue_certificates(contest=contest, actor=secretariat)
     certificate = Certificate.objects.get(award=award)
     assert certificate.award.recipient == unit.name
+    # The unit hears of it through its contact account (awards.notices' registered finder).
+    from ciic.notifications.models import Notification
+
+    told = Notification.objects.get(user=contact, kind="unit_award_confirmed")
+    assert told.params["recipient"] == unit.name and told.params["award"] == award.name
