@@ -18,6 +18,7 @@ from ninja.responses import Status
 from ciic.certificates import batches, selectors, services
 from ciic.certificates.models import Certificate, CertificateBatch, RevokeCategory
 from ciic.certificates.pdf import certificate_pdf, certificate_pdf_name
+from ciic.core.responses import private_download
 from ciic.projects.documents import PDF_TYPE, attachment
 
 from .auth import ANY_AUTH
@@ -227,10 +228,7 @@ def get_zip(request: HttpRequest, batch_id: int) -> FileResponse:
     contest = get_contest()
     batch = get_object_or_404(CertificateBatch.objects.exclude(file=""), contest=contest, pk=batch_id,
                               status=CertificateBatch.Status.DONE)
-    response = FileResponse(batch.file.open("rb"), as_attachment=True, filename=f"certificates-{contest.slug}.zip",
-                            content_type="application/zip")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(batch.file, name=f"certificates-{contest.slug}.zip", content_type="application/zip")
 
 
 @router.get("/certificates/verify/{token}", auth=None, response={200: VerificationOut, 404: DetailOut},

@@ -21,8 +21,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -35,12 +34,13 @@ from pydantic import AwareDatetime
 
 from ciic.accounts.models import User
 from ciic.accounts.verification import CODE_MINUTES, send_number_code
-from ciic.awards.models import AwardRevocation
 from ciic.core.masking import mask_id_number, mask_mobile
+from ciic.core.responses import private_download
 from ciic.publicity import cases, identity, notices, selectors
 from ciic.publicity.config import publicity_config
 from ciic.publicity.enums import CaseScope, CaseState, EvidenceParty, IdentityKind, Outcome
-from ciic.publicity.models import Case, Evidence, Identity, Notice
+from ciic.publicity.models import Case, Identity, Notice
+from ciic.publicity.rules import COMMITTEE_MOVES
 
 from .auth import ANY_AUTH
 from .contests import get_contest
@@ -51,8 +51,6 @@ router = Router(tags=["publicity"], auth=ANY_AUTH)
 REFUSALS = {401: DetailOut, 403: DetailOut, 404: DetailOut, 422: ErrorsOut}
 # A case number as the service makes them (JB2023-001); anything else is no case.
 NUMBER = re.compile(r"^[A-Za-z0-9-]{1,40}$")
-# Moves only the complaint committee makes (it receives, rules and closes); the officer verifies.
-COMMITTEE_MOVES = {CaseState.ACCEPTED, CaseState.NOT_ACCEPTED, CaseState.RULED, CaseState.CLOSED}
 TEXT_MAX = 20_000  # a bound on the request; the services' own limits are the rules
 
 
@@ -354,8 +352,7 @@ def _notice_out(notice: Notice) -> dict:
     contest = notice.contest
     config = publicity_config(contest)
     now = timezone.now()
-    revoked = set(AwardRevocation.objects.filter(award_id__in=[e["award_id"] for e in notice.entries])
-                  .values_list("award_id", flat=True))
+    revoked = selectors.revoked_awards(notice)
     rulings = selectors.published_rulings(notice)
     grounds = config.grounds if config else ()
     return {
@@ -653,19 +650,9 @@ def get_case(request: HttpRequest, number: str):
 def download_evidence(request: HttpRequest, number: str, evidence_id: int) -> HttpResponse:
     if not NUMBER.match(number):
         raise Http404
-    case = Case.objects.filter(contest=_contest(), number=number).first()
-    if case is None:
-        raise Http404
-    item = get_object_or_404(Evidence.objects.exclude(file=""), case=case, pk=evidence_id)
-    own = case.complainant_id == request.auth.pk and item.party == EvidenceParty.COMPLAINANT
-    if not (own or request.auth.has_perm("publicity.view_case", case)):
-        raise Http404
-    response = FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name,
-                            content_type=item.content_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    item = selectors.visible_evidence(request.auth, Case.objects.filter(contest=_contest(), number=number).first(),
+                                      evidence_id)
+    return private_download(item.file, name=item.name, content_type=item.content_type)
 
 
 @router.post("/publicity/cases/{number}/transition", response={200: CaseOut, **REFUSALS},

@@ -27,7 +27,13 @@ from ciic.awards.enums import AwardListStatus, AwardScope
 from ciic.awards.models import Award
 from ciic.contests.models import Contest
 from ciic.contests.selectors import current_contest
-from ciic.core.responses import flash_errors, stamped, template_errors, xlsx_response
+from ciic.core.responses import (
+    flash_errors,
+    private_download,
+    stamped,
+    template_errors,
+    xlsx_response,
+)
 from ciic.projects.documents import PDF_TYPE, attachment
 
 from . import batches, exports, selectors, services
@@ -195,11 +201,7 @@ def batch_download(request: HttpRequest, pk: int) -> FileResponse:
     contest = _office(request)
     batch = get_object_or_404(CertificateBatch.objects.exclude(file=""), contest=contest, pk=pk,
                               status=CertificateBatch.Status.DONE)
-    response = FileResponse(batch.file.open("rb"), as_attachment=True, filename=f"certificates-{contest.slug}.zip",
-                            content_type="application/zip")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_download(batch.file, name=f"certificates-{contest.slug}.zip", content_type="application/zip")
 
 
 @login_required

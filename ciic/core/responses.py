@@ -6,7 +6,7 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,6 +25,17 @@ def xlsx_response(workbook, filename: str) -> HttpResponse:
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
+    return response
+
+
+def private_download(field_file, *, name: str, content_type: str = "") -> FileResponse:
+    """A stored file as an attachment that no shared cache keeps and no browser runs or sniffs:
+    uploads (materials, evidence, letters) are whatever their uploader made them."""
+    response = FileResponse(field_file.open("rb"), as_attachment=True, filename=name,
+                            content_type=content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST, require_safe
 from ciic.accounts.enums import Role
 from ciic.contests.models import Contest, Direction
 from ciic.contests.selectors import current_contest, registration_open
-from ciic.core.responses import stamped, xlsx_response
+from ciic.core.responses import private_download, stamped, xlsx_response
 from ciic.core.validation import parse_local_datetime
 from ciic.engines.organizing import FIGURES
 from ciic.entrants.models import Team
@@ -207,10 +207,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(ReportAttachment.objects.select_related("report__unit"), pk=pk)
     if not request.user.has_perm("organizing.view_unit", attachment.report.unit):
         raise Http404
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
-    response["Cache-Control"] = "no-store"
-    return response
+    return private_download(attachment.file, name=attachment.original_name, content_type=attachment.content_type)
 
 
 # --- the team's recommending unit --------------------------------------------------------------

@@ -6,6 +6,8 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
+from ciic.core.responses import private_download
+
 from .models import StoredFile
 
 
@@ -27,9 +29,4 @@ def visible_file(user, pk: int) -> StoredFile:
 
 
 def stored_file_response(stored: StoredFile) -> FileResponse:
-    response = FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.original_name,
-                            content_type=stored.content_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return private_download(stored.file, name=stored.original_name, content_type=stored.content_type)

@@ -12,7 +12,12 @@ import rules
 
 from ciic.accounts.rules import is_secretariat, is_station_officer
 
+from .enums import CaseState
+
 COMMITTEE_GROUP = "complaint_committee"
+# The moves only the committee makes: it receives (受理), rules (裁定) and closes; the case's
+# officer verifies (核查). The pages and the API both ask here.
+COMMITTEE_MOVES = frozenset({CaseState.ACCEPTED, CaseState.NOT_ACCEPTED, CaseState.RULED, CaseState.CLOSED})
 
 is_committee = rules.is_group_member(COMMITTEE_GROUP)
 

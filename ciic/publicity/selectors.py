@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
+from ciic.awards.models import AwardRevocation
 from ciic.contests.models import Contest
 
-from .enums import CaseState
-from .models import Case
+from .enums import CaseState, EvidenceParty
+from .models import Case, Evidence
 
 
 def cases_for_staff(contest: Contest, *, state: str = "", overdue_at=None, q: str = "",
@@ -48,3 +50,23 @@ def published_rulings(notice) -> list[Case]:
         return []
     return list(Case.objects.filter(notice=notice, state=CaseState.CLOSED).exclude(ruling="")
                 .select_related("project").order_by("closed_at", "id"))
+
+
+def revoked_awards(notice) -> dict[int, str]:
+    """{award id: the basis (case number)} for the notice's prizes taken back since (R-X3)."""
+    if notice is None:
+        return {}
+    return dict(AwardRevocation.objects.filter(award_id__in=[e["award_id"] for e in notice.entries])
+                .values_list("award_id", "basis"))
+
+
+def visible_evidence(user, case: Case | None, pk) -> Evidence:
+    """An evidence file of `case` that `user` may download: the case's handlers any, the
+    complainant their own; a 404 otherwise, whether it exists or not. The page and the API ask here."""
+    item = Evidence.objects.exclude(file="").filter(case=case, pk=pk).first() if case is not None else None
+    if item is None:
+        raise Http404
+    own = case.complainant_id == user.pk and item.party == EvidenceParty.COMPLAINANT
+    if not (own or user.has_perm("publicity.view_case", case)):
+        raise Http404
+    return item

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
@@ -20,18 +20,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ciic.accounts.enums import Role
 from ciic.accounts.models import User
 from ciic.accounts.verification import send_number_code
-from ciic.awards.models import AwardRevocation
 from ciic.contests.models import Contest
 from ciic.contests.selectors import current_contest
-from ciic.core.responses import stamped, template_errors, xlsx_response
+from ciic.core.responses import private_download, stamped, template_errors, xlsx_response
 from ciic.projects.documents import attachment
 
 from . import archive, cases, identity, notices, selectors
 from .config import publicity_config
 from .enums import CASE_TRANSITIONS, CaseScope, CaseState, IdentityKind, Outcome
 from .exports import cases_workbook
-from .models import Case, Evidence, Step
+from .models import Case, Step
 from .pdf import notice_pdf as notice_pdf_bytes
+from .rules import COMMITTEE_MOVES
 
 PAGE_SIZE = 50
 
@@ -62,8 +62,7 @@ def notice(request: HttpRequest) -> HttpResponse:
         notices.conclude(found)  # the period ends by itself: the first read after it acts
     config = publicity_config(contest)
     now = timezone.now()
-    revoked = dict(AwardRevocation.objects.filter(award_id__in=[e["award_id"] for e in found.entries]).values_list(
-        "award_id", "basis")) if found else {}
+    revoked = selectors.revoked_awards(found)
     tiers: dict[str, list[dict]] = {}
     for entry in (found.entries if found else []):
         tiers.setdefault(entry["tier"], []).append(entry | {"revoked_by": revoked.get(entry["award_id"])})
@@ -130,7 +129,7 @@ def complain(request: HttpRequest) -> HttpResponse:
     """The complaint form (R-X2): the project from the notice (or, before the notice, a project
     in the local stage by its exact name), the ground, the facts and the evidence."""
     contest = _contest()
-    config = cases.config_or_refuse(contest) if publicity_config(contest) else None
+    config = publicity_config(contest)
     if config is None:
         raise Http404
     own = identity.identity_of(request.user)
@@ -279,6 +278,8 @@ def _handled_case(request: HttpRequest, number: str) -> Case:
 
 
 ACTIONS = ("accept", "not_accept", "officer", "verify", "response", "evidence", "findings", "rule", "close")
+MOVES = {"accept": CaseState.ACCEPTED, "not_accept": CaseState.NOT_ACCEPTED, "verify": CaseState.UNDER_VERIFICATION,
+         "rule": CaseState.RULED, "close": CaseState.CLOSED}
 
 
 def _act(request: HttpRequest, case: Case) -> str:
@@ -287,8 +288,7 @@ def _act(request: HttpRequest, case: Case) -> str:
     note = request.POST.get("note", "")
     if action not in ACTIONS:
         raise ValidationError({"__all__": ValidationError(_("请选择要进行的操作"), code="R-X2")})
-    # The committee receives, rules and closes (R-X2); the case's officer verifies.
-    if action in ("accept", "not_accept", "officer", "rule", "close") and not request.user.has_perm(
+    if (action == "officer" or MOVES.get(action) in COMMITTEE_MOVES) and not request.user.has_perm(
             "publicity.handle_cases"):
         raise ValidationError({"__all__": ValidationError(_("只有举报受理组可以进行此操作"), code="R-X2")})
     if action == "accept":
@@ -369,15 +369,6 @@ def case_archive(request: HttpRequest, number: str) -> HttpResponse:
     return attachment(archive.case_archive(case), content_type="application/zip", ascii_name=name, name=name)
 
 
-def _file_response(field_file, name: str, content_type: str) -> FileResponse:
-    response = FileResponse(field_file.open("rb"), as_attachment=True, filename=name,
-                            content_type=content_type or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
 @login_required
 @require_safe
 def seal_letter(request: HttpRequest, number: str) -> FileResponse:
@@ -388,19 +379,12 @@ def seal_letter(request: HttpRequest, number: str) -> FileResponse:
     name = case.identity.seal_letter_name or "seal-letter"
     kind = "application/pdf" if name.lower().endswith(".pdf") else "image/jpeg" if name.lower().endswith(
         (".jpg", ".jpeg")) else "image/png" if name.lower().endswith(".png") else ""
-    return _file_response(case.identity.seal_letter, name, kind)
+    return private_download(case.identity.seal_letter, name=name, content_type=kind)
 
 
 @login_required
 @require_safe
 def evidence_download(request: HttpRequest, number: str, pk: int) -> FileResponse:
     """An evidence file: for the case's handlers, and for the complainant their own."""
-    case = Case.objects.filter(contest=_contest(), number=number[:40]).first()
-    if case is None:
-        raise Http404
-    item = get_object_or_404(Evidence.objects.exclude(file=""), case=case, pk=pk)
-    handler = request.user.has_perm("publicity.view_case", case)
-    own = case.complainant_id == request.user.pk and item.party == "complainant"
-    if not (handler or own):
-        raise Http404
-    return _file_response(item.file, item.name, item.content_type)
+    item = selectors.visible_evidence(request.user, Case.objects.filter(contest=_contest(), number=number).first(), pk)
+    return private_download(item.file, name=item.name, content_type=item.content_type)
