@@ -376,7 +376,7 @@ def _notice_out(notice: Notice) -> dict:
             "grounds": [{"code": g.code, "name": g.name, "name_en": g.name_en, "rule": g.rule,
                          "complaint": g.complaint, "help": g.display_help} for g in grounds],
             "evidence": {"max_files": config.max_files, "max_links": config.max_links,
-                         "formats": list(cases.EVIDENCE_FORMATS), "max_size_mb": cases.EVIDENCE_MAX_MB}
+                         "formats": list(cases.EVIDENCE_FORMATS), "max_size_mb": config.max_mb}
             if config else None},
         "rulings": [{"number": c.number, "project_id": c.project_id, "project": c.project.name, "outcome": c.outcome,
                      "outcome_label": str(Outcome(c.outcome).label) if c.outcome in Outcome.values else "",

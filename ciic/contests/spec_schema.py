@@ -457,6 +457,7 @@ PUBLICITY = _object(
         "evidence": _object([], {
             "max_files": {"type": "integer", "minimum": 1, "maximum": 50},
             "max_links": {"type": "integer", "minimum": 0, "maximum": 50},
+            "max_mb": {"type": "integer", "minimum": 1, "maximum": 500},
         }),
     },
 )

@@ -63,7 +63,6 @@ RULE = "R-X2"
 FACTS_LIMIT = 5000
 TEXT_LIMIT = 5000
 EVIDENCE_FORMATS = ["pdf", "jpg", "png", "docx", "xlsx", "zip", "mp4"]
-EVIDENCE_MAX_MB = 50
 # Which deadline a state runs against (working days from the spec's `time_limits`).
 STEP_LIMIT = {CaseState.RECEIVED: "accept", CaseState.ACCEPTED: "verify",
               CaseState.UNDER_VERIFICATION: "verify", CaseState.RULED: "rule"}
@@ -191,7 +190,7 @@ def file_complaint(*, contest: Contest, actor, filing: Filing, now: dt.datetime 
     try:
         for item in filing.files:
             stored.append(store_checked_file(project=None, stream=item.stream, filename=item.name,
-                                             formats=EVIDENCE_FORMATS, max_size_mb=EVIDENCE_MAX_MB, actor=actor,
+                                             formats=EVIDENCE_FORMATS, max_size_mb=config.max_mb, actor=actor,
                                              now=now))
         with transaction.atomic():
             Contest.objects.select_for_update(of=("self",)).filter(pk=contest.pk).order_by("pk").first()
@@ -375,7 +374,8 @@ def add_officer_evidence(*, case: Case, actor, file: EvidenceFile | None = None,
         errors.add("evidence", _("请上传文件或填写链接"), RULE)
     errors.raise_if_any()
     stored = store_checked_file(project=None, stream=file.stream, filename=file.name, formats=EVIDENCE_FORMATS,
-                                max_size_mb=EVIDENCE_MAX_MB, actor=actor, now=now) if file else None
+                                max_size_mb=config_or_refuse(case.contest).max_mb, actor=actor,
+                                now=now) if file else None
     try:
         with transaction.atomic():
             locked = _open_case(case, (CaseState.UNDER_VERIFICATION,))

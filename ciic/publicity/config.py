@@ -56,6 +56,7 @@ class PublicityConfig:
     promote_next: bool
     max_files: int
     max_links: int
+    max_mb: int
     time_zone: ZoneInfo
 
     def ground(self, code: str) -> Ground | None:
@@ -90,5 +91,6 @@ def publicity_config(contest: Contest) -> PublicityConfig | None:
         promote_next=bool(block.get("promote_next", False)),
         max_files=int(evidence.get("max_files", 10)),
         max_links=int(evidence.get("max_links", 10)),
+        max_mb=int(evidence.get("max_mb", 50)),
         time_zone=ZoneInfo(contest.time_zone),
     )
